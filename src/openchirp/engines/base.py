@@ -1,0 +1,104 @@
+"""The engine seam: what an engine is given (a plan request) and what it gives back (a render).
+
+An engine knows music, not HTTP, SQL or file formats. The worker asks an engine to *plan* a clip,
+which must be quick (the plan fixes duration, words and everything needed to continue later), then
+pulls PCM blocks from the render in time order and hands them to the media layer while they come.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+SAMPLE_RATE = 44_100
+CHANNELS = 2
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """Continue a source clip: its stored plan, and the second from which the new part starts."""
+
+    source_plan: dict[str, Any]
+    continue_at: float
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    lyrics: str
+    """Sectioned lyrics (``[Verse]`` ...), or "" for an instrumental."""
+    tags: str
+    negative_tags: str = ""
+    title: str = ""
+    instrumental: bool = False
+    seed: int = 0
+    """Same seed, same request: bit-identical audio."""
+    variant: int = 0
+    """Index of the clip inside its batch (0 or 1): the two clips must be different songs."""
+    max_duration_s: float = 240.0
+    continuation: Continuation | None = None
+
+
+@dataclass(frozen=True)
+class WordTiming:
+    word: str
+    start_s: float
+    end_s: float
+
+
+@dataclass
+class AudioBlock:
+    """A run of samples in time order: float32 arrays shaped (frames, CHANNELS) in [-1, 1].
+
+    ``stems`` holds the same frames split by part (at least ``vocals`` and ``instrumental`` for a
+    sung clip, ``instrumental`` alone otherwise); the stems of a block sum to its ``mix``.
+    """
+
+    mix: np.ndarray
+    stems: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Render(Protocol):
+    """One planned clip. Everything but ``blocks`` is known as soon as the plan is made."""
+
+    sample_rate: int
+    duration_s: float
+    has_vocal: bool
+    words: list[WordTiming]
+    plan: dict[str, Any]
+    """JSON-serialisable: seed, key, tempo, bar grid, sections, instruments, voice. Stored with
+    the clip and handed back in a :class:`Continuation` to extend it."""
+
+    def blocks(self) -> Iterator[AudioBlock]:
+        """Yield the audio in time order; the first block must come quickly (streaming)."""
+        ...
+
+
+@runtime_checkable
+class Engine(Protocol):
+    name: str
+
+    def plan(self, request: PlanRequest) -> Render: ...
+
+
+@dataclass(frozen=True)
+class WrittenSong:
+    title: str
+    tags: str
+    lyrics: str
+
+
+@runtime_checkable
+class Lyricist(Protocol):
+    """Turns a one-line description into a title, style tags and sectioned lyrics."""
+
+    def write(self, description: str, *, seed: int, instrumental: bool = False) -> WrittenSong: ...
+
+
+class EngineError(Exception):
+    """A render failed for a reason worth telling the user (ends the clip in ``error``)."""
+
+    error_type = "engine_error"
