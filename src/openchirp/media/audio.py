@@ -1,0 +1,238 @@
+"""Audio files from PCM blocks: a streaming mp3 writer, wav writers and a decoder (PyAV).
+
+PCM everywhere is float32 shaped (frames, 2) in [-1, 1] at 44.1 kHz, as engines produce it.
+
+The mp3 is written once and served while it grows: the ID3 tag (title, artist, cover) goes in
+first, so the cover must exist before rendering starts; it depends only on title, tags and the
+clip id, and takes a few tens of milliseconds (see :mod:`openchirp.media.cover`). Each encoded
+mp3 frame reaches the disk at once, and ``<path>.done`` is written on close
+(:mod:`openchirp.media.streaming`), so readers tailing the file know when to stop.
+"""
+
+from __future__ import annotations
+
+import os
+import wave
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+import av
+import numpy as np
+
+from openchirp.media import id3
+from openchirp.media.streaming import clear_done, mark_done
+
+SAMPLE_RATE = 44_100
+
+
+def as_stereo_block(block: np.ndarray) -> np.ndarray:
+    """Check a PCM block is (frames, 2) and give it back as float32."""
+    if block.ndim != 2 or block.shape[1] != 2:
+        raise ValueError(f"PCM block must be shaped (frames, 2), got {block.shape}")
+    return np.asarray(block, dtype=np.float32)
+
+
+class _OffsetFile:
+    """A file seen from ``base`` onwards, for a muxer that must not know about the ID3 tag.
+
+    The mp3 muxer seeks back to its first frame on close to fill in the Xing/Info header
+    (frame count, encoder delay: exact duration for gapless players); it thinks that frame is
+    at 0, but the tag we wrote comes before it.
+    """
+
+    def __init__(self, raw: BinaryIO, base: int) -> None:
+        self.raw = raw
+        self.base = base
+
+    def write(self, data: bytes) -> int:
+        return self.raw.write(data)
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        if whence == os.SEEK_SET:
+            offset += self.base
+        return self.raw.seek(offset, whence) - self.base
+
+    def tell(self) -> int:
+        return self.raw.tell() - self.base
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+class Mp3StreamWriter:
+    """Encode PCM blocks to a constant-bit-rate mp3 file that is readable while it grows.
+
+    Open it before the render, ``write`` each block as it comes, ``close`` at the end (or use
+    it as a context manager). The ``.done`` marker is written on close, also after an error,
+    so that tailing readers never wait for a producer that is gone.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        sample_rate: int = SAMPLE_RATE,
+        bitrate: int = 192_000,
+        title: str = "",
+        artist: str = "OpenChirp",
+        album: str | None = None,
+        cover_jpeg: bytes | None = None,
+        write_done_marker: bool = True,
+    ) -> None:
+        self.path = Path(path)
+        self.sample_rate = sample_rate
+        self.frames_written = 0
+        self._write_done_marker = write_done_marker
+        self._closed = False
+        if write_done_marker:
+            clear_done(self.path)
+        # Unbuffered: every mp3 frame the muxer hands over is a write() to the OS at once.
+        self._raw: BinaryIO = open(self.path, "wb", buffering=0)  # noqa: SIM115 - closed in close()
+        try:
+            tag = id3.build_tag(title=title, artist=artist, album=album, cover_jpeg=cover_jpeg)
+            self._raw.write(tag)
+            self._container = av.open(
+                _OffsetFile(self._raw, len(tag)),
+                mode="w",
+                format="mp3",
+                # No muxer tag (ours is already there); push each packet to the file as it comes.
+                options={"id3v2_version": "0", "write_id3v1": "0", "flush_packets": "1"},
+                buffer_size=4096,
+            )
+            self._stream = self._container.add_stream(
+                "libmp3lame", rate=sample_rate, layout="stereo"
+            )
+            self._stream.bit_rate = bitrate  # libmp3lame is CBR unless a quality scale is set
+        except BaseException:
+            self._raw.close()
+            raise
+
+    @property
+    def duration_s(self) -> float:
+        return self.frames_written / self.sample_rate
+
+    def write(self, block: np.ndarray) -> None:
+        if self._closed:
+            raise ValueError("write to a closed Mp3StreamWriter")
+        pcm = as_stereo_block(block)
+        if not len(pcm):
+            return
+        planar = np.ascontiguousarray(np.clip(pcm, -1.0, 1.0).T)
+        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout="stereo")
+        frame.sample_rate = self.sample_rate
+        frame.pts = self.frames_written
+        self.frames_written += len(pcm)
+        # PyAV re-chunks to the encoder's 1152-sample frames; LAME holds back ~1 frame of delay.
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            for packet in self._stream.encode(None):
+                self._container.mux(packet)
+            self._container.close()
+        finally:
+            self._raw.close()
+            if self._write_done_marker:
+                mark_done(self.path)
+
+    def __enter__(self) -> Mp3StreamWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def encode_mp3(
+    pcm: np.ndarray,
+    path: Path,
+    *,
+    sample_rate: int = SAMPLE_RATE,
+    bitrate: int = 192_000,
+    title: str = "",
+    artist: str = "OpenChirp",
+    album: str | None = None,
+    cover_jpeg: bytes | None = None,
+) -> None:
+    """Whole PCM to an mp3 file in one call (no ``.done`` marker: nobody tails it)."""
+    with Mp3StreamWriter(
+        path,
+        sample_rate=sample_rate,
+        bitrate=bitrate,
+        title=title,
+        artist=artist,
+        album=album,
+        cover_jpeg=cover_jpeg,
+        write_done_marker=False,
+    ) as writer:
+        writer.write(pcm)
+
+
+def to_int16(pcm: np.ndarray) -> np.ndarray:
+    return np.round(np.clip(pcm, -1.0, 1.0) * 32767.0).astype("<i2")
+
+
+class WavWriter:
+    """16-bit PCM stereo wav written block by block (stems are rendered alongside the mix).
+
+    The RIFF sizes are filled in on close, so the file is only complete after ``close``.
+    """
+
+    def __init__(self, path: Path, *, sample_rate: int = SAMPLE_RATE) -> None:
+        self.path = Path(path)
+        self.frames_written = 0
+        self._wav = wave.open(str(self.path), "wb")  # noqa: SIM115 - closed in close()
+        self._wav.setnchannels(2)
+        self._wav.setsampwidth(2)
+        self._wav.setframerate(sample_rate)
+        self._closed = False
+
+    def write(self, block: np.ndarray) -> None:
+        pcm = as_stereo_block(block)
+        self._wav.writeframesraw(to_int16(pcm).tobytes())
+        self.frames_written += len(pcm)
+
+    def close(self) -> None:
+        if not self._closed:
+            self._closed = True
+            self._wav.close()
+
+    def __enter__(self) -> WavWriter:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def write_wav(path: Path, pcm: np.ndarray, sample_rate: int = SAMPLE_RATE) -> None:
+    with WavWriter(path, sample_rate=sample_rate) as writer:
+        writer.write(pcm)
+
+
+def decode(path: Path) -> tuple[np.ndarray, int]:
+    """Any audio file (or the audio of a video) to float32 (frames, 2) and its sample rate."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        rate = stream.rate
+        resampler = av.AudioResampler(format="fltp", layout="stereo", rate=rate)
+        chunks: list[np.ndarray] = []
+        for frame in container.decode(stream):
+            chunks.extend(f.to_ndarray() for f in resampler.resample(frame))
+        chunks.extend(f.to_ndarray() for f in resampler.resample(None))
+    if not chunks:
+        return np.zeros((0, 2), dtype=np.float32), rate
+    return np.ascontiguousarray(np.concatenate(chunks, axis=1).T, dtype=np.float32), rate
