@@ -20,7 +20,7 @@ def _syncsafe(n: int) -> bytes:
 
 
 def _text(value: str) -> tuple[bytes, bytes]:
-    """(encoding byte, encoded bytes): Latin-1 when it fits, else UTF-16 with BOM (v2.3 has no UTF-8)."""
+    """(encoding byte, bytes): Latin-1 when it fits, else UTF-16 with BOM (v2.3 has no UTF-8)."""
     try:
         return b"\x00", value.encode("latin-1")
     except UnicodeEncodeError:
