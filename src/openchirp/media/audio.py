@@ -178,7 +178,8 @@ def encode_mp3(
 
 
 def to_int16(pcm: np.ndarray) -> np.ndarray:
-    return np.round(np.clip(pcm, -1.0, 1.0) * 32767.0).astype("<i2")
+    # Scale by 32768 like FFmpeg's s16 -> float (x / 32768), so a round trip is exact.
+    return np.clip(np.round(pcm * 32768.0), -32768, 32767).astype("<i2")
 
 
 class WavWriter:

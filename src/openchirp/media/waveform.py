@@ -20,7 +20,9 @@ def _normalise(buckets: np.ndarray) -> list[float]:
     top = float(buckets.max()) if len(buckets) else 0.0
     if top <= 0.0:
         return [0.0] * len(buckets)
-    return np.round(buckets / top, 3).tolist()
+    return np.round(
+        buckets.astype(np.float64) / top, 3
+    ).tolist()  # float64: 0.331, not 0.33100000023
 
 
 def peaks(pcm: np.ndarray, points: int = 1000) -> list[float]:
