@@ -1,0 +1,75 @@
+"""What every route needs: the service, and the caller (Bearer API key, or the local owner)."""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Row
+
+from openchirp.config import Settings
+from openchirp.core.errors import Unauthorized
+from openchirp.core.service import Service
+from openchirp.db import repo
+
+KEY_CACHE_S = 10.0
+"""How long a key's owner is remembered; a revoked key stops working within this time."""
+
+
+class Auth:
+    def __init__(self, settings: Settings, service: Service) -> None:
+        self.settings = settings
+        self.service = service
+        self._cache: dict[str, tuple[float, Row]] = {}
+        self._local: Row | None = None
+
+    def local_owner(self) -> Row:
+        if self._local is None:
+            with self.service.db.write() as conn:
+                self._local = repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
+        return self._local
+
+    def user_for(self, authorization: str | None, session_key: str | None = None) -> Row:
+        token = None
+        if authorization:
+            scheme, _, token = authorization.partition(" ")
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                raise Unauthorized("the Authorization header must be 'Bearer <api key>'",
+                                   field="Authorization")
+        token = token or session_key
+        if token is None:
+            if self.settings.allow_anonymous:
+                return self.local_owner()
+            raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>'",
+                               field="Authorization")
+        now = time.monotonic()
+        cached = self._cache.get(token)
+        if cached and cached[0] > now:
+            return cached[1]
+        with self.service.db.read() as conn:
+            user = repo.user_for_key(conn, token)
+        if user is None:
+            raise Unauthorized("invalid API key", field="Authorization")
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[token] = (now + KEY_CACHE_S, user)
+        return user
+
+
+SESSION_COOKIE = "openchirp_session"
+
+
+def get_service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def get_user(request: Request) -> Row:
+    auth: Auth = request.app.state.auth
+    return auth.user_for(request.headers.get("authorization"),
+                         request.cookies.get(SESSION_COOKIE))
+
+
+ServiceDep = Annotated[Service, Depends(get_service)]
+UserDep = Annotated[Row, Depends(get_user)]

@@ -1,0 +1,172 @@
+"""Dialect B: the gcui-art/suno-api server (seed 002). Field names only; no logic here."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from openchirp.api.deps import ServiceDep, UserDep
+from openchirp.api.errors import responses
+from openchirp.core.clip import ClipStatus
+from openchirp.core.errors import InvalidInput
+from openchirp.core.requests import ExtendRequest, GenerateRequest
+from openchirp.core.service import Service
+
+router = APIRouter(tags=["gcui-art/suno-api"])
+MAX_IDS = 100
+WAIT_POLL_S = 0.25
+
+
+class Generate(BaseModel):
+    prompt: str = Field(description="A description of the song")
+    make_instrumental: bool = False
+    model: str | None = None
+    wait_audio: bool = False
+
+
+class CustomGenerate(BaseModel):
+    prompt: str = Field("", description="The lyrics")
+    tags: str = ""
+    title: str = ""
+    negative_tags: str = ""
+    make_instrumental: bool = False
+    model: str | None = None
+    wait_audio: bool = False
+
+
+class ExtendAudio(BaseModel):
+    audio_id: str
+    prompt: str = ""
+    continue_at: float | None = None
+    tags: str = ""
+    negative_tags: str = ""
+    title: str = ""
+    model: str | None = None
+    wait_audio: bool = False
+
+
+class Concat(BaseModel):
+    clip_id: str
+
+
+class GenerateLyrics(BaseModel):
+    prompt: str = Field(max_length=200)
+
+
+def audio_info(clip: dict[str, Any]) -> dict[str, Any]:
+    """The flattened clip gcui-art/suno-api returns (seed 002)."""
+    meta = clip["metadata"]
+    prompt = meta.get("prompt") or ""
+    duration = meta.get("duration")
+    return {
+        "id": clip["id"],
+        "title": clip["title"],
+        "image_url": clip["image_url"],
+        "lyric": "\n".join(line for line in prompt.splitlines() if line.strip()),
+        "audio_url": clip["audio_url"],
+        "video_url": clip["video_url"],
+        "created_at": clip["created_at"],
+        "model_name": clip["model_name"],
+        "status": clip["status"],
+        "gpt_description_prompt": meta.get("gpt_description_prompt"),
+        "prompt": prompt,
+        "type": meta.get("type"),
+        "tags": meta.get("tags"),
+        "negative_tags": meta.get("negative_tags"),
+        "duration": None if duration is None else f"{duration:g}",
+        "error_message": meta.get("error_message"),
+    }
+
+
+async def wait_for_audio(service: Service, user: Any, ids: list[str],
+                         timeout: float) -> list[dict[str, Any]]:
+    """gcui's wait_audio: until every clip plays (streaming or complete), or all failed, or the
+    bounded wait runs out. Polls with short reads; holds no database session while waiting."""
+    deadline = time.monotonic() + timeout
+    while True:
+        clips = await run_in_threadpool(service.clips, user, ids)
+        playable = all(c["status"] in (ClipStatus.STREAMING, ClipStatus.COMPLETE,
+                                       ClipStatus.ERROR) for c in clips)
+        if playable or time.monotonic() >= deadline:
+            return clips
+        await asyncio.sleep(WAIT_POLL_S)
+
+
+async def _respond(service: Service, user: Any, clips: list[dict[str, Any]],
+                   wait: bool) -> JSONResponse:
+    if wait:
+        clips = await wait_for_audio(service, user, [c["id"] for c in clips],
+                                     service.settings.wait_audio_timeout)
+    return JSONResponse([audio_info(c) for c in clips])
+
+
+CREATE_ERRORS = responses(401, 404, 409, 422, 429)
+
+
+@router.post("/api/generate", responses=CREATE_ERRORS)
+async def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONResponse:
+    batch = await run_in_threadpool(service.create, user, GenerateRequest(
+        description=body.prompt, instrumental=body.make_instrumental, model=body.model))
+    return await _respond(service, user, batch.clips, body.wait_audio)
+
+
+@router.post("/api/custom_generate", responses=CREATE_ERRORS)
+async def custom_generate(body: CustomGenerate, service: ServiceDep,
+                          user: UserDep) -> JSONResponse:
+    batch = await run_in_threadpool(service.create, user, GenerateRequest(
+        lyrics=body.prompt, tags=body.tags, title=body.title, negative_tags=body.negative_tags,
+        instrumental=body.make_instrumental, model=body.model))
+    return await _respond(service, user, batch.clips, body.wait_audio)
+
+
+@router.post("/api/extend_audio", responses=CREATE_ERRORS)
+async def extend_audio(body: ExtendAudio, service: ServiceDep, user: UserDep) -> JSONResponse:
+    batch = await run_in_threadpool(service.extend, user, ExtendRequest(
+        clip_id=body.audio_id, continue_at=body.continue_at, lyrics=body.prompt, tags=body.tags,
+        title=body.title, negative_tags=body.negative_tags, model=body.model))
+    return await _respond(service, user, batch.clips, body.wait_audio)
+
+
+@router.post("/api/concat", responses=responses(401, 404, 409, 422))
+def concat(body: Concat, service: ServiceDep, user: UserDep) -> JSONResponse:
+    return JSONResponse(service.concat(user, body.clip_id))
+
+
+@router.post("/api/generate_lyrics", responses=responses(401, 422))
+def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) -> JSONResponse:
+    song = service.write_lyrics_now(body.prompt)
+    return JSONResponse({"text": song.lyrics, "title": song.title, "status": "complete"})
+
+
+@router.get("/api/get", responses=responses(401, 422))
+def get(service: ServiceDep, user: UserDep,
+        ids: str | None = Query(None, description="Clip ids, comma-separated"),
+        page: int | None = Query(None, ge=0, le=100_000,
+                                 description="Page of the library (0 is the newest)")) -> JSONResponse:
+    if ids:
+        wanted = [i.strip() for i in ids.split(",") if i.strip()]
+        if len(wanted) > MAX_IDS:
+            raise InvalidInput(f"ids lists {len(wanted)} clips; at most {MAX_IDS}", field="ids")
+        clips = service.clips(user, wanted)
+    else:
+        clips, _total = service.library(user, page or 0)
+    return JSONResponse([audio_info(c) for c in clips])
+
+
+@router.get("/api/clip", responses=responses(401, 404, 422))
+def clip(service: ServiceDep, user: UserDep, id: str = Query(description="A clip id")) -> JSONResponse:  # noqa: A002
+    return JSONResponse(service.clip(user, id))
+
+
+@router.get("/api/get_limit", responses=responses(401))
+def get_limit(service: ServiceDep, user: UserDep) -> JSONResponse:
+    limits = service.limits(user)
+    return JSONResponse({"credits_left": limits.credits_left, "period": limits.period,
+                         "monthly_limit": limits.monthly_limit,
+                         "monthly_usage": limits.monthly_usage})

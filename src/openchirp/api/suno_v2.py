@@ -1,0 +1,154 @@
+"""Dialect A: the sunoapi.com v2 API (seeds 000 and 001). Field names only; no logic here."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from openchirp.api.deps import ServiceDep, UserDep
+from openchirp.api.errors import responses
+from openchirp.core.clip import FINISHED, iso
+from openchirp.core.errors import InvalidInput
+from openchirp.core.models import resolve_model
+from openchirp.core.requests import ExtendRequest, GenerateRequest
+from openchirp.core.service import Batch
+
+router = APIRouter(tags=["sunoapi.com v2"])
+MAX_IDS = 100
+
+
+class CreateLyricsSong(BaseModel):
+    prompt: str = Field(description="The lyrics")
+    tags: str = Field(description="Style of music, e.g. 'heavy metal'")
+    title: str = ""
+    negative_tags: str = ""
+
+
+class CreatePureMusic(BaseModel):
+    tags: str
+    title: str = ""
+    negative_tags: str = ""
+
+
+class Extend(BaseModel):
+    prompt: str
+    tags: str
+    title: str = ""
+    negative_tags: str = ""
+    continue_clip_id: str
+    continue_at: float
+
+
+class MakeLyrics(BaseModel):
+    prompt: str = Field(max_length=200)
+
+
+def ok(data: Any) -> JSONResponse:
+    return JSONResponse({"code": 200, "data": data, "message": "success"})
+
+
+def model_of(mv: str) -> str:
+    model = resolve_model(mv)
+    if model is None:
+        raise InvalidInput(f"unknown model version {mv!r} in the path (try v3.5, v4, v4.5)",
+                           field="mv")
+    return model.key
+
+
+def batch_body(batch: Batch) -> dict[str, Any]:
+    """Suno's batch object (seed 001)."""
+    first = batch.clips[0]
+    return {
+        "id": batch.id,
+        "clips": batch.clips,
+        "metadata": first["metadata"],
+        "major_model_version": batch.model.major_version,
+        "status": "complete",
+        "created_at": iso(batch.created_at),
+        "batch_size": 1,
+    }
+
+
+CREATE_ERRORS = responses(401, 409, 422, 429, dialect="a")
+
+
+@router.post("/api/v2/suno/{mv}/custom/create-lyrics-song", responses=CREATE_ERRORS)
+def create_lyrics_song(mv: str, body: CreateLyricsSong, service: ServiceDep,
+                       user: UserDep) -> JSONResponse:
+    batch = service.create(user, GenerateRequest(
+        lyrics=body.prompt, tags=body.tags, title=body.title, negative_tags=body.negative_tags,
+        model=model_of(mv)))
+    return ok({"task_id": batch.id})
+
+
+@router.post("/api/v2/suno/{mv}/custom/create-pure-music", responses=CREATE_ERRORS)
+def create_pure_music(mv: str, body: CreatePureMusic, service: ServiceDep,
+                      user: UserDep) -> JSONResponse:
+    batch = service.create(user, GenerateRequest(
+        tags=body.tags, title=body.title, negative_tags=body.negative_tags, instrumental=True,
+        model=model_of(mv)))
+    return ok({"task_id": batch.id})
+
+
+@router.get("/api/v2/suno/{mv}/clip/{task_id}", responses=responses(401, 404, 422, dialect="a"))
+def get_task(mv: str, task_id: str, service: ServiceDep, user: UserDep) -> JSONResponse:
+    model_of(mv)
+    batch, clips = service.batch(user, task_id)
+    done = all(c["status"] in FINISHED for c in clips)
+    return ok({
+        "task_id": batch.id,
+        "status": "completed" if done else "processing",
+        "input": json.dumps(_input_of(batch.request)),
+        "clips": {c["id"]: c for c in clips},
+    })
+
+
+def _input_of(record: dict[str, Any]) -> dict[str, Any]:
+    keys = ("prompt", "tags", "title", "negative_tags", "continue_clip_id", "continue_at")
+    named = {**record, "prompt": record.get("lyrics", "")}
+    return {k: named[k] for k in keys if k in named}
+
+
+@router.get("/api/v2/suno/{mv}/clips", responses=responses(401, 422, dialect="a"))
+def get_clips(mv: str, service: ServiceDep, user: UserDep,
+              ids: str = Query(description="Clip ids, comma-separated")) -> JSONResponse:
+    model_of(mv)
+    wanted = [i.strip() for i in ids.split(",") if i.strip()]
+    if len(wanted) > MAX_IDS:
+        raise InvalidInput(f"ids lists {len(wanted)} clips; at most {MAX_IDS}", field="ids")
+    clips = service.clips(user, wanted)
+    return JSONResponse({"clips": clips, "num_total_results": len(clips), "current_page": 0})
+
+
+@router.post("/api/v2/suno/{mv}/extend", responses=responses(401, 404, 409, 422, 429, dialect="a"))
+def extend(mv: str, body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
+    batch = service.extend(user, ExtendRequest(
+        clip_id=body.continue_clip_id, continue_at=body.continue_at, lyrics=body.prompt,
+        tags=body.tags, title=body.title, negative_tags=body.negative_tags, model=model_of(mv)))
+    return JSONResponse(batch_body(batch))
+
+
+@router.post("/api/v1/suno/make-lyrics", responses=responses(401, 422, dialect="a"))
+def make_lyrics(body: MakeLyrics, service: ServiceDep, user: UserDep) -> JSONResponse:
+    return ok({"task_id": service.submit_lyrics(user, body.prompt)})
+
+
+@router.get("/api/v1/suno/get-lyrics/{task_id}", responses=responses(401, 404, dialect="a"))
+def get_lyrics(task_id: str, service: ServiceDep, user: UserDep) -> JSONResponse:
+    row = service.lyrics(user, task_id)
+    return ok({
+        "task_id": row.id,
+        "input": row.input,
+        "status": row.status,
+        "title": row.title or "",
+        "text": row.text or "",
+        "metadata": {
+            "created_at": iso(row.created_at),
+            "started_at": iso(row.started_at) if row.started_at else None,
+            "ended_at": iso(row.ended_at) if row.ended_at else None,
+        },
+    })

@@ -1,0 +1,65 @@
+"""The FastAPI application: routers, middleware, and a lifespan that starts embedded workers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from openchirp import __version__
+from openchirp.api import chat, errors, files, gcui, suno_v2
+from openchirp.api.deps import Auth
+from openchirp.config import Settings
+from openchirp.core.service import Service
+from openchirp.db import repo
+from openchirp.db.database import Database
+from openchirp.db.migrate import upgrade
+from openchirp.jobs.pool import WorkerPool
+from openchirp.storage import LocalStorage
+
+
+def create_app(settings: Settings | None = None, *, start_workers: bool = True) -> FastAPI:
+    settings = settings or Settings()
+    db = Database(settings.resolved_database_url)
+    storage = LocalStorage(settings.files_dir, settings.public_base_url)
+    service = Service(settings, db, storage)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        upgrade(db)
+        with db.write() as conn:
+            repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
+        pool = WorkerPool(settings) if start_workers and settings.workers > 0 else None
+        if pool:
+            pool.start()
+        try:
+            yield
+        finally:
+            if pool:
+                pool.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="OpenChirp",
+        version=__version__,
+        description="A self-hosted music generation server that speaks the Suno API.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.state.storage = storage
+    app.state.service = service
+    app.state.auth = Auth(settings, service)
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"],
+                       allow_headers=["*"], expose_headers=["Content-Range", "Accept-Ranges"])
+    errors.install(app)
+    for module in (suno_v2, gcui, chat, files):
+        app.include_router(module.router)
+
+    @app.get("/healthz", tags=["server"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    return app

@@ -1,0 +1,204 @@
+"""``openchirp serve | worker | keys | users | db | render``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from openchirp.config import Settings
+
+app = typer.Typer(help="OpenChirp: a self-hosted music server that speaks the Suno API.",
+                  no_args_is_help=True)
+keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
+users_app = typer.Typer(help="Users and their monthly credits.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(users_app, name="users")
+app.add_typer(db_app, name="db")
+
+OWNER_KEY_FILE = "owner-api-key"
+
+
+def _settings(**overrides: object) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _db(settings: Settings):  # type: ignore[no-untyped-def]
+    from openchirp.db.database import Database
+    from openchirp.db.migrate import upgrade
+
+    db = Database(settings.resolved_database_url)
+    upgrade(db)
+    return db
+
+
+def owner_key(settings: Settings) -> str:
+    """The local owner's key: made on the first run and kept (mode 600) in the data folder, so
+    `make run` can print a working curl example every time."""
+    from openchirp.db import repo
+
+    path = settings.data_dir / OWNER_KEY_FILE
+    if path.exists():
+        return path.read_text().strip()
+    db = _db(settings)
+    with db.write() as conn:
+        user = repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
+        key = repo.create_api_key(conn, user.id, "owner (make run)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(key + "\n")
+    return key
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind")] = None,
+    port: Annotated[int | None, typer.Option(help="Port", envvar="PORT")] = None,
+    data_dir: Annotated[Path | None, typer.Option(help="Data folder", envvar="DATA_DIR")] = None,
+    workers: Annotated[int | None, typer.Option(help="Embedded worker processes")] = None,
+) -> None:
+    """Run the API server with embedded workers."""
+    import uvicorn
+
+    from openchirp.app import create_app
+
+    settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
+    key = owner_key(settings)
+    url = settings.public_base_url
+    typer.echo(f"OpenChirp on {url}  (docs: {url}/docs)")
+    typer.echo(f"API key (local owner): {key}")
+    typer.echo("Try:")
+    typer.echo(
+        f"  curl -s {url}/api/custom_generate -H 'Authorization: Bearer {key}' "
+        "-H 'Content-Type: application/json' "
+        "-d '{\"prompt\": \"[Verse]\\nStars they shine above me\\nMoonlight softly glows\", "
+        "\"tags\": \"synthwave, moody\", \"title\": \"Starry\", \"wait_audio\": true}'"
+    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+
+
+@app.command()
+def worker(
+    count: Annotated[int, typer.Option(help="Worker processes")] = 1,
+    data_dir: Annotated[Path | None, typer.Option(envvar="DATA_DIR")] = None,
+) -> None:
+    """Run workers alone, beside a server on the same database."""
+    from openchirp.jobs.pool import WorkerPool
+
+    logging.basicConfig(level=logging.INFO)
+    settings = _settings(data_dir=data_dir)
+    _db(settings)
+    pool = WorkerPool(settings, size=count)
+    pool.start()
+    stopping = {"now": False}
+
+    def _stop(*_args: object) -> None:
+        stopping["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not stopping["now"]:
+        signal.pause()
+    pool.stop()
+
+
+@keys_app.command("create")
+def keys_create(name: str, user: Annotated[str, typer.Option(help="User handle")] = "local") -> None:
+    """Make an API key and print it (the only time it is shown)."""
+    from openchirp.db import repo
+
+    db = _db(_settings())
+    with db.write() as conn:
+        row = repo.ensure_user(conn, user)
+        typer.echo(repo.create_api_key(conn, row.id, name))
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    from openchirp.db import repo
+
+    db = _db(_settings())
+    with db.read() as conn:
+        for row in repo.list_api_keys(conn):
+            state = "revoked" if row.revoked_at else "active"
+            typer.echo(f"{row.id}  {row.prefix}…  {row.handle:12} {row.name}  {state}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: str) -> None:
+    """Revoke a key by its id or its prefix."""
+    from openchirp.db import repo
+
+    db = _db(_settings())
+    with db.write() as conn:
+        if not repo.revoke_api_key(conn, key_id):
+            raise typer.BadParameter(f"no active key {key_id}")
+    typer.echo("revoked")
+
+
+@users_app.command("set-limit")
+def users_set_limit(handle: str, credits: Annotated[int | None, typer.Argument()] = None) -> None:
+    """Set a user's monthly credits (leave out for unlimited)."""
+    from openchirp.db import repo
+
+    db = _db(_settings())
+    with db.write() as conn:
+        row = repo.ensure_user(conn, handle)
+        repo.set_monthly_limit(conn, row.id, credits)
+    typer.echo(f"{handle}: {'unlimited' if credits is None else credits} credits a month")
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations."""
+    from openchirp.db.migrate import current
+
+    typer.echo(f"database at revision {current(_db(_settings()))}")
+
+
+@app.command()
+def render(
+    lyrics: Annotated[Path | None, typer.Option(help="Lyrics file")] = None,
+    tags: Annotated[str, typer.Option(help="Style tags")] = "pop",
+    title: Annotated[str, typer.Option()] = "",
+    seed: Annotated[int, typer.Option()] = 0,
+    instrumental: Annotated[bool, typer.Option()] = False,
+    out: Annotated[Path, typer.Option(help="Output folder")] = Path("out"),
+    engine: Annotated[str, typer.Option(help="Engine name or module:Class")] = "composer",
+) -> None:
+    """Render both clips of a request without a server: mp3, wav, word timings and plan."""
+    from openchirp.engines.base import PlanRequest
+    from openchirp.engines.registry import load_engine
+    from openchirp.media.audio import Mp3StreamWriter, WavWriter
+
+    settings = _settings()
+    text = lyrics.read_text() if lyrics else ""
+    if not text.strip() and not instrumental:
+        raise typer.BadParameter("give --lyrics FILE or --instrumental")
+    out.mkdir(parents=True, exist_ok=True)
+    eng = load_engine(engine, settings)
+    for variant in (0, 1):
+        request = PlanRequest(lyrics="" if instrumental else text, tags=tags, title=title,
+                              instrumental=instrumental, seed=seed, variant=variant)
+        result = eng.plan(request)
+        stem = out / f"clip{variant + 1}"
+        with Mp3StreamWriter(stem.with_suffix(".mp3"), title=title, write_done_marker=False) as mp3, \
+                WavWriter(stem.with_suffix(".wav")) as wav:
+            for block in result.blocks():
+                mp3.write(block.mix)
+                wav.write(block.mix)
+        words = [{"word": w.word, "start_s": w.start_s, "end_s": w.end_s} for w in result.words]
+        stem.with_name(stem.name + ".words.json").write_text(json.dumps(words, indent=1))
+        stem.with_name(stem.name + ".plan.json").write_text(json.dumps(result.plan, indent=1))
+        typer.echo(f"{stem}.mp3  {result.duration_s:.1f} s")
+
+
+def main() -> None:  # pragma: no cover - entry point
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()

@@ -1,0 +1,116 @@
+"""Settings from the environment (``OPENCHIRP_*``), one object passed down to everything."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Model keys clients send, their Suno major versions, and the engine each one runs on by default.
+DEFAULT_MODEL_ENGINES: dict[str, str] = {
+    "chirp-v3-0": "composer",
+    "chirp-v3-5": "composer",
+    "chirp-v4": "composer",
+    "chirp-auk": "composer",
+    "chirp-auk-turbo": "composer",
+    "chirp-bluejay": "composer",
+    "chirp-crow": "composer",
+    "chirp-fenix": "composer",
+}
+
+BUILTIN_ENGINES: dict[str, str] = {
+    "composer": "openchirp.engines.composer.engine:ComposerEngine",
+}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="OPENCHIRP_", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = None
+    """SQLAlchemy URL; default is a SQLite file in ``data_dir``."""
+    host: str = "127.0.0.1"
+    port: int = 3000
+    base_url: str | None = None
+    """Absolute URL clients reach the server at; clip URLs start with it."""
+
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    """Embedded worker processes started by ``serve`` (0: none, run ``openchirp worker``)."""
+    lease_seconds: float = 20.0
+    heartbeat_seconds: float = 2.0
+    poll_seconds: float = 0.1
+    max_attempts: int = 3
+
+    anonymous: bool | None = None
+    """Serve requests without a key as the local owner. None: only when bound to loopback."""
+    default_monthly_credits: int | None = None
+    """Credits per user and month; None is unlimited."""
+    credits_per_clip: int = 5
+
+    wait_audio_timeout: float = 100.0
+    engines: dict[str, str] = Field(default_factory=dict)
+    """Extra engines: name -> "module:Class"."""
+    model_engines: dict[str, str] = Field(default_factory=dict)
+    """Model key -> engine name, over the defaults."""
+    default_engine: str | None = None
+    """Run every model on this engine (name or "module:Class")."""
+
+    soundfont: Path | None = None
+    lyricist_url: str | None = None
+    """OpenAI-compatible endpoint for lyrics; the offline lyricist otherwise."""
+    lyricist_model: str = "gpt-4o-mini"
+    lyricist_api_key: str | None = None
+
+    make_video: bool = True
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'openchirp.db').resolve()}"
+
+    @cached_property
+    def public_base_url(self) -> str:
+        if self.base_url:
+            return self.base_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def allow_anonymous(self) -> bool:
+        if self.anonymous is not None:
+            return self.anonymous
+        return is_loopback(self.host)
+
+    def engine_for_model(self, model: str) -> str:
+        if self.default_engine:
+            return self.default_engine
+        return {**DEFAULT_MODEL_ENGINES, **self.model_engines}.get(model, "composer")
+
+    def engine_spec(self, name: str) -> str:
+        """Import path of an engine: a configured name, a built-in, or "module:Class" itself."""
+        specs = {**BUILTIN_ENGINES, **self.engines}
+        if name in specs:
+            return specs[name]
+        if ":" in name:
+            return name
+        raise KeyError(f"unknown engine {name!r}")
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,40 @@
+"""Failures a caller can cause. The API turns each into a 4xx in its dialect's shape."""
+
+from __future__ import annotations
+
+
+class OpenChirpError(Exception):
+    status_code = 400
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(OpenChirpError):
+    status_code = 422
+
+
+class NotFound(OpenChirpError):
+    status_code = 404
+
+
+class Unauthorized(OpenChirpError):
+    status_code = 401
+
+
+class QuotaExceeded(OpenChirpError):
+    status_code = 429
+
+
+class Conflict(OpenChirpError):
+    """The request is well formed but the thing it names is not in a state that allows it."""
+
+    status_code = 409
+
+
+def limit_error(field: str, limit: int, model: str, got: int) -> InvalidInput:
+    return InvalidInput(
+        f"{field} is {got} characters; the limit for {model} is {limit}", field=field
+    )

@@ -1,0 +1,28 @@
+"""One domain request per use case, whatever dialect it arrived in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class GenerateRequest:
+    lyrics: str = ""
+    tags: str = ""
+    title: str = ""
+    negative_tags: str = ""
+    instrumental: bool = False
+    model: str | None = None
+    description: str | None = None
+    """Description mode: the lyricist writes title, tags and lyrics from this line."""
+
+
+@dataclass(frozen=True)
+class ExtendRequest:
+    clip_id: str
+    continue_at: float | None
+    lyrics: str = ""
+    tags: str = ""
+    title: str = ""
+    negative_tags: str = ""
+    model: str | None = None

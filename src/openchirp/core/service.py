@@ -1,0 +1,365 @@
+"""The use cases: create, extend, concat, look up clips, lyrics and limits.
+
+Knows neither wire format nor audio format. Every create checks input against the model's limits
+and the user's credits, then writes the batch, its clips and their jobs in one transaction: once
+it returns, nothing it accepted can be lost.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row
+
+from openchirp.config import Settings
+from openchirp.core.clip import ClipStatus, canonical_clip, new_metadata
+from openchirp.core.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    QuotaExceeded,
+    limit_error,
+)
+from openchirp.core.models import ModelInfo, model_names, resolve_model
+from openchirp.core.requests import ExtendRequest, GenerateRequest
+from openchirp.db import repo
+from openchirp.db.database import Database
+from openchirp.engines.base import Lyricist, WrittenSong
+from openchirp.jobs import queue
+from openchirp.storage import Storage
+
+CLIPS_PER_BATCH = 2
+PAGE_SIZE = 20
+UNLIMITED = 2**31 - 1
+"""What limits report for an unlimited user: clients compare credits_left with a number."""
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: str
+    created_at: datetime
+    model: ModelInfo
+    clips: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Limits:
+    credits_left: int
+    monthly_limit: int
+    monthly_usage: int
+    period: str = "month"
+
+
+class Service:
+    def __init__(
+        self, settings: Settings, db: Database, storage: Storage, lyricist: Lyricist | None = None
+    ) -> None:
+        self.settings = settings
+        self.db = db
+        self.storage = storage
+        self._lyricist = lyricist
+
+    # -- lookups ---------------------------------------------------------------------------
+
+    def render(self, conn: Connection, rows: list[Row]) -> list[dict[str, Any]]:
+        """Canonical clips of rows, with their owners."""
+        owners: dict[str, Row] = {}
+        out = []
+        for row in rows:
+            owner = owners.get(row.user_id)
+            if owner is None:
+                owner = owners[row.user_id] = repo.get_user(conn, row.user_id)
+            out.append(canonical_clip(row, owner, self.storage, self.settings.public_base_url))
+        return out
+
+    def clips(self, user: Row, ids: list[str]) -> list[dict[str, Any]]:
+        with self.db.read() as conn:
+            return self.render(conn, repo.clips_by_ids(conn, ids, user.id))
+
+    def clip(self, user: Row, clip_id: str) -> dict[str, Any]:
+        found = self.clips(user, [clip_id])
+        if not found:
+            raise NotFound(f"clip {clip_id} not found", field="id")
+        return found[0]
+
+    def clip_row(self, user: Row, clip_id: str) -> Row:
+        with self.db.read() as conn:
+            rows = repo.clips_by_ids(conn, [clip_id], user.id)
+        if not rows:
+            raise NotFound(f"clip {clip_id} not found", field="id")
+        return rows[0]
+
+    def library(self, user: Row, page: int) -> tuple[list[dict[str, Any]], int]:
+        with self.db.read() as conn:
+            rows = repo.library(conn, user.id, page=page, page_size=PAGE_SIZE)
+            return self.render(conn, rows), repo.count_library(conn, user.id)
+
+    def batch(self, user: Row, batch_id: str) -> tuple[Row, list[dict[str, Any]]]:
+        with self.db.read() as conn:
+            batch = repo.get_batch(conn, batch_id)
+            if batch is None or batch.user_id != user.id:
+                raise NotFound(f"task {batch_id} not found", field="task_id")
+            return batch, self.render(conn, repo.clips_of_batch(conn, batch_id))
+
+    def limits(self, user: Row) -> Limits:
+        with self.db.read() as conn:
+            return self._limits(conn, user)
+
+    def _limits(self, conn: Connection, user: Row) -> Limits:
+        limit = user.monthly_limit
+        if limit is None:
+            limit = self.settings.default_monthly_credits
+        used = repo.credits_used(conn, user.id, month_start())
+        if limit is None:
+            return Limits(UNLIMITED, UNLIMITED, used)
+        return Limits(max(0, limit - used), limit, used)
+
+    # -- creating ----------------------------------------------------------------------------
+
+    def create(self, user: Row, request: GenerateRequest) -> Batch:
+        model = self._model(request.model)
+        lyrics, tags, title = request.lyrics or "", request.tags or "", request.title or ""
+        description = request.description
+        if description is not None:
+            _check_len("gpt_description_prompt", description, model.description_limit, model)
+            if not description.strip():
+                raise InvalidInput("the song description is empty", field="prompt")
+        elif not request.instrumental and not lyrics.strip():
+            raise InvalidInput("prompt (the lyrics) is required", field="prompt")
+        _check_len("prompt", lyrics, model.lyrics_limit, model)
+        _check_len("tags", tags, model.tags_limit, model)
+        _check_len("negative_tags", request.negative_tags, model.tags_limit, model)
+        _check_len("title", title, model.title_limit, model)
+
+        seed = secrets.randbits(31)
+        if description is not None:
+            # Written before the transaction: a slow lyricist must not hold the writer lock.
+            song = self.lyricist.write(description, seed=seed, instrumental=request.instrumental)
+            lyrics = "" if request.instrumental else song.lyrics
+            tags = tags or song.tags
+            title = title or song.title
+        meta = new_metadata(
+            tags=tags,
+            prompt=lyrics,
+            negative_tags=request.negative_tags,
+            gpt_description_prompt=description,
+            has_vocal=not request.instrumental,
+        )
+        record = {
+            "kind": "generate",
+            "lyrics": lyrics,
+            "tags": tags,
+            "title": title,
+            "negative_tags": request.negative_tags,
+            "instrumental": request.instrumental,
+            "description": description,
+            "model": model.key,
+        }
+        return self._insert_batch(user, model, "generate", record, meta, title, seed)
+
+    def extend(self, user: Row, request: ExtendRequest) -> Batch:
+        source = self.clip_row(user, request.clip_id)
+        model = resolve_model(request.model) if request.model else resolve_model(source.model)
+        if model is None:
+            raise InvalidInput(_unknown_model(request.model), field="model")
+        if source.status != ClipStatus.COMPLETE:
+            raise Conflict(
+                f"clip {source.id} is {source.status}; only a complete clip can be extended",
+                field="continue_clip_id",
+            )
+        if not source.plan:
+            raise Conflict(
+                f"clip {source.id} has no plan to continue from", field="continue_clip_id"
+            )
+        duration = float(source.meta.get("duration") or 0.0)
+        at = request.continue_at
+        if at is None or not math.isfinite(at) or not 0 < at < duration:
+            raise InvalidInput(
+                f"continue_at must be more than 0 and less than the clip's "
+                f"duration ({duration:.2f} s); got {at}",
+                field="continue_at",
+            )
+        _check_len("prompt", request.lyrics, model.lyrics_limit, model)
+        _check_len("tags", request.tags, model.tags_limit, model)
+        _check_len("negative_tags", request.negative_tags, model.tags_limit, model)
+        _check_len("title", request.title, model.title_limit, model)
+        tags = request.tags or source.meta.get("tags") or ""
+        title = request.title or source.title
+        history = [
+            {"id": source.id, "continue_at": at, "type": "gen", "source": "web", "infill": False}
+        ] + list(source.meta.get("history") or [])
+        meta = new_metadata(
+            tags=tags,
+            prompt=request.lyrics,
+            negative_tags=request.negative_tags,
+            history=history,
+            has_vocal=bool(request.lyrics.strip()) or source.meta["has_vocal"],
+        )
+        record = {
+            "kind": "extend",
+            "lyrics": request.lyrics,
+            "tags": tags,
+            "title": title,
+            "negative_tags": request.negative_tags,
+            "continue_clip_id": source.id,
+            "continue_at": at,
+            "model": model.key,
+        }
+        return self._insert_batch(
+            user, model, "extend", record, meta, title, source.seed, engine=source.engine
+        )
+
+    def concat(self, user: Row, clip_id: str) -> dict[str, Any]:
+        clip = self.clip_row(user, clip_id)
+        if clip.status != ClipStatus.COMPLETE:
+            raise Conflict(
+                f"clip {clip.id} is {clip.status}; only a complete clip can be concatenated",
+                field="clip_id",
+            )
+        history = list(clip.meta.get("history") or [])
+        if not history:
+            raise Conflict(
+                f"clip {clip.id} is not an extension: there is nothing to join", field="clip_id"
+            )
+        # history[0] is the direct source; the song runs from the oldest ancestor forwards.
+        parts = [
+            {"id": h["id"], "continue_at": h["continue_at"], "type": "gen"}
+            for h in reversed(history)
+        ]
+        parts.append({"id": clip.id, "continue_at": None, "type": "gen"})
+        with self.db.read() as conn:
+            for part in parts[:-1]:
+                row = repo.get_clip(conn, part["id"])
+                if row is None or row.status != ClipStatus.COMPLETE:
+                    raise Conflict(
+                        f"part {part['id']} of the song is missing or not complete", field="clip_id"
+                    )
+        prompts = [p for p in (self._prompt_of(p["id"]) for p in parts) if p]
+        meta = new_metadata(
+            tags=clip.meta.get("tags") or "",
+            prompt="\n\n".join(prompts),
+            negative_tags=clip.meta.get("negative_tags") or "",
+            concat_history=parts,
+            clip_type="concat",
+            has_vocal=clip.meta.get("has_vocal", True),
+        )
+        with self.db.write() as conn:
+            concat_id = repo.insert_clip(
+                conn,
+                user_id=user.id,
+                batch_id=None,
+                title=clip.title,
+                model=clip.model,
+                engine=clip.engine,
+                seed=clip.seed,
+                meta=meta,
+                credits=0,
+            )
+            queue.enqueue(conn, "concat", concat_id, priority=1)
+            return self.render(conn, [repo.get_clip(conn, concat_id)])[0]
+
+    def _prompt_of(self, clip_id: str) -> str:
+        with self.db.read() as conn:
+            row = repo.get_clip(conn, clip_id)
+        return (row.meta.get("prompt") or "").strip() if row else ""
+
+    def _insert_batch(
+        self,
+        user: Row,
+        model: ModelInfo,
+        kind: str,
+        record: dict[str, Any],
+        meta: dict[str, Any],
+        title: str,
+        seed: int,
+        engine: str | None = None,
+    ) -> Batch:
+        engine = engine or self.settings.engine_for_model(model.key)
+        cost = self.settings.credits_per_clip
+        with self.db.write() as conn:
+            repo.lock_user(conn, user.id)
+            limits = self._limits(conn, user)
+            if limits.credits_left < cost * CLIPS_PER_BATCH:
+                raise QuotaExceeded(
+                    f"not enough credits: {limits.credits_left} left of {limits.monthly_limit} "
+                    f"this month, a song costs {cost * CLIPS_PER_BATCH}",
+                    field="credits",
+                )
+            batch_id = repo.insert_batch(
+                conn, user_id=user.id, kind=kind, model=model.key, request=record
+            )
+            ids = []
+            for variant in range(CLIPS_PER_BATCH):
+                clip_id = repo.insert_clip(
+                    conn,
+                    batch_id=batch_id,
+                    user_id=user.id,
+                    title=title,
+                    model=model.key,
+                    engine=engine,
+                    seed=seed,
+                    variant=variant,
+                    meta=meta,
+                    credits=cost,
+                )
+                queue.enqueue(conn, "render", clip_id)
+                ids.append(clip_id)
+            batch = repo.get_batch(conn, batch_id)
+            rows = repo.clips_of_batch(conn, batch_id)
+            return Batch(batch_id, batch.created_at, model, self.render(conn, rows))
+
+    # -- lyrics ------------------------------------------------------------------------------
+
+    @property
+    def lyricist(self) -> Lyricist:
+        if self._lyricist is None:
+            from openchirp.engines.registry import make_lyricist
+
+            self._lyricist = make_lyricist(self.settings)
+        return self._lyricist
+
+    def write_lyrics_now(self, prompt: str) -> WrittenSong:
+        _check_len("prompt", prompt, 200, None)
+        return self.lyricist.write(prompt, seed=secrets.randbits(31))
+
+    def submit_lyrics(self, user: Row, prompt: str) -> str:
+        _check_len("prompt", prompt, 200, None)
+        with self.db.write() as conn:
+            lyrics_id = repo.insert_lyrics(conn, user_id=user.id, prompt=prompt)
+            queue.enqueue(conn, "lyrics", lyrics_id, priority=2)
+            return lyrics_id
+
+    def lyrics(self, user: Row, lyrics_id: str) -> Row:
+        with self.db.read() as conn:
+            row = repo.get_lyrics(conn, lyrics_id, user.id)
+        if row is None:
+            raise NotFound(f"lyrics task {lyrics_id} not found", field="task_id")
+        return row
+
+    def _model(self, name: str | None) -> ModelInfo:
+        model = resolve_model(name)
+        if model is None:
+            raise InvalidInput(_unknown_model(name), field="model")
+        return model
+
+
+def _unknown_model(name: str | None) -> str:
+    return f"unknown model {name!r}; known models: {', '.join(model_names())}"
+
+
+def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | None) -> None:
+    if value is not None and len(value) > limit:
+        if model is None:
+            raise InvalidInput(
+                f"{field} is {len(value)} characters; the limit is {limit}", field=field
+            )
+        raise limit_error(field, limit, model.key, len(value))
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    now = now or datetime.now(UTC)
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -1,0 +1,91 @@
+"""Connections: SQLite (WAL, BEGIN IMMEDIATE for writers, busy timeout) or PostgreSQL.
+
+SQLite with several writer processes silently loses read-modify-write updates under its default
+deferred transactions, so every write transaction here starts with ``BEGIN IMMEDIATE`` (the
+pysqlite recipe from SQLAlchemy's documentation). Reads use a second engine with plain deferred
+transactions, so readers never queue behind a writer under WAL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+BUSY_TIMEOUT_MS = 5000
+
+
+class Database:
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        self.url = url
+        self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
+        if self.is_sqlite:
+            _ensure_sqlite_dir(url)
+            self._writer = _sqlite_engine(url, immediate=True)
+            self._reader = _sqlite_engine(url, immediate=False)
+        else:
+            self._writer = create_engine(
+                _psycopg(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+            )
+            self._reader = self._writer
+
+    @property
+    def engine(self) -> Engine:
+        return self._writer
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction: serialised against other writers on SQLite, committed on exit."""
+        with self._writer.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self._reader.connect() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self._writer.dispose()
+        if self._reader is not self._writer:
+            self._reader.dispose()
+
+
+def _psycopg(url: str) -> str:
+    """Accept plain postgresql:// URLs and use psycopg 3 for them."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _ensure_sqlite_dir(url: str) -> None:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+    engine = create_engine(
+        url,
+        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # Take transaction control away from pysqlite so our BEGIN is the one that runs.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine

@@ -1,0 +1,241 @@
+"""Reads and writes of users, keys, batches, clips and lyrics. SQL lives here, nowhere above."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, and_, func, or_, select, update
+
+from openchirp.db.tables import api_keys, batches, clips, lyrics, users
+
+LOCAL_HANDLE = "local"
+KEY_PREFIX = "oc_"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+# -- users and keys ----------------------------------------------------------------------------
+
+
+def ensure_user(conn: Connection, handle: str, display_name: str | None = None) -> Row:
+    row = conn.execute(select(users).where(users.c.handle == handle)).first()
+    if row is not None:
+        return row
+    conn.execute(
+        users.insert().values(
+            id=new_id(),
+            handle=handle,
+            display_name=display_name or handle,
+            monthly_limit=None,
+            created_at=utcnow(),
+        )
+    )
+    return conn.execute(select(users).where(users.c.handle == handle)).one()
+
+
+def get_user(conn: Connection, user_id: str) -> Row | None:
+    return conn.execute(select(users).where(users.c.id == user_id)).first()
+
+
+def set_monthly_limit(conn: Connection, user_id: str, limit: int | None) -> None:
+    conn.execute(update(users).where(users.c.id == user_id).values(monthly_limit=limit))
+
+
+def hash_key(key: str) -> str:
+    # Keys are 256 random bits, so a fast hash is as safe as a slow one and keeps auth cheap.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_key(conn: Connection, user_id: str, name: str) -> str:
+    """Store a new key (hashed) and return it: the only time it is ever seen in clear."""
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    conn.execute(
+        api_keys.insert().values(
+            id=new_id(),
+            user_id=user_id,
+            name=name,
+            key_hash=hash_key(key),
+            prefix=key[:10],
+            created_at=utcnow(),
+        )
+    )
+    return key
+
+
+def user_for_key(conn: Connection, key: str) -> Row | None:
+    query = (
+        select(users)
+        .join(api_keys, api_keys.c.user_id == users.c.id)
+        .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))
+    )
+    return conn.execute(query).first()
+
+
+def list_api_keys(conn: Connection) -> Sequence[Row]:
+    query = (
+        select(
+            api_keys.c.id,
+            api_keys.c.name,
+            api_keys.c.prefix,
+            api_keys.c.created_at,
+            api_keys.c.revoked_at,
+            users.c.handle,
+        )
+        .join(users, users.c.id == api_keys.c.user_id)
+        .order_by(api_keys.c.created_at)
+    )
+    return conn.execute(query).all()
+
+
+def revoke_api_key(conn: Connection, key_id_or_prefix: str) -> int:
+    result = conn.execute(
+        update(api_keys)
+        .where(or_(api_keys.c.id == key_id_or_prefix, api_keys.c.prefix == key_id_or_prefix))
+        .where(api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return result.rowcount
+
+
+# -- batches and clips -------------------------------------------------------------------------
+
+
+def insert_batch(
+    conn: Connection, *, user_id: str, kind: str, model: str, request: dict[str, Any]
+) -> str:
+    batch_id = new_id()
+    conn.execute(
+        batches.insert().values(
+            id=batch_id,
+            user_id=user_id,
+            kind=kind,
+            model=model,
+            request=request,
+            created_at=utcnow(),
+        )
+    )
+    return batch_id
+
+
+def get_batch(conn: Connection, batch_id: str) -> Row | None:
+    return conn.execute(select(batches).where(batches.c.id == batch_id)).first()
+
+
+def insert_clip(conn: Connection, **values: Any) -> str:
+    now = utcnow()
+    clip_id = values.pop("id", None) or new_id()
+    defaults = dict(
+        status="submitted",
+        credits=0,
+        completions=0,
+        is_public=False,
+        is_trashed=False,
+        is_liked=False,
+        play_count=0,
+        upvote_count=0,
+        seed=0,
+        variant=0,
+        created_at=now,
+        updated_at=now,
+    )
+    conn.execute(clips.insert().values(id=clip_id, **{**defaults, **values}))
+    return clip_id
+
+
+def get_clip(conn: Connection, clip_id: str) -> Row | None:
+    return conn.execute(select(clips).where(clips.c.id == clip_id)).first()
+
+
+def visible(user_id: str):  # type: ignore[no-untyped-def]
+    """A user sees their own clips and public ones."""
+    return or_(clips.c.user_id == user_id, clips.c.is_public.is_(True))
+
+
+def clips_by_ids(conn: Connection, ids: Iterable[str], user_id: str) -> list[Row]:
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return []
+    rows = conn.execute(select(clips).where(clips.c.id.in_(ids), visible(user_id))).all()
+    by_id = {r.id: r for r in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def clips_of_batch(conn: Connection, batch_id: str) -> list[Row]:
+    query = select(clips).where(clips.c.batch_id == batch_id).order_by(clips.c.variant)
+    return list(conn.execute(query).all())
+
+
+def library(conn: Connection, user_id: str, *, page: int, page_size: int) -> list[Row]:
+    query = (
+        select(clips)
+        .where(clips.c.user_id == user_id, clips.c.is_trashed.is_(False))
+        .order_by(clips.c.created_at.desc(), clips.c.id)
+        .limit(page_size)
+        .offset(page * page_size)
+    )
+    return list(conn.execute(query).all())
+
+
+def count_library(conn: Connection, user_id: str) -> int:
+    query = (
+        select(func.count())
+        .select_from(clips)
+        .where(clips.c.user_id == user_id, clips.c.is_trashed.is_(False))
+    )
+    return conn.execute(query).scalar_one()
+
+
+def update_clip(conn: Connection, clip_id: str, **values: Any) -> None:
+    conn.execute(update(clips).where(clips.c.id == clip_id).values(updated_at=utcnow(), **values))
+
+
+def merge_clip_meta(conn: Connection, clip_id: str, **changes: Any) -> None:
+    """Update keys of the clip's metadata (read-modify-write inside the caller's transaction)."""
+    row = conn.execute(select(clips.c.meta).where(clips.c.id == clip_id)).one()
+    update_clip(conn, clip_id, meta={**row.meta, **changes})
+
+
+def credits_used(conn: Connection, user_id: str, since: datetime) -> int:
+    query = select(func.coalesce(func.sum(clips.c.credits), 0)).where(
+        and_(clips.c.user_id == user_id, clips.c.created_at >= since)
+    )
+    return int(conn.execute(query).scalar_one())
+
+
+def lock_user(conn: Connection, user_id: str) -> None:
+    """Serialise quota checks of one user (SQLite's BEGIN IMMEDIATE already does)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(select(users.c.id).where(users.c.id == user_id).with_for_update())
+
+
+# -- lyrics ----------------------------------------------------------------------------------
+
+
+def insert_lyrics(conn: Connection, *, user_id: str, prompt: str) -> str:
+    lyrics_id = new_id()
+    conn.execute(
+        lyrics.insert().values(
+            id=lyrics_id, user_id=user_id, status="submitted", input=prompt, created_at=utcnow()
+        )
+    )
+    return lyrics_id
+
+
+def get_lyrics(conn: Connection, lyrics_id: str, user_id: str) -> Row | None:
+    query = select(lyrics).where(lyrics.c.id == lyrics_id, lyrics.c.user_id == user_id)
+    return conn.execute(query).first()
+
+
+def update_lyrics(conn: Connection, lyrics_id: str, **values: Any) -> None:
+    conn.execute(update(lyrics).where(lyrics.c.id == lyrics_id).values(**values))

@@ -1,0 +1,136 @@
+"""The tables. The database is the single source of truth for every clip and every job."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("handle", String(64), nullable=False, unique=True),
+    Column("display_name", String(128), nullable=False),
+    Column("monthly_limit", Integer, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False),
+    Column("name", String(128), nullable=False),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("prefix", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+# A create or extend request: sunoapi.com's `task_id`, Suno's batch.
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("model", String(32), nullable=False),
+    Column("request", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+clips = Table(
+    "clips",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("batch_id", String(36), ForeignKey("batches.id"), nullable=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("title", Text, nullable=False, default=""),
+    Column("model", String(32), nullable=False),
+    Column("engine", String(200), nullable=False),
+    Column("seed", Integer, nullable=False, default=0),
+    Column("variant", Integer, nullable=False, default=0),
+    Column("meta", JSON, nullable=False),
+    # Suno's `metadata` object: tags, prompt, history, type, duration, error_*...
+    Column("plan", JSON, nullable=True),
+    Column("words", JSON, nullable=True),
+    Column("stems", JSON, nullable=True),
+    # Stem name -> storage key of its wav.
+    Column("audio_key", String(200), nullable=True),
+    Column("video_key", String(200), nullable=True),
+    Column("image_key", String(200), nullable=True),
+    Column("image_large_key", String(200), nullable=True),
+    Column("wav_key", String(200), nullable=True),
+    Column("credits", Integer, nullable=False, default=0),
+    Column("completions", Integer, nullable=False, default=0),
+    # How many times the clip reached `complete`: exactly once, or something is wrong.
+    Column("is_public", Boolean, nullable=False, default=False),
+    Column("is_trashed", Boolean, nullable=False, default=False),
+    Column("is_liked", Boolean, nullable=False, default=False),
+    Column("play_count", Integer, nullable=False, default=0),
+    Column("upvote_count", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_clips_user_created", "user_id", "created_at"),
+    Index("ix_clips_batch", "batch_id"),
+)
+
+# The queue. A job renders one clip (or writes lyrics, or makes a video); workers claim jobs
+# with a lease they keep alive by heartbeat.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("subject_id", String(36), nullable=False),
+    # The clip (or lyrics row) the job works on.
+    Column("state", String(12), nullable=False),
+    # pending | running | done | failed
+    Column("priority", Integer, nullable=False, default=0),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_expires_at", DateTime(timezone=True), nullable=True),
+    Column("run_after", DateTime(timezone=True), nullable=False),
+    Column("last_error", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_jobs_state_run_after", "state", "run_after"),
+    Index("ix_jobs_subject", "subject_id"),
+)
+
+lyrics = Table(
+    "lyrics",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("user_id", String(36), ForeignKey("users.id"), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("input", Text, nullable=False),
+    Column("title", Text, nullable=True),
+    Column("text", Text, nullable=True),
+    Column("tags", Text, nullable=True),
+    Column("error_message", Text, nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+)

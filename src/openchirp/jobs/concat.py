@@ -1,0 +1,110 @@
+"""Join an extension to its ancestors: each part cut at its continue_at, then the last whole."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from openchirp.core.clip import ClipStatus
+from openchirp.db import repo
+from openchirp.jobs import queue
+from openchirp.jobs.context import JobContext
+from openchirp.jobs.render import store_covers
+from openchirp.media.audio import Mp3StreamWriter, decode, write_wav
+from openchirp.media.waveform import peaks
+
+JOIN_FADE_S = 0.01
+"""Equal-power overlap at each join: inaudible when the engine continued sample-exactly, and it
+hides the step when an engine cannot."""
+
+
+def join(parts: list[np.ndarray], cuts: list[int | None], fade: int) -> np.ndarray:
+    """Concatenate part i up to ``cuts[i]``; the next part fades in over the cut source's tail."""
+    out = parts[0][: cuts[0]] if cuts[0] is not None else parts[0]
+    for i in range(1, len(parts)):
+        previous, cut = parts[i - 1], cuts[i - 1]
+        nxt = parts[i]
+        n = min(fade, len(nxt), max(0, len(previous) - (cut or 0)))
+        if n:
+            t = np.linspace(0.0, np.pi / 2, n, dtype=np.float32)[:, None]
+            head = previous[cut : cut + n] * np.cos(t) + nxt[:n] * np.sin(t)
+            nxt = np.concatenate([head, nxt[n:]])
+        out = np.concatenate([out, nxt[: cuts[i]] if cuts[i] is not None else nxt])
+    return out
+
+
+def concat_clip(ctx: JobContext) -> None:
+    clip = ctx.clip()
+    parts_meta = clip.meta["concat_history"]
+    ctx.set_clip(status=ClipStatus.QUEUED)
+    with ctx.db.read() as conn:
+        rows = [repo.get_clip(conn, p["id"]) for p in parts_meta]
+        owner = repo.get_user(conn, clip.user_id)
+    if any(r is None or r.status != ClipStatus.COMPLETE or not r.wav_key for r in rows):
+        raise LookupError("a part of the song is missing its audio")
+    rate = 44_100
+    mixes, cuts, words = [], [], []
+    offset = 0.0
+    for part, row in zip(parts_meta, rows, strict=True):
+        pcm, rate = decode(ctx.storage.local_path(row.wav_key))
+        cut = round(part["continue_at"] * rate) if part["continue_at"] is not None else None
+        mixes.append(pcm)
+        cuts.append(cut)
+        end_s = cut / rate if cut is not None else len(pcm) / rate
+        words += [[w, s + offset, e + offset] for w, s, e in (row.words or []) if s < end_s]
+        offset += end_s
+    fade = round(JOIN_FADE_S * rate)
+    song = join(mixes, cuts, fade)
+    stems: dict[str, str] = {}
+    names = set.intersection(*(set(r.stems or {}) for r in rows)) if rows else set()
+    for name in sorted(names):
+        stem = join([decode(ctx.storage.local_path(r.stems[name]))[0] for r in rows], cuts, fade)
+        stems[name] = ctx.clip_key(clip.id, f"stems/{name}.wav")
+        path = ctx.storage.local_path(stems[name])
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_wav(path, stem, rate)
+    ctx.check_lease()
+    image_key, large_key, cover = store_covers(ctx, clip)
+    audio_key = ctx.clip_key(clip.id, f"{clip.id}.mp3")
+    wav_key = ctx.clip_key(clip.id, f"{clip.id}.wav")
+    with Mp3StreamWriter(
+        ctx.storage.local_path(audio_key),
+        sample_rate=rate,
+        title=clip.title,
+        artist=owner.display_name,
+        album="OpenChirp",
+        cover_jpeg=cover,
+    ) as mp3:
+        mp3.write(song)
+    write_wav(ctx.storage.local_path(wav_key), song, rate)
+    ctx.storage.put(ctx.clip_key(clip.id, "peaks.json"), json.dumps(peaks(song)).encode())
+    last_plan = rows[-1].plan
+    with ctx.db.write() as conn:
+        ctx.finish(conn)
+        row = repo.get_clip(conn, clip.id)
+        meta = {**row.meta, "duration": round(len(song) / rate, 2)}
+        repo.update_clip(
+            conn,
+            clip.id,
+            status=ClipStatus.COMPLETE,
+            meta=meta,
+            audio_key=audio_key,
+            wav_key=wav_key,
+            image_key=image_key,
+            image_large_key=large_key,
+            stems=stems,
+            words=[[w, round(s, 3), round(e, 3)] for w, s, e in words],
+            plan=concat_plan(last_plan, offset_s=offset - len(mixes[-1]) / rate),
+            completions=row.completions + 1,
+        )
+        if ctx.settings.make_video:
+            queue.enqueue(conn, "video", clip.id)
+
+
+def concat_plan(last_plan: dict | None, *, offset_s: float) -> dict | None:
+    """The last part's plan, shifted to where that part starts in the whole song, so the whole
+    song can be extended further."""
+    if not last_plan:
+        return None
+    return {**last_plan, "timeline_offset_s": round(offset_s, 6)}

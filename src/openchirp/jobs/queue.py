@@ -1,0 +1,169 @@
+"""The durable job queue, kept in the application database.
+
+A worker claims a pending job with a lease (owner + expiry) and heartbeats to extend it. Every
+state change of a job is fenced by its owner: a worker whose lease was taken over cannot finish
+or fail the job any more, so a clip completes exactly once even across crashes. Expired leases
+go back to pending; a job out of attempts fails, and the caller ends its clip in ``error``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Connection, and_, select, update
+
+from openchirp.db.repo import new_id, utcnow
+from openchirp.db.tables import jobs
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    kind: str
+    subject_id: str
+    attempts: int
+    owner: str
+
+
+def enqueue(conn: Connection, kind: str, subject_id: str, *, priority: int = 0) -> str:
+    now = utcnow()
+    job_id = new_id()
+    conn.execute(
+        jobs.insert().values(
+            id=job_id,
+            kind=kind,
+            subject_id=subject_id,
+            state="pending",
+            priority=priority,
+            attempts=0,
+            run_after=now,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    return job_id
+
+
+def claim(
+    conn: Connection, owner: str, lease_seconds: float, kinds: tuple[str, ...] | None = None
+) -> Job | None:
+    """Take the oldest runnable job. Call inside a write transaction."""
+    now = utcnow()
+    query = (
+        select(jobs.c.id, jobs.c.kind, jobs.c.subject_id, jobs.c.attempts)
+        .where(jobs.c.state == "pending", jobs.c.run_after <= now)
+        .order_by(jobs.c.priority.desc(), jobs.c.created_at)
+        .limit(1)
+    )
+    if kinds:
+        query = query.where(jobs.c.kind.in_(kinds))
+    if conn.dialect.name != "sqlite":
+        # SQLite writers are already serialised by BEGIN IMMEDIATE.
+        query = query.with_for_update(skip_locked=True)
+    row = conn.execute(query).first()
+    if row is None:
+        return None
+    conn.execute(
+        update(jobs)
+        .where(jobs.c.id == row.id)
+        .values(
+            state="running",
+            attempts=row.attempts + 1,
+            lease_owner=owner,
+            lease_expires_at=now + timedelta(seconds=lease_seconds),
+            updated_at=now,
+        )
+    )
+    return Job(row.id, row.kind, row.subject_id, row.attempts + 1, owner)
+
+
+def _owned(job: Job):  # type: ignore[no-untyped-def]
+    return and_(jobs.c.id == job.id, jobs.c.lease_owner == job.owner, jobs.c.state == "running")
+
+
+def heartbeat(conn: Connection, job: Job, lease_seconds: float) -> bool:
+    """Extend the lease; False when the job is no longer ours (stop working on it)."""
+    now = utcnow()
+    result = conn.execute(
+        update(jobs)
+        .where(_owned(job))
+        .values(lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
+    )
+    return result.rowcount == 1
+
+
+def still_owned(conn: Connection, job: Job) -> bool:
+    return conn.execute(select(jobs.c.id).where(_owned(job))).first() is not None
+
+
+def finish(conn: Connection, job: Job) -> bool:
+    result = conn.execute(
+        update(jobs)
+        .where(_owned(job))
+        .values(state="done", lease_owner=None, lease_expires_at=None, updated_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def fail(
+    conn: Connection, job: Job, error: str, *, max_attempts: int, retry_delay: float = 1.0
+) -> str | None:
+    """Record a failure: back to pending for another try, or ``failed`` when out of attempts.
+
+    Returns the new state, or None when the job was no longer ours.
+    """
+    now = utcnow()
+    final = job.attempts >= max_attempts
+    state = "failed" if final else "pending"
+    result = conn.execute(
+        update(jobs)
+        .where(_owned(job))
+        .values(
+            state=state,
+            lease_owner=None,
+            lease_expires_at=None,
+            last_error=error[:2000],
+            run_after=now + timedelta(seconds=0 if final else retry_delay),
+            updated_at=now,
+        )
+    )
+    return state if result.rowcount == 1 else None
+
+
+def expire_leases(conn: Connection, *, max_attempts: int) -> list[tuple[str, str, str]]:
+    """Re-queue running jobs whose lease ran out (their worker died).
+
+    Jobs already out of attempts fail instead. Returns (job id, kind, subject id) of the failed
+    ones, so the caller can end their clips in ``error``.
+    """
+    now = utcnow()
+    expired = and_(jobs.c.state == "running", jobs.c.lease_expires_at < now)
+    query = select(jobs.c.id, jobs.c.kind, jobs.c.subject_id, jobs.c.attempts).where(expired)
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update(skip_locked=True)
+    failed: list[tuple[str, str, str]] = []
+    for row in conn.execute(query).all():
+        out_of_attempts = row.attempts >= max_attempts
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.id == row.id)
+            .values(
+                state="failed" if out_of_attempts else "pending",
+                lease_owner=None,
+                lease_expires_at=None,
+                run_after=now,
+                last_error="worker lost (lease expired)",
+                updated_at=now,
+            )
+        )
+        if out_of_attempts:
+            failed.append((row.id, row.kind, row.subject_id))
+    return failed
+
+
+def counts(conn: Connection) -> dict[str, int]:
+    from sqlalchemy import func
+
+    rows = conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state)).all()
+    return {state: n for state, n in rows}

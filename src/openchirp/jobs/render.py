@@ -1,0 +1,175 @@
+"""Render one clip: plan with its engine, stream mp3 while the blocks come, store every artefact.
+
+Order matters for clients: the cover exists before the first audio, ``streaming`` is set as soon
+as the mp3 has a header on disk, and ``complete`` is written in the same transaction that ends
+the job, fenced by the lease, so a clip completes exactly once.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import ExitStack
+
+from sqlalchemy import Row
+
+from openchirp.core.clip import ClipStatus
+from openchirp.db import repo
+from openchirp.engines.base import Continuation, PlanRequest, Render
+from openchirp.engines.registry import load_engine
+from openchirp.jobs import queue
+from openchirp.jobs.context import JobContext
+from openchirp.media.audio import Mp3StreamWriter, WavWriter
+from openchirp.media.cover import make_cover
+from openchirp.media.waveform import PeakAccumulator
+
+COVER_SIZE = 512
+COVER_LARGE_SIZE = 1024
+
+
+def plan_request(ctx: JobContext, clip: Row) -> PlanRequest:
+    from openchirp.core.models import MODELS
+
+    meta = clip.meta
+    continuation = None
+    history = meta.get("history") or []
+    if history:
+        with ctx.db.read() as conn:
+            source = repo.get_clip(conn, history[0]["id"])
+        if source is None or not source.plan:
+            raise LookupError(f"the source clip {history[0]['id']} has no plan to continue")
+        continuation = Continuation(
+            source_plan=source.plan, continue_at=float(history[0]["continue_at"])
+        )
+    return PlanRequest(
+        lyrics=meta.get("prompt") or "",
+        tags=meta.get("tags") or "",
+        negative_tags=meta.get("negative_tags") or "",
+        title=clip.title,
+        instrumental=not meta.get("has_vocal", True),
+        seed=clip.seed,
+        variant=clip.variant,
+        max_duration_s=MODELS[clip.model].max_duration_s,
+        continuation=continuation,
+    )
+
+
+def store_covers(ctx: JobContext, clip: Row) -> tuple[str, str, bytes]:
+    tags = clip.meta.get("tags") or ""
+    small = make_cover(clip.title, tags, clip.id, COVER_SIZE)
+    large = make_cover(clip.title, tags, clip.id, COVER_LARGE_SIZE)
+    image_key = ctx.clip_key(clip.id, "image.jpeg")
+    large_key = ctx.clip_key(clip.id, "image_large.jpeg")
+    ctx.storage.put(image_key, small)
+    ctx.storage.put(large_key, large)
+    return image_key, large_key, small
+
+
+def render_clip(ctx: JobContext) -> None:
+    clip = ctx.clip()
+    if clip.status in (ClipStatus.COMPLETE, ClipStatus.ERROR):
+        with ctx.db.write() as conn:
+            ctx.finish(conn)
+        return
+    ctx.set_clip(status=ClipStatus.QUEUED)
+    request = plan_request(ctx, clip)
+    image_key, large_key, cover = store_covers(ctx, clip)
+    render = load_engine(clip.engine, ctx.settings).plan(request)
+    with ctx.db.read() as conn:
+        owner = repo.get_user(conn, clip.user_id)
+    keys = stream_audio(
+        ctx,
+        clip,
+        render,
+        cover=cover,
+        artist=owner.display_name,
+        image_key=image_key,
+        large_key=large_key,
+    )
+    with ctx.db.write() as conn:
+        ctx.finish(conn)
+        row = repo.get_clip(conn, clip.id)
+        meta = {**row.meta, "duration": round(keys.duration_s, 2), "has_vocal": render.has_vocal}
+        repo.update_clip(
+            conn,
+            clip.id,
+            status=ClipStatus.COMPLETE,
+            meta=meta,
+            plan=render.plan,
+            words=[[w.word, round(w.start_s, 3), round(w.end_s, 3)] for w in render.words],
+            stems=keys.stems,
+            wav_key=keys.wav_key,
+            completions=row.completions + 1,
+        )
+        if ctx.settings.make_video:
+            queue.enqueue(conn, "video", clip.id)
+
+
+class StoredAudio:
+    def __init__(self, duration_s: float, wav_key: str, stems: dict[str, str]) -> None:
+        self.duration_s = duration_s
+        self.wav_key = wav_key
+        self.stems = stems
+
+
+def stream_audio(
+    ctx: JobContext,
+    clip: Row,
+    render: Render,
+    *,
+    cover: bytes,
+    artist: str,
+    image_key: str,
+    large_key: str,
+) -> StoredAudio:
+    """Pull the render's blocks into the streaming mp3, the wav, the stems and the peaks."""
+    audio_key = ctx.clip_key(clip.id, f"{clip.id}.mp3")
+    wav_key = ctx.clip_key(clip.id, f"{clip.id}.wav")
+    peaks = PeakAccumulator()
+    stem_writers: dict[str, WavWriter] = {}
+    stem_keys: dict[str, str] = {}
+    with ExitStack() as stack:
+        mp3 = stack.enter_context(
+            Mp3StreamWriter(
+                ctx.storage.local_path(audio_key),
+                sample_rate=render.sample_rate,
+                title=clip.title,
+                artist=artist,
+                album="OpenChirp",
+                cover_jpeg=cover,
+            )
+        )
+        wav = stack.enter_context(
+            WavWriter(ctx.storage.local_path(wav_key), sample_rate=render.sample_rate)
+        )
+        started = False
+        for block in render.blocks():
+            ctx.check_lease()
+            mp3.write(block.mix)
+            wav.write(block.mix)
+            peaks.add(block.mix)
+            for name, pcm in block.stems.items():
+                if name not in stem_writers:
+                    stem_keys[name] = ctx.clip_key(clip.id, f"stems/{name}.wav")
+                    path = ctx.storage.local_path(stem_keys[name])
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    stem_writers[name] = stack.enter_context(
+                        WavWriter(path, sample_rate=render.sample_rate)
+                    )
+                stem_writers[name].write(pcm)
+            if not started:
+                started = True
+                meta = {
+                    **clip.meta,
+                    "duration": round(render.duration_s, 2),
+                    "has_vocal": render.has_vocal,
+                }
+                ctx.set_clip(
+                    status=ClipStatus.STREAMING,
+                    audio_key=audio_key,
+                    image_key=image_key,
+                    image_large_key=large_key,
+                    meta=meta,
+                )
+        duration = mp3.duration_s
+    ctx.storage.put(ctx.clip_key(clip.id, "peaks.json"), json.dumps(peaks.result()).encode())
+    return StoredAudio(duration, wav_key, stem_keys)

@@ -1,0 +1,47 @@
+"""Make a clip's mp4 after its audio: cover, title, the lyric line in time, a progress visual."""
+
+from __future__ import annotations
+
+import json
+
+from openchirp.db import repo
+from openchirp.engines.base import WordTiming
+from openchirp.jobs.context import JobContext
+from openchirp.media.lyrics_timing import lines_from_words
+
+
+def video_clip(ctx: JobContext) -> None:
+    from openchirp.media.video import make_video
+
+    clip = ctx.clip()
+    words = [WordTiming(w, s, e) for w, s, e in (clip.words or [])]
+    lines = lines_from_words(clip.meta.get("prompt") or "", words)
+    peaks_key = ctx.clip_key(clip.id, "peaks.json")
+    peaks = (
+        json.loads(ctx.storage.local_path(peaks_key).read_bytes())
+        if ctx.storage.exists(peaks_key)
+        else None
+    )
+    video_key = ctx.clip_key(clip.id, f"{clip.id}.mp4")
+    out = ctx.storage.local_path(video_key)
+    tmp = out.with_name(".tmp-" + out.name)
+    make_video(
+        ctx.storage.local_path(clip.audio_key),
+        tmp,
+        cover_jpeg=ctx.storage.local_path(clip.image_large_key).read_bytes(),
+        title=clip.title,
+        lyrics_lines=lines,
+        duration_s=float(clip.meta["duration"]),
+        peaks=peaks,
+    )
+    tmp.replace(out)
+    with ctx.db.write() as conn:
+        ctx.finish(conn)
+        repo.update_clip(conn, clip.id, video_key=video_key)
+
+
+def video_failed(conn, clip_id: str, message: str) -> None:  # type: ignore[no-untyped-def]
+    """A clip whose video cannot be made stays complete; it just never gets a video."""
+    row = repo.get_clip(conn, clip_id)
+    if row is not None:
+        repo.update_clip(conn, clip_id, meta={**row.meta, "video_error": message[:500]})

@@ -1,0 +1,147 @@
+"""A worker: claim a job, keep its lease alive, run its handler, record the outcome.
+
+Failures are recorded against the job: it is tried again until ``max_attempts``, after which its
+clip ends in ``error`` with a type and a message. A worker that dies leaves its lease to expire;
+any worker re-queues expired leases when it starts and every few seconds after.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+import traceback
+from collections.abc import Callable
+
+from openchirp.config import Settings
+from openchirp.db.database import Database
+from openchirp.engines.base import EngineError
+from openchirp.jobs import queue
+from openchirp.jobs.concat import concat_clip
+from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error
+from openchirp.jobs.lyrics import lyrics_failed, lyrics_job
+from openchirp.jobs.queue import Job
+from openchirp.jobs.render import render_clip
+from openchirp.jobs.video import video_clip, video_failed
+from openchirp.storage import LocalStorage, Storage
+
+log = logging.getLogger("openchirp.worker")
+
+HANDLERS: dict[str, Callable[[JobContext], None]] = {
+    "render": render_clip,
+    "concat": concat_clip,
+    "video": video_clip,
+    "lyrics": lyrics_job,
+}
+EXPIRE_EVERY_S = 2.0
+
+
+def on_final_failure(
+    conn,
+    kind: str,
+    subject_id: str,
+    error_type: str,  # type: ignore[no-untyped-def]
+    message: str,
+) -> None:
+    if kind in ("render", "concat", "stems"):
+        end_clip_in_error(conn, subject_id, error_type, message)
+    elif kind == "video":
+        video_failed(conn, subject_id, message)
+    elif kind == "lyrics":
+        lyrics_failed(conn, subject_id, message)
+
+
+class Worker:
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database | None = None,
+        storage: Storage | None = None,
+        name: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.db = db or Database(settings.resolved_database_url)
+        self.storage = storage or LocalStorage(settings.files_dir, settings.public_base_url)
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self) % 10000}"
+        self._last_expire = 0.0
+
+    def expire(self) -> None:
+        with self.db.write() as conn:
+            for _job_id, kind, subject in queue.expire_leases(
+                conn, max_attempts=self.settings.max_attempts
+            ):
+                on_final_failure(
+                    conn,
+                    kind,
+                    subject,
+                    "worker_lost",
+                    f"the worker died {self.settings.max_attempts} times on this job",
+                )
+        self._last_expire = time.monotonic()
+
+    def run_once(self) -> bool:
+        """Claim and run at most one job; False when there was nothing to do."""
+        if time.monotonic() - self._last_expire > EXPIRE_EVERY_S:
+            self.expire()
+        with self.db.write() as conn:
+            job = queue.claim(conn, self.name, self.settings.lease_seconds, tuple(HANDLERS))
+        if job is None:
+            return False
+        self.run(job)
+        return True
+
+    def run(self, job: Job) -> None:
+        ctx = JobContext(self.settings, self.db, self.storage, job)
+        done = threading.Event()
+        beat = threading.Thread(target=self._heartbeat, args=(ctx, done), daemon=True)
+        beat.start()
+        try:
+            HANDLERS[job.kind](ctx)
+        except LeaseLost:
+            log.warning("lost the lease of job %s (%s); leaving it", job.id, job.kind)
+        except Exception as exc:  # noqa: BLE001 - every failure is recorded against the job
+            error_type = exc.error_type if isinstance(exc, EngineError) else "render_failed"
+            message = f"{type(exc).__name__}: {exc}"
+            log.error(
+                "job %s (%s) failed on attempt %d: %s\n%s",
+                job.id,
+                job.kind,
+                job.attempts,
+                message,
+                traceback.format_exc(),
+            )
+            self._record_failure(job, error_type, message)
+        finally:
+            done.set()
+            beat.join()
+
+    def _record_failure(self, job: Job, error_type: str, message: str) -> None:
+        with self.db.write() as conn:
+            state = queue.fail(conn, job, message, max_attempts=self.settings.max_attempts)
+            if state == "failed":
+                on_final_failure(conn, job.kind, job.subject_id, error_type, message)
+
+    def _heartbeat(self, ctx: JobContext, done: threading.Event) -> None:
+        while not done.wait(self.settings.heartbeat_seconds):
+            try:
+                with self.db.write() as conn:
+                    if not queue.heartbeat(conn, ctx.job, self.settings.lease_seconds):
+                        ctx.lost.set()
+                        return
+            except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
+                log.exception("heartbeat failed for job %s", ctx.job.id)
+
+    def run_forever(self, stop: Callable[[], bool]) -> None:
+        log.info("worker %s started", self.name)
+        self.expire()
+        while not stop():
+            try:
+                busy = self.run_once()
+            except Exception:  # noqa: BLE001 - the database may be briefly unavailable
+                log.exception("worker loop error")
+                busy = False
+            if not busy:
+                time.sleep(self.settings.poll_seconds)
+        log.info("worker %s stopped", self.name)
