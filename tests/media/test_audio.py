@@ -156,3 +156,11 @@ def test_decode_other_rate(tmp_path: Path) -> None:
     write_wav(path, tone(1.0, sr=48_000), sample_rate=48_000)
     pcm, rate = decode(path)
     assert rate == 48_000 and pcm.shape == (48_000, 2)
+
+
+def test_fast_quality_setting_still_cbr(tmp_path: Path, song: np.ndarray) -> None:
+    path = tmp_path / "fast.mp3"
+    encode_mp3(song, path, quality=9, bitrate=128_000)
+    assert {f[:2] for f in mp3_frames(path.read_bytes())} == {(128, SR)}
+    pcm, _ = decode(path)
+    assert len(pcm) == len(song) and correlation(pcm, song) > 0.95

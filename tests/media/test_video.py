@@ -129,3 +129,17 @@ def test_video_without_lyrics_or_words(tmp_path: Path, clip_mp3: Path, cover_jpe
 def test_odd_size_is_refused(tmp_path: Path, clip_mp3: Path, cover_jpeg: bytes) -> None:
     with pytest.raises(ValueError):
         make_video(clip_mp3, tmp_path / "x.mp4", cover_jpeg=cover_jpeg, title="t", width=721)
+
+
+def test_words_alone_make_the_lines(tmp_path: Path, clip_mp3: Path, cover_jpeg: bytes) -> None:
+    by_words = tmp_path / "words.mp4"
+    by_lines = tmp_path / "lines.mp4"
+    common = {"cover_jpeg": cover_jpeg, "title": "T", "width": 240, "height": 240, "fps": 4}
+    make_video(clip_mp3, by_words, lyrics_lines=WORDS, **common)  # type: ignore[arg-type]
+    make_video(clip_mp3, by_lines, words=WORDS, **common)  # type: ignore[arg-type]
+    a, b = frames_at(by_words, [1.5]), frames_at(by_lines, [1.5])
+    assert np.array_equal(a[0], b[0])
+    lay = _layout(240, 240)
+    top, h = lay.band
+    blank = frames_at(by_words, [0.0])[0]
+    assert np.abs(a[0][top : top + h].astype(int) - blank[top : top + h]).mean() > 3

@@ -247,7 +247,7 @@ def make_video(
     cover_jpeg: bytes,
     title: str,
     duration_s: float | None = None,
-    lyrics_lines: Sequence[Line] | None = None,
+    lyrics_lines: Sequence[Line] | Sequence[WordTiming] | None = None,
     words: Sequence[WordTiming] | None = None,
     peaks: Sequence[float] | None = None,
     width: int = 720,
@@ -270,7 +270,10 @@ def make_video(
     duration = duration_s if duration_s is not None else len(pcm) / rate
     pcm = pcm[: int(round(duration * rate))]
     words = list(words or [])
-    lines = list(lyrics_lines) if lyrics_lines is not None else lines_from_gaps(words)
+    given = list(lyrics_lines or [])
+    if given and all(isinstance(item, WordTiming) for item in given):
+        words, given = words or given, []  # word timings passed where lines were expected
+    lines = given or lines_from_gaps(words)
 
     lay = _layout(width, height)
     cover = Image.open(io.BytesIO(cover_jpeg)).convert("RGB")
