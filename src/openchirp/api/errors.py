@@ -28,6 +28,35 @@ class GcuiError(BaseModel):
     field: str | None = None
 
 
+class OpenAIErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: int
+
+
+class OpenAIError(BaseModel):
+    error: OpenAIErrorDetail
+
+
+# Domain field names as each dialect spells them (anything not listed keeps its name).
+FIELD_NAMES_A = {"lyrics": "prompt", "description": "prompt", "clip_id": "continue_clip_id"}
+FIELD_NAMES_B = {"lyrics": "prompt", "description": "prompt", "clip_id": "audio_id"}
+FIELD_NAMES_BY_PATH = {
+    "/api/concat": {"clip_id": "clip_id"},
+    "/api/clip": {"clip_id": "id"},
+    "/v1/chat/completions": {"description": "messages"},
+}
+
+
+def field_name(path: str, field: str | None) -> str | None:
+    if field is None:
+        return None
+    names = FIELD_NAMES_A if _is_dialect_a(path) else FIELD_NAMES_B
+    names = FIELD_NAMES_BY_PATH.get(path, names)
+    return names.get(field, field)
+
+
 def _is_dialect_a(path: str) -> bool:
     return path.startswith(("/api/v2/", "/api/v1/suno/"))
 
@@ -42,8 +71,10 @@ def error_body(path: str, status: int, message: str, field: str | None) -> dict[
 
 
 def responses(*statuses: int, dialect: str = "b") -> dict[int | str, dict[str, Any]]:
-    model = SunoApiError if dialect == "a" else GcuiError
-    descriptions = {400: "Bad request", 401: "Missing or invalid API key", 404: "Not found",
+    """OpenAPI declarations of error statuses; ``dialect`` is "a", "b" or "openai"."""
+    model = {"a": SunoApiError, "openai": OpenAIError}.get(dialect, GcuiError)
+    descriptions = {400: "The body is not valid JSON (or not UTF-8)",
+                    401: "Missing or invalid API key", 404: "Not found",
                     409: "The clip is not in a state that allows this",
                     422: "Invalid input: the message names the field and the limit",
                     429: "Out of credits for this month"}
@@ -68,7 +99,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(OpenChirpError)
     async def _domain(request: Request, exc: OpenChirpError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse(error_body(request.url.path, exc.status_code, exc.message, exc.field),
+        path = request.url.path
+        name = field_name(path, exc.field)
+        return JSONResponse(error_body(path, exc.status_code, exc.message_for(name), name),
                             status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)

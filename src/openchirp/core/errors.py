@@ -8,8 +8,16 @@ class OpenChirpError(Exception):
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
-        self.message = message
+        self.template = message
         self.field = field
+
+    @property
+    def message(self) -> str:
+        return self.message_for(self.field)
+
+    def message_for(self, field_name: str | None) -> str:
+        """The message with ``{field}`` spelled as the caller's dialect names the field."""
+        return self.template.replace("{field}", field_name or self.field or "")
 
 
 class InvalidInput(OpenChirpError):
@@ -36,5 +44,5 @@ class Conflict(OpenChirpError):
 
 def limit_error(field: str, limit: int, model: str, got: int) -> InvalidInput:
     return InvalidInput(
-        f"{field} is {got} characters; the limit for {model} is {limit}", field=field
+        f"{{field}} is {got} characters; the limit for {model} is {limit}", field=field
     )

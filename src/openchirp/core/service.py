@@ -83,14 +83,14 @@ class Service:
     def clip(self, user: Row, clip_id: str) -> dict[str, Any]:
         found = self.clips(user, [clip_id])
         if not found:
-            raise NotFound(f"clip {clip_id} not found", field="id")
+            raise NotFound(f"clip {clip_id} not found", field="clip_id")
         return found[0]
 
     def clip_row(self, user: Row, clip_id: str) -> Row:
         with self.db.read() as conn:
             rows = repo.clips_by_ids(conn, [clip_id], user.id)
         if not rows:
-            raise NotFound(f"clip {clip_id} not found", field="id")
+            raise NotFound(f"clip {clip_id} not found", field="clip_id")
         return rows[0]
 
     def library(self, user: Row, page: int) -> tuple[list[dict[str, Any]], int]:
@@ -125,12 +125,12 @@ class Service:
         lyrics, tags, title = request.lyrics or "", request.tags or "", request.title or ""
         description = request.description
         if description is not None:
-            _check_len("gpt_description_prompt", description, model.description_limit, model)
+            _check_len("description", description, model.description_limit, model)
             if not description.strip():
-                raise InvalidInput("the song description is empty", field="prompt")
+                raise InvalidInput("{field} (the song description) is empty", field="description")
         elif not request.instrumental and not lyrics.strip():
-            raise InvalidInput("prompt (the lyrics) is required", field="prompt")
-        _check_len("prompt", lyrics, model.lyrics_limit, model)
+            raise InvalidInput("{field} (the lyrics) is required", field="lyrics")
+        _check_len("lyrics", lyrics, model.lyrics_limit, model)
         _check_len("tags", tags, model.tags_limit, model)
         _check_len("negative_tags", request.negative_tags, model.tags_limit, model)
         _check_len("title", title, model.title_limit, model)
@@ -168,22 +168,22 @@ class Service:
             raise InvalidInput(_unknown_model(request.model), field="model")
         if source.status != ClipStatus.COMPLETE:
             raise Conflict(
-                f"clip {source.id} is {source.status}; only a complete clip can be extended",
-                field="continue_clip_id",
+                f"{{field}} {source.id} is {source.status}; only a complete clip can be extended",
+                field="clip_id",
             )
         if not source.plan:
             raise Conflict(
-                f"clip {source.id} has no plan to continue from", field="continue_clip_id"
+                f"{{field}} {source.id} has no plan to continue from", field="clip_id"
             )
         duration = float(source.meta.get("duration") or 0.0)
         at = request.continue_at
         if at is None or not math.isfinite(at) or not 0 < at < duration:
             raise InvalidInput(
-                f"continue_at must be more than 0 and less than the clip's "
+                f"{{field}} must be more than 0 and less than the clip's "
                 f"duration ({duration:.2f} s); got {at}",
                 field="continue_at",
             )
-        _check_len("prompt", request.lyrics, model.lyrics_limit, model)
+        _check_len("lyrics", request.lyrics, model.lyrics_limit, model)
         _check_len("tags", request.tags, model.tags_limit, model)
         _check_len("negative_tags", request.negative_tags, model.tags_limit, model)
         _check_len("title", request.title, model.title_limit, model)
@@ -323,11 +323,11 @@ class Service:
         return self._lyricist
 
     def write_lyrics_now(self, prompt: str) -> WrittenSong:
-        _check_len("prompt", prompt, 200, None)
+        _check_len("description", prompt, 200, None)
         return self.lyricist.write(prompt, seed=secrets.randbits(31))
 
     def submit_lyrics(self, user: Row, prompt: str) -> str:
-        _check_len("prompt", prompt, 200, None)
+        _check_len("description", prompt, 200, None)
         with self.db.write() as conn:
             lyrics_id = repo.insert_lyrics(conn, user_id=user.id, prompt=prompt)
             queue.enqueue(conn, "lyrics", lyrics_id, priority=2)
@@ -352,10 +352,13 @@ def _unknown_model(name: str | None) -> str:
 
 
 def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | None) -> None:
+    if value is not None and "\x00" in value:
+        # PostgreSQL cannot store NUL in text; refuse it on every backend alike.
+        raise InvalidInput("{field} contains a NUL character", field=field)
     if value is not None and len(value) > limit:
         if model is None:
             raise InvalidInput(
-                f"{field} is {len(value)} characters; the limit is {limit}", field=field
+                f"{{field}} is {len(value)} characters; the limit is {limit}", field=field
             )
         raise limit_error(field, limit, model.key, len(value))
 

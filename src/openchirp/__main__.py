@@ -1,0 +1,3 @@
+from openchirp.cli import main
+
+main()
