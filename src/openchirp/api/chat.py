@@ -68,7 +68,7 @@ def _tokens(text: str) -> int:
     return max(1, len(text.split()))
 
 
-@router.post("/v1/chat/completions", responses=responses(401, 422, 429))
+@router.post("/v1/chat/completions", responses=responses(400, 401, 422, 429, dialect="openai"))
 async def chat_completions(body: ChatRequest, service: ServiceDep, user: UserDep) -> Any:
     users = [m for m in body.messages if m.role == "user" and _text(m).strip()]
     if not users:

@@ -106,7 +106,7 @@ async def _respond(service: Service, user: Any, clips: list[dict[str, Any]],
     return JSONResponse([audio_info(c) for c in clips])
 
 
-CREATE_ERRORS = responses(401, 404, 409, 422, 429)
+CREATE_ERRORS = responses(400, 401, 404, 409, 422, 429)
 
 
 @router.post("/api/generate", responses=CREATE_ERRORS)
@@ -133,12 +133,12 @@ async def extend_audio(body: ExtendAudio, service: ServiceDep, user: UserDep) ->
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
-@router.post("/api/concat", responses=responses(401, 404, 409, 422))
+@router.post("/api/concat", responses=responses(400, 401, 404, 409, 422))
 def concat(body: Concat, service: ServiceDep, user: UserDep) -> JSONResponse:
     return JSONResponse(service.concat(user, body.clip_id))
 
 
-@router.post("/api/generate_lyrics", responses=responses(401, 422))
+@router.post("/api/generate_lyrics", responses=responses(400, 401, 422))
 def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) -> JSONResponse:
     song = service.write_lyrics_now(body.prompt)
     return JSONResponse({"text": song.lyrics, "title": song.title, "status": "complete"})

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -19,6 +19,7 @@ from openchirp.core.service import Batch
 
 router = APIRouter(tags=["sunoapi.com v2"])
 MAX_IDS = 100
+MV = Annotated[str, Path(description="Model version: v3.5, v4, v4.5, v5...", examples=["v3.5"])]
 
 
 class CreateLyricsSong(BaseModel):
@@ -73,11 +74,11 @@ def batch_body(batch: Batch) -> dict[str, Any]:
     }
 
 
-CREATE_ERRORS = responses(401, 409, 422, 429, dialect="a")
+CREATE_ERRORS = responses(400, 401, 409, 422, 429, dialect="a")
 
 
 @router.post("/api/v2/suno/{mv}/custom/create-lyrics-song", responses=CREATE_ERRORS)
-def create_lyrics_song(mv: str, body: CreateLyricsSong, service: ServiceDep,
+def create_lyrics_song(mv: MV, body: CreateLyricsSong, service: ServiceDep,
                        user: UserDep) -> JSONResponse:
     batch = service.create(user, GenerateRequest(
         lyrics=body.prompt, tags=body.tags, title=body.title, negative_tags=body.negative_tags,
@@ -86,7 +87,7 @@ def create_lyrics_song(mv: str, body: CreateLyricsSong, service: ServiceDep,
 
 
 @router.post("/api/v2/suno/{mv}/custom/create-pure-music", responses=CREATE_ERRORS)
-def create_pure_music(mv: str, body: CreatePureMusic, service: ServiceDep,
+def create_pure_music(mv: MV, body: CreatePureMusic, service: ServiceDep,
                       user: UserDep) -> JSONResponse:
     batch = service.create(user, GenerateRequest(
         tags=body.tags, title=body.title, negative_tags=body.negative_tags, instrumental=True,
@@ -95,7 +96,7 @@ def create_pure_music(mv: str, body: CreatePureMusic, service: ServiceDep,
 
 
 @router.get("/api/v2/suno/{mv}/clip/{task_id}", responses=responses(401, 404, 422, dialect="a"))
-def get_task(mv: str, task_id: str, service: ServiceDep, user: UserDep) -> JSONResponse:
+def get_task(mv: MV, task_id: str, service: ServiceDep, user: UserDep) -> JSONResponse:
     model_of(mv)
     batch, clips = service.batch(user, task_id)
     done = all(c["status"] in FINISHED for c in clips)
@@ -114,7 +115,7 @@ def _input_of(record: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/api/v2/suno/{mv}/clips", responses=responses(401, 422, dialect="a"))
-def get_clips(mv: str, service: ServiceDep, user: UserDep,
+def get_clips(mv: MV, service: ServiceDep, user: UserDep,
               ids: str = Query(description="Clip ids, comma-separated")) -> JSONResponse:
     model_of(mv)
     wanted = [i.strip() for i in ids.split(",") if i.strip()]
@@ -124,15 +125,16 @@ def get_clips(mv: str, service: ServiceDep, user: UserDep,
     return JSONResponse({"clips": clips, "num_total_results": len(clips), "current_page": 0})
 
 
-@router.post("/api/v2/suno/{mv}/extend", responses=responses(401, 404, 409, 422, 429, dialect="a"))
-def extend(mv: str, body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
+@router.post("/api/v2/suno/{mv}/extend",
+             responses=responses(400, 401, 404, 409, 422, 429, dialect="a"))
+def extend(mv: MV, body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
     batch = service.extend(user, ExtendRequest(
         clip_id=body.continue_clip_id, continue_at=body.continue_at, lyrics=body.prompt,
         tags=body.tags, title=body.title, negative_tags=body.negative_tags, model=model_of(mv)))
     return JSONResponse(batch_body(batch))
 
 
-@router.post("/api/v1/suno/make-lyrics", responses=responses(401, 422, dialect="a"))
+@router.post("/api/v1/suno/make-lyrics", responses=responses(400, 401, 422, dialect="a"))
 def make_lyrics(body: MakeLyrics, service: ServiceDep, user: UserDep) -> JSONResponse:
     return ok({"task_id": service.submit_lyrics(user, body.prompt)})
 

@@ -128,7 +128,14 @@ def insert_batch(
     return batch_id
 
 
+def storable(value: str) -> bool:
+    """Whether a lookup key can exist at all: PostgreSQL rejects NUL in text (SQLite finds none)."""
+    return "\x00" not in value
+
+
 def get_batch(conn: Connection, batch_id: str) -> Row | None:
+    if not storable(batch_id):
+        return None
     return conn.execute(select(batches).where(batches.c.id == batch_id)).first()
 
 
@@ -154,6 +161,8 @@ def insert_clip(conn: Connection, **values: Any) -> str:
 
 
 def get_clip(conn: Connection, clip_id: str) -> Row | None:
+    if not storable(clip_id):
+        return None
     return conn.execute(select(clips).where(clips.c.id == clip_id)).first()
 
 
@@ -163,7 +172,7 @@ def visible(user_id: str):  # type: ignore[no-untyped-def]
 
 
 def clips_by_ids(conn: Connection, ids: Iterable[str], user_id: str) -> list[Row]:
-    ids = list(dict.fromkeys(ids))
+    ids = [i for i in dict.fromkeys(ids) if storable(i)]
     if not ids:
         return []
     rows = conn.execute(select(clips).where(clips.c.id.in_(ids), visible(user_id))).all()
@@ -233,6 +242,8 @@ def insert_lyrics(conn: Connection, *, user_id: str, prompt: str) -> str:
 
 
 def get_lyrics(conn: Connection, lyrics_id: str, user_id: str) -> Row | None:
+    if not storable(lyrics_id):
+        return None
     query = select(lyrics).where(lyrics.c.id == lyrics_id, lyrics.c.user_id == user_id)
     return conn.execute(query).first()
 
