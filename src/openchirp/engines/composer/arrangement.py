@@ -1,0 +1,247 @@
+"""Song -> the band's note events on the song timeline (samples), section by section.
+
+Every bar draws its random choices from an RNG keyed by (section seed, variant, bar, part), so
+any bar renders the same whether the song is played from the start, excerpted for loudness
+calibration, or re-rendered by a continuation.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from openchirp.engines.composer.drums import DRUM_CHANNEL, drum_bar, final_hit
+from openchirp.engines.composer.harmony import close_voicing, parse_chord
+from openchirp.engines.composer.parts import (
+    CHANNELS,
+    bass_bar,
+    comp_bar,
+    lead_fill,
+    pad_bar,
+    solo_bar,
+)
+from openchirp.engines.composer.song import Section, Song
+
+Event = tuple[float, float, int, int, float]
+_PAD_LED = {
+    "ambient",
+    "orchestral",
+    "cinematic",
+    "ballad",
+    "synthwave",
+    "trance",
+    "edm",
+    "classical",
+    "gospel",
+    "dnb",
+    "trap",
+    "doom",
+}
+_SUSTAINED_KEYS = {19, 52, 53, 54, 91}
+
+
+@dataclass(frozen=True)
+class EventList:
+    """Note events sorted for playback: note-offs before note-ons at the same sample."""
+
+    sample: np.ndarray
+    on: np.ndarray
+    channel: np.ndarray
+    key: np.ndarray
+    velocity: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.sample)
+
+
+def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[Event]:
+    """All events of one section, in beats."""
+    sec = song.sections[si]
+    st = song.style
+    m = st.meter
+    out: list[Event] = []
+    played = sec.bars_played
+    lead_prev = 72
+    for b in range(played):
+        bar_no = sec.start_bar + b
+        bar = float(bar_no * m)
+        chord = parse_chord(sec.chords[b % len(sec.chords)])
+        nxt_sym = sec.chords[b + 1] if b + 1 < len(sec.chords) else _next_chord(song, si)
+        nxt = parse_chord(nxt_sym)
+
+        def rng(part: int, bar_no: int = bar_no) -> np.random.Generator:
+            return np.random.default_rng([sec.seed, sec.variant, bar_no, part])
+
+        if sec.ending and b == sec.n_bars - 1:
+            out += _ending(song, chord, bar)
+            continue
+        energy = sec.energy
+        if st.drums:
+            fill = b == sec.n_bars - 1 and sec.n_bars >= 2 and si + 1 < len(song.sections)
+            crash = b == 0 and energy >= 1 and si > 0
+            out += drum_bar(st.groove, energy, m, bar, fill=fill, crash=crash, rng=rng(1))
+        if sec.soloist == "bass":
+            ev, lead_prev = solo_bar(
+                st,
+                chord,
+                bar,
+                max(2, energy),
+                rng(2),
+                lead_prev - 24 if lead_prev > 60 else lead_prev,
+                (36, 60),
+                CHANNELS["bass"],
+            )
+            out += ev
+        else:
+            out += bass_bar(st, chord, nxt, bar, energy, rng(2))
+        out += comp_bar(st, chord, bar, energy, rng(3))
+        if energy >= 2 or st.genre in _PAD_LED or "comp" not in st.instruments:
+            out += pad_bar(st, chord, bar, energy, "pad", 60)
+        if energy >= 2 and "keys" in st.instruments:
+            out += _keys_bar(song, chord, bar, energy, rng(4))
+        if sec.soloist == "lead" and "lead" in st.instruments:
+            ev, lead_prev = solo_bar(
+                st, chord, bar, max(2, energy), rng(5), lead_prev, (60, 86), CHANNELS["lead"]
+            )
+            out += ev
+    base = sec.start_bar * m
+    limit = base + played * m
+    for beat, beats, midi in sec.hook:
+        if base + beat < limit:
+            out.append((base + beat, beats * 0.97, CHANNELS["lead"], int(round(midi)), 0.7))
+    out += _answers(song, si)
+    if melody_fallback:
+        for p in song.phrases:
+            if p.section == si:
+                for n in p.notes:
+                    b0 = n.start_s / st.beat_s
+                    out.append(
+                        (
+                            b0,
+                            n.duration_s / st.beat_s,
+                            CHANNELS["melody"],
+                            int(round(n.midi)),
+                            n.velocity,
+                        )
+                    )
+    return out
+
+
+def _next_chord(song: Song, si: int) -> str:
+    if si + 1 < len(song.sections) and song.sections[si + 1].chords:
+        return song.sections[si + 1].chords[0]
+    return "I"
+
+
+def _ending(song: Song, chord, bar: float) -> list[Event]:
+    st = song.style
+    ring = float(st.meter) + 2.0
+    out: list[Event] = final_hit(bar) if st.drums else []
+    if "bass" in st.instruments:
+        root = 28 + ((st.tonic + chord.root) % 12 - 28) % 12
+        out.append((bar, ring, CHANNELS["bass"], root, 0.85))
+    for role, center in (("comp", 60), ("pad", 64), ("keys", 72)):
+        if role in st.instruments:
+            for k in close_voicing(chord, st.tonic, center, 4):
+                out.append((bar, ring, CHANNELS[role], k, 0.75))
+    return out
+
+
+def _keys_bar(song: Song, chord, bar: float, energy: int, rng: np.random.Generator) -> list[Event]:
+    st = song.style
+    if st.instruments["keys"] in _SUSTAINED_KEYS:
+        return pad_bar(st, chord, bar, energy, "keys", 67)
+    tones = close_voicing(chord, st.tonic, 76, 3)
+    order = tones if rng.random() < 0.5 else tones[::-1]
+    return [(bar + i, 0.9, CHANNELS["keys"], order[i % len(order)], 0.55) for i in range(st.meter)]
+
+
+def _answers(song: Song, si: int) -> list[Event]:
+    """Lead answers in the breaths between sung lines (every other line, or every line in
+    loud sections)."""
+    sec = song.sections[si]
+    st = song.style
+    if sec.energy < 1 or "lead" not in st.instruments or not sec.lines:
+        return []
+    out: list[Event] = []
+    beat_s = st.beat_s
+    slot_beats = sec.slot_bars * st.meter
+    phrases = [p for p in song.phrases if p.section == si]
+    for li, p in enumerate(phrases):
+        if not p.notes or (li % 2 == 0 and sec.energy < 2):
+            continue
+        slot_start = (sec.start_bar + li * sec.slot_bars) * st.meter
+        slot_end = slot_start + slot_beats
+        if slot_end > (sec.start_bar + sec.bars_played) * st.meter:
+            continue
+        sung_end = max(n.start_s + n.duration_s for n in p.notes) / beat_s
+        start = float(np.ceil((sung_end + 0.25) * 2) / 2)
+        beats = slot_end - 2.0 - start
+        if beats < 1.5:
+            continue
+        bar_no = int(start // st.meter)
+        chord = parse_chord(sec.chords[(bar_no - sec.start_bar) % len(sec.chords)])
+        rng = np.random.default_rng([sec.seed, sec.variant, bar_no, 9])
+        out += lead_fill(st, chord, start, beats, rng)
+    return out
+
+
+def song_events(
+    song: Song, sample_rate: int, melody_fallback: bool = False, sections: list[int] | None = None
+) -> EventList:
+    """Events of the whole song (or some sections) in samples, ready to play."""
+    beats: list[Event] = []
+    for si in sections if sections is not None else range(len(song.sections)):
+        beats += section_beat_events(song, si, melody_fallback)
+    return to_samples(song, beats, sample_rate)
+
+
+def to_samples(song: Song, events: list[Event], sample_rate: int) -> EventList:
+    if not events:
+        z = np.zeros(0, np.int64)
+        return EventList(z, z.astype(bool), z, z, z.astype(np.float32))
+    arr = np.array(events, dtype=np.float64)
+    start_b, dur_b = arr[:, 0], arr[:, 1]
+    t0 = np.array([song.beat_time(b) for b in start_b])
+    t1 = np.array([song.beat_time(b) for b in start_b + dur_b])
+    s0 = np.round(t0 * sample_rate).astype(np.int64)
+    s1 = np.maximum(np.round(t1 * sample_rate).astype(np.int64), s0 + 1)
+    ch = arr[:, 2].astype(np.int64)
+    key = np.clip(arr[:, 3].astype(np.int64), 0, 127)
+    vel = np.clip(arr[:, 4], 0.05, 1.0).astype(np.float32)
+    # A re-struck key must not be cut by the earlier note's off: end it at the new onset.
+    order = np.lexsort((s0, key, ch))
+    s0o, s1o, cho, keyo = s0[order], s1[order], ch[order], key[order]
+    same = (cho[1:] == cho[:-1]) & (keyo[1:] == keyo[:-1])
+    clash = same & (s1o[:-1] > s0o[1:])
+    s1o[:-1][clash] = s0o[1:][clash]
+    s1 = np.empty_like(s1)
+    s1[order] = s1o
+    drums = ch == DRUM_CHANNEL
+    sample = np.concatenate([s0, s1[~drums]])
+    on = np.concatenate([np.ones(len(s0), bool), np.zeros(int((~drums).sum()), bool)])
+    chan = np.concatenate([ch, ch[~drums]])
+    keys = np.concatenate([key, key[~drums]])
+    vels = np.concatenate([vel, vel[~drums]])
+    idx = np.lexsort((keys, chan, on, sample))
+    return EventList(sample[idx], on[idx], chan[idx], keys[idx], vels[idx])
+
+
+def sections_in(song: Song, t0: float, t1: float) -> list[int]:
+    """Indices of sections overlapping song time [t0, t1) (with one bar of margin before)."""
+    bar_s = song.bar_s
+    out = []
+    for i, s in enumerate(song.sections):
+        a = s.start_bar * bar_s
+        b = (s.start_bar + s.bars_played + 1) * bar_s
+        if b > t0 - bar_s and a < t1:
+            out.append(i)
+    return out
+
+
+def section_of(sections: list[Section], bar: int) -> int:
+    for i, s in enumerate(sections):
+        if s.start_bar <= bar < s.end_bar:
+            return i
+    return -1

@@ -1,0 +1,308 @@
+"""Song -> streamed audio: band through the SoundFont, phrases through the voice, mix and master.
+
+The song is rendered in fixed chunks of the absolute sample grid (``CHUNK``); each chunk goes
+through EQ, reverb, the master gain and the look-ahead limiter and is yielded at once, so the
+first block arrives after one chunk of work. Loudness cannot be measured on a song that is not
+rendered yet, so :func:`calibrate` predicts it at plan time from a one-bar excerpt of every
+texture (energy level) plus the known level of the (normalised) vocal phrases, and fixes the
+master gain; a continuation reuses its source's gains, so levels match across the join.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy import signal
+
+from openchirp.engines.base import SAMPLE_RATE, AudioBlock, WordTiming
+from openchirp.engines.composer.arrangement import EventList, song_events
+from openchirp.engines.composer.mix import (
+    Limiter,
+    Reverb,
+    gated_loudness,
+    impulse_response,
+    instrument_eq,
+    k_power,
+    lufs_of_power,
+    power_of_lufs,
+    vocal_eq,
+)
+from openchirp.engines.composer.song import Phrase, Song
+from openchirp.engines.composer.soundfont import Player, loaded, setup_channels
+
+CHUNK = 65536
+TARGET_LUFS = -14.0
+RUN_IN_S = 3.5
+"""A continuation re-renders at least this much of its source before the join."""
+_LIMITER_ALLOWANCE_DB = 0.3
+"""What the limiter typically takes off the integrated loudness."""
+_FALLBACK_MELODY_PROGRAM = 53  # "voice oohs": the tune, when no singing voice is installed
+
+
+def voice_available() -> bool:
+    try:
+        from openchirp.engines.composer import voice  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _sing(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarray]:
+    from openchirp.engines.composer.voice import sing_phrase
+
+    return sing_phrase(phrase.notes, song.voice, sr)
+
+
+def wet_levels(song: Song) -> tuple[float, float]:
+    r = song.style.reverb
+    return 0.18 + 0.55 * r, 0.22 + 0.45 * r
+
+
+def rt60(song: Song) -> float:
+    return 0.9 + 1.6 * song.style.reverb
+
+
+def _rendered_phrase(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarray]:
+    """Sing, EQ and level one phrase: every phrase sits at the song's vocal loudness."""
+    start, audio = _sing(phrase, song, sr)
+    if len(audio) == 0:
+        return start, audio.astype(np.float32)
+    eq = vocal_eq(sr)
+    y = eq(audio.astype(np.float64)[:, None])[:, 0]
+    lufs = gated_loudness(y, sr) + 3.01  # dual mono on two channels
+    gain = 10 ** (((song.vocal_gain_db or -20.0) - lufs) / 20) if lufs > -70 else 0.0
+    return start, (y * gain).astype(np.float32)
+
+
+# ---------------------------------------------------------------- calibration
+
+
+def _texture_bars(song: Song) -> dict[int, int]:
+    """Energy level -> a representative bar to measure (the second bar of its first section)."""
+    out: dict[int, int] = {}
+    for s in song.sections:
+        if s.ending and s.bars_played <= 1 or s.bars_played == 0:
+            continue
+        if s.energy not in out:
+            out[s.energy] = s.start_bar + (1 if s.bars_played > 1 else 0)
+    return out
+
+
+def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
+    """Predict the clip's integrated loudness and fix vocal and master gains."""
+    if song.master_gain_db is not None and song.vocal_gain_db is not None:
+        return
+    bars = _texture_bars(song)
+    events = song_events(song, sr, melody_fallback=not voice_available())
+    bar_n = int(round(song.bar_s * sr))
+    budget = max(1.0, 8.0 / max(1, len(bars)))  # seconds of excerpt per texture
+    n = min(bar_n, int(budget * sr))
+    wet_i, wet_v = wet_levels(song)
+    powers: dict[int, float] = {}
+    with loaded(sf_path, sr) as sf:
+        for energy, bar in sorted(bars.items()):
+            sf.reset()
+            setup_channels(sf, song.style, None if voice_available() else _FALLBACK_MELODY_PROGRAM)
+            start = int(round(bar * song.bar_s * sr))
+            audio = Player(sf, events, start).render(n).astype(np.float64)
+            audio = instrument_eq(sr, song.style.brightness)(audio)
+            powers[energy] = k_power(audio, sr) * (1 + wet_i**2)
+    ref = max(powers.values(), default=power_of_lufs(-20.0))
+    if song.vocal_gain_db is None:
+        song.vocal_gain_db = lufs_of_power(ref) + song.style.vocal_level_db
+    p_voc = power_of_lufs(song.vocal_gain_db) * (1 + wet_v**2) if song.phrases else 0.0
+    # Section by section: instrument texture plus the vocal for the share of time it sings.
+    bar_s = song.bar_s
+    t0, t1 = song.offset_s, song.end_s
+    blocks: list[tuple[float, float]] = []
+    for si, s in enumerate(song.sections):
+        a = max(t0, s.start_bar * bar_s)
+        b = min(t1, s.end_bar * bar_s)
+        if b <= a:
+            continue
+        sung = sum(nt.duration_s for p in song.phrases if p.section == si for nt in p.notes)
+        p = powers.get(s.energy, ref) + p_voc * min(1.0, sung / max(b - a, 1e-6))
+        blocks.append((b - a, p))
+    if not blocks:
+        blocks = [(1.0, ref)]
+    lufs = _gated(blocks)
+    song.master_gain_db = float(TARGET_LUFS - lufs + _LIMITER_ALLOWANCE_DB)
+
+
+def _gated(blocks: list[tuple[float, float]]) -> float:
+    dur = np.array([d for d, _ in blocks])
+    p = np.array([q for _, q in blocks])
+    keep = p > power_of_lufs(-70)
+    if not keep.any():
+        return -70.0
+    rel = lufs_of_power(float(np.sum(dur[keep] * p[keep]) / np.sum(dur[keep]))) - 10
+    keep &= p > power_of_lufs(rel)
+    return lufs_of_power(float(np.sum(dur[keep] * p[keep]) / np.sum(dur[keep])))
+
+
+# ---------------------------------------------------------------- the render
+
+
+def clip_words(song: Song) -> list[WordTiming]:
+    """Timing of every word this clip sings, from its notes, on the clip's timeline."""
+    out = []
+    for p in song.phrases:
+        if not p.own:
+            continue
+        spans: dict[int, list[float]] = {}
+        for n in p.notes:
+            span = spans.setdefault(n.word_index, [n.start_s, n.start_s + n.duration_s])
+            span[0] = min(span[0], n.start_s)
+            span[1] = max(span[1], n.start_s + n.duration_s)
+        last_end = p.notes[0].start_s if p.notes else 0.0
+        for wi, text in enumerate(p.words):
+            a, b = spans.get(wi, [last_end, last_end])
+            out.append(WordTiming(text, round(a - song.offset_s, 4), round(b - song.offset_s, 4)))
+            last_end = b
+    return out
+
+
+@dataclass
+class SongRender:
+    """A planned clip (engines.base.Render): metadata now, audio from :meth:`blocks`."""
+
+    song: Song
+    sf_path: str
+    plan: dict[str, Any]
+    words: list[WordTiming]
+    sample_rate: int = SAMPLE_RATE
+    has_vocal: bool = False
+    duration_s: float = 0.0
+    sung_notes: list[dict[str, Any]] = field(default_factory=list)
+
+    def blocks(self) -> Iterator[AudioBlock]:
+        yield from render_blocks(self.song, self.sf_path, self.sample_rate)
+
+
+def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[AudioBlock]:
+    voice_ok = voice_available()
+    singing = voice_ok and any(p.notes for p in song.phrases)
+    first = int(round(song.offset_s * sr))
+    total = int(round(song.duration_s * sr))
+    last = first + total
+    run_from = first
+    if song.offset_s > 0:  # re-render the source's last seconds so state matches at the join
+        run_bar = max(0, int(math.floor((song.offset_s - RUN_IN_S) / song.bar_s)))
+        run_from = int(round(run_bar * song.bar_s * sr))
+    chunk0 = run_from // CHUNK
+    events: EventList = song_events(song, sr, melody_fallback=not voice_ok)
+    gain = 10 ** ((song.master_gain_db or 0.0) / 20)
+    wet_i, wet_v = wet_levels(song)
+    ir = impulse_response(sr, rt60(song))
+    reverb = Reverb(ir, CHUNK, 2, sr)
+    inst_eq = instrument_eq(sr, song.style.brightness)
+    limiter = Limiter()
+    fade_n = int(song.fade_out_s * sr)
+    end_ramp = int(0.05 * sr)
+    phrases = sorted((p for p in song.phrases if p.notes), key=lambda p: p.notes[0].start_s)
+    pending: list[tuple[int, np.ndarray]] = []
+    next_phrase = 0
+    emitted = first  # absolute sample of the next output sample we owe the caller
+    out_pos = chunk0 * CHUNK  # absolute position of the limiter's next output sample
+    with loaded(sf_path, sr) as sf:
+        setup_channels(sf, song.style, None if voice_ok else _FALLBACK_MELODY_PROGRAM)
+        player = Player(sf, events, chunk0 * CHUNK)
+        k = chunk0
+        while True:
+            a = k * CHUNK
+            final = a + CHUNK >= last
+            inst = inst_eq(player.render(CHUNK).astype(np.float64))
+            voc = np.zeros(CHUNK, np.float32)
+            if singing:
+                while (
+                    next_phrase < len(phrases)
+                    and (phrases[next_phrase].notes[0].start_s - 0.6) * sr < a + CHUNK
+                ):
+                    s0, audio = _rendered_phrase(phrases[next_phrase], song, sr)
+                    pending.append((s0, audio))
+                    next_phrase += 1
+                keep = []
+                for s0, audio in pending:
+                    lo, hi = max(s0, a), min(s0 + len(audio), a + CHUNK)
+                    if hi > lo:
+                        voc[lo - a : hi - a] += audio[lo - s0 : hi - s0]
+                    if s0 + len(audio) > a + CHUNK:
+                        keep.append((s0, audio))
+                pending = keep
+            sends = np.stack([inst.mean(axis=1) * wet_i, voc * wet_v]).astype(np.float32)
+            wet = reverb(sends)
+            inst_stem = (inst + wet[0]) * gain
+            voc_stem = (voc[:, None] + wet[1]) * gain
+            env = _envelope(a, CHUNK, last, fade_n, end_ramp)
+            if env is not None:
+                inst_stem *= env[:, None]
+                voc_stem *= env[:, None]
+            parts = [inst_stem + voc_stem, voc_stem, inst_stem]
+            mix, voc_out, inst_out = limiter.process(
+                [p.astype(np.float32) for p in parts], final=final
+            )
+            n_out = len(mix)
+            lo, hi = max(out_pos, emitted), min(out_pos + n_out, last)
+            if hi > lo:
+                sl = slice(lo - out_pos, hi - out_pos)
+                stems = {"instrumental": inst_out[sl]}
+                if singing:
+                    stems["vocals"] = voc_out[sl]
+                else:
+                    stems = {"instrumental": mix[sl]}
+                yield AudioBlock(mix=mix[sl], stems=stems)
+                emitted = hi
+            out_pos += n_out
+            k += 1
+            if final or emitted >= last:
+                break
+    if emitted < last:  # cannot happen with a well-formed song; pad rather than under-deliver
+        pad = np.zeros((last - emitted, 2), np.float32)
+        yield AudioBlock(pad, {"instrumental": pad, **({"vocals": pad} if singing else {})})
+
+
+def _envelope(a: int, n: int, last: int, fade_n: int, ramp_n: int) -> np.ndarray | None:
+    """Gain envelope for samples [a, a+n): the fade-out when the song was cut short, and a
+    short ramp to silence at the very end so the clip never stops on a click."""
+    idx = np.arange(a, a + n)
+    env = np.ones(n)
+    touched = False
+    if fade_n > 0 and a + n > last - fade_n:
+        env *= np.clip((last - idx) / fade_n, 0.0, 1.0) ** 2
+        touched = True
+    if a + n > last - ramp_n:
+        env *= np.clip((last - idx) / ramp_n, 0.0, 1.0)
+        touched = True
+    return env if touched else None
+
+
+def sung_notes(song: Song) -> list[dict[str, Any]]:
+    """The notes this clip sings (clip timeline), for checking the voice's pitch."""
+    out = []
+    for p in song.phrases:
+        if not p.own:
+            continue
+        for n in p.notes:
+            out.append(
+                {
+                    "start_s": round(n.start_s - song.offset_s, 4),
+                    "duration_s": round(n.duration_s, 4),
+                    "midi": n.midi,
+                    "syllable": None if n.syllable is None else n.syllable.text,
+                }
+            )
+    return out
+
+
+def measure(mix: np.ndarray, sr: int = SAMPLE_RATE) -> dict[str, float]:
+    """Integrated loudness and 4x-oversampled true peak of a rendered clip (for tests/bench)."""
+    tp = signal.resample_poly(mix, 4, 1, axis=0)
+    peak = float(np.max(np.abs(tp))) if len(tp) else 0.0
+    return {
+        "lufs": gated_loudness(mix.astype(np.float64), sr),
+        "true_peak_db": 20 * math.log10(peak + 1e-12),
+    }

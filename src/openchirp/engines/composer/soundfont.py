@@ -1,0 +1,154 @@
+"""General MIDI SoundFont: which file, a per-process pool of loaded synths, and playback of
+note events into float32 stereo.
+
+Loading a large SoundFont takes a good fraction of a second, so loaded synths are kept in a pool
+(per file) and reset between uses; a reset synth renders exactly like a fresh one.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import numpy as np
+import tinysoundfont._tinysoundfont as tsf
+
+from openchirp.engines.composer.arrangement import EventList
+from openchirp.engines.composer.drums import DRUM_CHANNEL
+from openchirp.engines.composer.parts import CHANNELS
+from openchirp.engines.composer.style import Style
+
+ENV_VAR = "OPENCHIRP_SOUNDFONT"
+_CANDIDATES = (
+    "/usr/share/sounds/sf2/MuseScore_General.sf2",
+    "/usr/share/sounds/sf3/MuseScore_General.sf3",
+    "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+    "/usr/share/sounds/sf2/default-GM.sf2",
+)
+# Per role: MIDI volume and pan (0 left .. 1 right), a starting point the mix refines.
+_LEVELS = {
+    "bass": (0.85, 0.5),
+    "comp": (0.62, 0.3),
+    "comp2": (0.62, 0.72),
+    "pad": (0.5, 0.62),
+    "lead": (0.62, 0.58),
+    "keys": (0.5, 0.4),
+    "melody": (0.8, 0.5),
+}
+
+
+def bundled_soundfont() -> str:
+    import pretty_midi
+
+    return str(Path(pretty_midi.__file__).parent / "TimGM6mb.sf2")
+
+
+def find_soundfont(configured: str | None = None) -> str:
+    """A configured path wins, then $OPENCHIRP_SOUNDFONT, then the best GM SoundFont installed,
+    then the small TimGM6mb that ships inside pretty_midi."""
+    for path in (configured, os.environ.get(ENV_VAR)):
+        if path:
+            if not Path(path).is_file():
+                raise FileNotFoundError(f"SoundFont not found: {path}")
+            return path
+    for path in _CANDIDATES:
+        if Path(path).is_file():
+            return str(Path(path).resolve())
+    extra = sorted(glob.glob("/usr/share/sounds/sf3/*.sf3") + glob.glob("/usr/share/sounds/sf2/*"))
+    for path in extra:
+        if Path(path).is_file():
+            return str(Path(path).resolve())
+    return bundled_soundfont()
+
+
+_pool: dict[str, list[tsf.SoundFont]] = {}
+_lock = threading.Lock()
+
+
+@contextmanager
+def loaded(path: str, sample_rate: int) -> Iterator[tsf.SoundFont]:
+    """A reset synth for ``path`` from the pool (loaded on first use), returned afterwards."""
+    with _lock:
+        free = _pool.setdefault(f"{path}@{sample_rate}", [])
+        sf = free.pop() if free else None
+    if sf is None:
+        sf = tsf.SoundFont(path)
+        sf.set_output(tsf.OutputMode.StereoInterleaved, sample_rate, 0.0)
+        sf.set_max_voices(192)
+    try:
+        sf.reset()
+        yield sf
+    finally:
+        sf.reset()
+        with _lock:
+            _pool[f"{path}@{sample_rate}"].append(sf)
+
+
+def preload(path: str, sample_rate: int) -> None:
+    with loaded(path, sample_rate):
+        pass
+
+
+def setup_channels(sf: tsf.SoundFont, style: Style, melody_program: int | None) -> None:
+    programs = dict(style.instruments)
+    if "comp" in programs:
+        programs["comp2"] = programs["comp"]
+    if melody_program is not None:
+        programs["melody"] = melody_program
+    for role, program in programs.items():
+        ch = CHANNELS[role]
+        sf.channel_set_bank(ch, 0)
+        try:
+            sf.channel_set_preset_number(ch, int(program), False)
+        except RuntimeError:  # a SoundFont without that program: fall back to a piano
+            sf.channel_set_preset_number(ch, 0, False)
+        vol, pan = _LEVELS[role]
+        sf.channel_set_volume(ch, vol)
+        sf.channel_set_pan(ch, pan)
+    if style.drums:
+        sf.channel_set_bank(DRUM_CHANNEL, 128)
+        with suppress(RuntimeError):
+            sf.channel_set_preset_number(DRUM_CHANNEL, 0, True)
+        sf.channel_set_volume(DRUM_CHANNEL, 0.9)
+        sf.channel_set_pan(DRUM_CHANNEL, 0.5)
+
+
+class Player:
+    """Plays an EventList through a synth, block after block, from a start sample on."""
+
+    def __init__(self, sf: tsf.SoundFont, events: EventList, start: int) -> None:
+        self.sf = sf
+        self.ev = events
+        self.pos = start
+        self.i = int(np.searchsorted(events.sample, start, side="left"))
+        # note-offs of notes started before `start` are harmless; skip the ons
+        self._sample = events.sample.tolist()
+        self._on = events.on.tolist()
+        self._ch = events.channel.tolist()
+        self._key = events.key.tolist()
+        self._vel = events.velocity.tolist()
+
+    def render(self, n: int) -> np.ndarray:
+        out = np.empty((n, 2), np.float32)
+        end = self.pos + n
+        cur = self.pos
+        i = self.i
+        count = len(self._sample)
+        sf = self.sf
+        while cur < end:
+            while i < count and self._sample[i] <= cur:
+                if self._on[i]:
+                    sf.channel_note_on(self._ch[i], self._key[i], self._vel[i])
+                else:
+                    sf.channel_note_off(self._ch[i], self._key[i])
+                i += 1
+            nxt = min(self._sample[i], end) if i < count else end
+            sf.render(memoryview(out[cur - self.pos : nxt - self.pos]).cast("B"), False)
+            cur = nxt
+        self.i = i
+        self.pos = end
+        return out
