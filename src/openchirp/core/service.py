@@ -110,7 +110,8 @@ class Service:
             return self._limits(conn, user)
 
     def _limits(self, conn: Connection, user: Row) -> Limits:
-        limit = user.monthly_limit
+        # Read the limit now: ``user`` may come from the key cache and predate a change.
+        limit = repo.get_user(conn, user.id).monthly_limit
         if limit is None:
             limit = self.settings.default_monthly_credits
         used = repo.credits_used(conn, user.id, month_start())
