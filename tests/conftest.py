@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,8 @@ BACKENDS = ["sqlite", "postgres"]
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if pg_available():
         return
+    if os.environ.get("OPENCHIRP_REQUIRE_PG"):
+        raise pytest.UsageError("OPENCHIRP_REQUIRE_PG is set but PostgreSQL is not reachable")
     skip = pytest.mark.skip(reason="PostgreSQL is not reachable on 127.0.0.1:5432")
     for item in items:
         if "postgres" in item.keywords or "[postgres" in item.nodeid:

@@ -1,0 +1,65 @@
+# OpenChirp: `make run` starts the server, `make test` runs the whole suite. Both set themselves up.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 3000
+DATA_DIR ?= ./data
+PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
+# Packages whose declared dependencies are only for live audio playback (pyaudio needs portaudio
+# headers): installed without them.
+NO_DEPS := tinysoundfont==0.3.7
+TEST_NO_DEPS := pocketsphinx==5.1.1
+
+.PHONY: run test install install-test soundfont chromium lint format bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
+	$(PIP) -e .
+	$(PIP) --no-deps $(NO_DEPS)
+	@touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) -e '.[test]'
+	$(PIP) --no-deps $(TEST_NO_DEPS)
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test
+
+# A better General MIDI SoundFont than the small one pretty-midi ships, where apt can install it.
+soundfont:
+	@if [ ! -e /usr/share/sounds/sf2/MuseScore_General.sf2 ] && [ ! -e /usr/share/sounds/sf3/MuseScore_General.sf3 ] \
+	  && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musescore-general-soundfont) \
+	    >/dev/null 2>&1 || echo "(no MuseScore SoundFont: using pretty-midi's TimGM6mb)"; fi
+
+chromium:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+run: install soundfont
+	OPENCHIRP_PORT=$(PORT) OPENCHIRP_DATA_DIR=$(DATA_DIR) $(BIN)/openchirp serve
+
+test: install-test chromium
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest -p no:cacheprovider
+
+lint: install-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-test
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install-test
+	$(BIN)/python bench/api.py
+	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/media.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
