@@ -45,6 +45,9 @@ FIELD_NAMES_B = {"lyrics": "prompt", "description": "prompt", "clip_id": "audio_
 FIELD_NAMES_BY_PATH = {
     "/api/concat": {"clip_id": "clip_id"},
     "/api/clip": {"clip_id": "id"},
+    "/api/get_wav": {"clip_id": "id"},
+    "/api/waveform": {"clip_id": "id"},
+    "/api/get_aligned_lyrics": {"clip_id": "song_id"},
     "/v1/chat/completions": {"description": "messages"},
 }
 

@@ -34,7 +34,9 @@ def _storage(request: Request) -> LocalStorage:
     return request.app.state.storage
 
 
-@router.api_route("/files/{key:path}", methods=["GET", "HEAD"], responses=responses(404))
+@router.api_route("/files/{key:path}", methods=["GET", "HEAD"],
+                  responses={**responses(404), 206: {"description": "Partial content (Range)"},
+                             304: {"description": "Not modified (ETag)"}})
 def file(key: str, request: Request) -> Response:
     storage = _storage(request)
     try:
@@ -46,9 +48,14 @@ def file(key: str, request: Request) -> Response:
     suffix = path.suffix.lower()
     media_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
     # An mp3 still being written is not final: never let a cache keep the partial bytes.
-    cache = "no-store" if suffix == ".mp3" and not is_done(path) else FINAL_CACHE
+    growing = suffix == ".mp3" and not is_done(path)
+    stat = path.stat()
+    etag = f'"{stat.st_mtime_ns:x}-{stat.st_size:x}"'
+    headers = {"Cache-Control": "no-store" if growing else FINAL_CACHE, "ETag": etag}
+    if not growing and etag in request.headers.get("if-none-match", ""):
+        return Response(status_code=304, headers=headers)
     return FileResponse(path, media_type=media_type or "application/octet-stream",
-                        headers={"Cache-Control": cache})
+                        headers=headers, stat_result=stat)
 
 
 @router.api_route("/stream/{clip_id}.mp3", methods=["GET", "HEAD"], responses=responses(404))

@@ -65,9 +65,11 @@ class Service:
 
     # -- lookups ---------------------------------------------------------------------------
 
-    def render(self, conn: Connection, rows: list[Row]) -> list[dict[str, Any]]:
-        """Canonical clips of rows, with their owners."""
-        owners: dict[str, Row] = {}
+    def render(
+        self, conn: Connection, rows: list[Row], caller: Row | None = None
+    ) -> list[dict[str, Any]]:
+        """Canonical clips of rows, with their owners (the caller's own row saves a read)."""
+        owners: dict[str, Row] = {caller.id: caller} if caller is not None else {}
         out = []
         for row in rows:
             owner = owners.get(row.user_id)
@@ -78,7 +80,7 @@ class Service:
 
     def clips(self, user: Row, ids: list[str]) -> list[dict[str, Any]]:
         with self.db.read() as conn:
-            return self.render(conn, repo.clips_by_ids(conn, ids, user.id))
+            return self.render(conn, repo.clips_by_ids(conn, ids, user.id), user)
 
     def clip(self, user: Row, clip_id: str) -> dict[str, Any]:
         found = self.clips(user, [clip_id])
@@ -367,3 +369,55 @@ def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | Non
 def month_start(now: datetime | None = None) -> datetime:
     now = now or datetime.now(UTC)
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+STEM_TITLES = {"vocals": "Vocals", "instrumental": "Instrumental"}
+
+
+class Artefacts:
+    """Use cases on what a finished clip has: word timings, stems, wav, waveform."""
+
+    def __init__(self, service: Service) -> None:
+        self.service = service
+
+    def complete_clip(self, user: Row, clip_id: str) -> Row:
+        clip = self.service.clip_row(user, clip_id)
+        if clip.status != ClipStatus.COMPLETE:
+            raise Conflict(f"{{field}} {clip.id} is {clip.status}; this needs a complete clip",
+                           field="clip_id")
+        return clip
+
+    def words(self, user: Row, clip_id: str) -> list[tuple[str, float, float]]:
+        return [tuple(w) for w in (self.complete_clip(user, clip_id).words or [])]
+
+    def stems(self, user: Row, clip_id: str) -> list[dict[str, Any]]:
+        """Make stem clips (vocals and instrumental; instrumental only for an instrumental)."""
+        source = self.complete_clip(user, clip_id)
+        names = [n for n in STEM_TITLES if n in (source.stems or {})]
+        if not names:
+            raise Conflict("{field} " + source.id + " has no stems", field="clip_id")
+        service = self.service
+        with service.db.write() as conn:
+            rows = []
+            for name in names:
+                meta = new_metadata(
+                    tags=source.meta.get("tags") or "",
+                    prompt=source.meta.get("prompt") or "" if name == "vocals" else "",
+                    negative_tags=source.meta.get("negative_tags") or "",
+                    has_vocal=name == "vocals", stem_from_id=source.id, stem_type=name,
+                )
+                stem_id = repo.insert_clip(
+                    conn, user_id=user.id, batch_id=None,
+                    title=f"{source.title} ({STEM_TITLES[name]})".strip(), model=source.model,
+                    engine=source.engine, seed=source.seed, meta=meta, credits=0,
+                )
+                queue.enqueue(conn, "stems", stem_id, priority=1)
+                rows.append(repo.get_clip(conn, stem_id))
+            return service.render(conn, rows)
+
+    def file_url(self, user: Row, clip_id: str, key_of: str) -> str:
+        clip = self.complete_clip(user, clip_id)
+        key = getattr(clip, key_of)
+        if not key:
+            raise NotFound("{field} " + clip.id + " has no such file", field="clip_id")
+        return self.service.storage.url(key)

@@ -24,6 +24,7 @@ from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error
 from openchirp.jobs.lyrics import lyrics_failed, lyrics_job
 from openchirp.jobs.queue import Job
 from openchirp.jobs.render import render_clip
+from openchirp.jobs.stems import stem_clip
 from openchirp.jobs.video import video_clip, video_failed
 from openchirp.storage import LocalStorage, Storage
 
@@ -34,6 +35,7 @@ HANDLERS: dict[str, Callable[[JobContext], None]] = {
     "concat": concat_clip,
     "video": video_clip,
     "lyrics": lyrics_job,
+    "stems": stem_clip,
 }
 EXPIRE_EVERY_S = 2.0
 

@@ -1,0 +1,71 @@
+"""What a finished clip has beyond its mp3: word-timed lyrics, stems, wav and waveform data.
+
+``get_aligned_lyrics`` and ``generate_stems`` are gcui-art/suno-api's routes; ``get_wav`` and
+``waveform`` are OpenChirp's own (sunoapi.org exposes wav the same way: ask, get a URL).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from openchirp.api.deps import UserDep
+from openchirp.api.errors import responses
+from openchirp.core.service import Artefacts
+from openchirp.engines.base import WordTiming
+from openchirp.media.lyrics_timing import aligned_words
+
+router = APIRouter(tags=["clip files"])
+
+
+def get_artefacts(request: Request) -> Artefacts:
+    return request.app.state.artefacts
+
+
+ArtefactsDep = Annotated[Artefacts, Depends(get_artefacts)]
+ERRORS = responses(401, 404, 409, 422)
+
+
+class GenerateStems(BaseModel):
+    audio_id: str
+
+
+@router.get("/api/get_aligned_lyrics", responses=ERRORS)
+def get_aligned_lyrics(artefacts: ArtefactsDep, user: UserDep,
+                       song_id: str = Query(description="A clip id")) -> JSONResponse:
+    """Every sung word with its start and end, from the engine's own timings (exact)."""
+    words = [WordTiming(w, s, e) for w, s, e in artefacts.words(user, song_id)]
+    return JSONResponse(aligned_words(words))
+
+
+@router.post("/api/generate_stems", responses=ERRORS)
+def generate_stems(body: GenerateStems, artefacts: ArtefactsDep, user: UserDep) -> JSONResponse:
+    clips = artefacts.stems(user, body.audio_id)
+    return JSONResponse([
+        {"id": c["id"], "status": c["status"], "created_at": c["created_at"],
+         "title": c["title"], "stem_from_id": c["metadata"]["stem_from_id"],
+         "duration": c["metadata"]["duration"]}
+        for c in clips
+    ])
+
+
+@router.get("/api/get_wav", responses=ERRORS)
+def get_wav(artefacts: ArtefactsDep, user: UserDep,
+            id: str = Query(description="A clip id")) -> JSONResponse:  # noqa: A002
+    return JSONResponse({"id": id, "wav_url": artefacts.file_url(user, id, "wav_key")})
+
+
+@router.get("/api/waveform", responses=ERRORS)
+async def waveform(artefacts: ArtefactsDep, user: UserDep,
+                   id: str = Query(description="A clip id")) -> JSONResponse:  # noqa: A002
+    """Peaks for drawing the clip's waveform (1000 points, 0..1)."""
+    clip = await run_in_threadpool(artefacts.complete_clip, user, id)
+    storage = artefacts.service.storage
+    key = f"clips/{clip.id}/peaks.json"
+    peaks = json.loads(storage.local_path(key).read_bytes()) if storage.exists(key) else []
+    return JSONResponse({"id": clip.id, "duration": clip.meta.get("duration"), "peaks": peaks})
