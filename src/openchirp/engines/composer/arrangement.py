@@ -39,6 +39,26 @@ _PAD_LED = {
     "doom",
 }
 _SUSTAINED_KEYS = {19, 52, 53, 54, 91}
+# Seconds a drum hit may sound (GM key -> ring): crash/china/ride long, hats and kicks short.
+_DRUM_RING_S = {
+    36: 0.45,
+    38: 0.5,
+    37: 0.3,
+    39: 0.45,
+    42: 0.18,
+    44: 0.2,
+    46: 0.5,
+    49: 2.2,
+    51: 0.9,
+    52: 1.6,
+    54: 0.35,
+    56: 0.3,
+    70: 0.15,
+    50: 0.6,
+    47: 0.6,
+    45: 0.7,
+    41: 0.8,
+}
 
 
 @dataclass(frozen=True)
@@ -218,12 +238,16 @@ def to_samples(song: Song, events: list[Event], sample_rate: int) -> EventList:
     s1o[:-1][clash] = s0o[1:][clash]
     s1 = np.empty_like(s1)
     s1[order] = s1o
+    # Drum hits end after their natural length, not the written one: cymbals ring, hats are
+    # short. Ending them at all keeps the synth's voice count (and render time) bounded.
     drums = ch == DRUM_CHANNEL
-    sample = np.concatenate([s0, s1[~drums]])
-    on = np.concatenate([np.ones(len(s0), bool), np.zeros(int((~drums).sum()), bool)])
-    chan = np.concatenate([ch, ch[~drums]])
-    keys = np.concatenate([key, key[~drums]])
-    vels = np.concatenate([vel, vel[~drums]])
+    ring = np.vectorize(lambda k: _DRUM_RING_S.get(int(k), 0.5))(key[drums]) if drums.any() else 0
+    s1[drums] = s0[drums] + np.round(ring * sample_rate).astype(np.int64)
+    sample = np.concatenate([s0, s1])
+    on = np.concatenate([np.ones(len(s0), bool), np.zeros(len(s1), bool)])
+    chan = np.concatenate([ch, ch])
+    keys = np.concatenate([key, key])
+    vels = np.concatenate([vel, vel])
     idx = np.lexsort((keys, chan, on, sample))
     return EventList(sample[idx], on[idx], chan[idx], keys[idx], vels[idx])
 

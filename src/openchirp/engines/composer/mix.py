@@ -222,11 +222,13 @@ class Limiter:
         self.max_reduction_db = 0.0
 
     def _peaks(self, mix: np.ndarray) -> np.ndarray:
-        a = np.abs(mix).max(axis=1)
+        # column-wise maxima: numpy's max(axis=1) over two columns is many times slower
+        a = np.maximum(np.abs(mix[:, 0]), np.abs(mix[:, 1]))
         m = mix
         mid = (9 * (m[1:-2] + m[2:-1]) - (m[:-3] + m[3:])) / 16
-        a[1:-2] = np.maximum(a[1:-2], np.abs(mid).max(axis=1))
-        a[2:-1] = np.maximum(a[2:-1], np.abs(mid).max(axis=1))
+        mid = np.maximum(np.abs(mid[:, 0]), np.abs(mid[:, 1]))
+        a[1:-2] = np.maximum(a[1:-2], mid)
+        a[2:-1] = np.maximum(a[2:-1], mid)
         return a
 
     def process(self, parts: list[np.ndarray], final: bool = False) -> list[np.ndarray]:

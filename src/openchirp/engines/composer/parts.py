@@ -117,6 +117,8 @@ def comp_bar(
     out: list[Event] = []
     if s == "power8":
         pc = power_chord(chord, style.tonic)
+        if energy <= 1:  # palm-muted verses: root and fifth are enough, and half the voices
+            pc = pc[:2]
         if energy <= 0:
             hits = [(0.0, m - 0.1, 0.8)]
         elif energy == 1:
@@ -132,7 +134,8 @@ def comp_bar(
         for st, d, a in hits:
             for k in pc:
                 out.append((bar + st, d, ch, k, v * a))
-                out.append((bar + st + 0.02, d, CHANNELS["comp2"], k, v * a * 0.9))
+                if energy >= 2 and k != pc[-1]:  # double-tracked on the other side in choruses
+                    out.append((bar + st + 0.02, d, CHANNELS["comp2"], k, v * a * 0.9))
     elif s == "strum":
         voicing = guitar_voicing(chord, style.tonic)
         pattern = "D.DU.UDU" if m == 4 else "D.DUDU"

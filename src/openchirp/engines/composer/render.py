@@ -38,7 +38,7 @@ CHUNK = 65536
 TARGET_LUFS = -14.0
 RUN_IN_S = 3.5
 """A continuation re-renders at least this much of its source before the join."""
-_LIMITER_ALLOWANCE_DB = 0.3
+_LIMITER_ALLOWANCE_DB = 0.0
 """What the limiter typically takes off the integrated loudness."""
 _FALLBACK_MELODY_PROGRAM = 53  # "voice oohs": the tune, when no singing voice is installed
 
@@ -102,6 +102,7 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     budget = max(1.0, 8.0 / max(1, len(bars)))  # seconds of excerpt per texture
     n = min(bar_n, int(budget * sr))
     wet_i, wet_v = wet_levels(song)
+    ir = impulse_response(sr, rt60(song)).astype(np.float64)
     powers: dict[int, float] = {}
     with loaded(sf_path, sr) as sf:
         for energy, bar in sorted(bars.items()):
@@ -110,11 +111,21 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
             start = int(round(bar * song.bar_s * sr))
             audio = Player(sf, events, start).render(n).astype(np.float64)
             audio = instrument_eq(sr, song.style.brightness)(audio)
-            powers[energy] = k_power(audio, sr) * (1 + wet_i**2)
+            wet = _looped_reverb((audio[:, 0] + audio[:, 1]) * (0.5 * wet_i), ir)
+            powers[energy] = k_power(audio + wet[:, None], sr)
     ref = max(powers.values(), default=power_of_lufs(-20.0))
     if song.vocal_gain_db is None:
         song.vocal_gain_db = lufs_of_power(ref) + song.style.vocal_level_db
-    p_voc = power_of_lufs(song.vocal_gain_db) * (1 + wet_v**2) if song.phrases else 0.0
+    p_voc = 0.0
+    own = [p for p in song.phrases if p.own and p.notes]
+    if own and voice_available():  # the reverb's share of a sung phrase, measured on the first
+        _, dry = _rendered_phrase(own[0], song, sr)
+        wet = signal.fftconvolve(dry.astype(np.float64) * wet_v, ir)
+        full = np.pad(dry.astype(np.float64), (0, len(wet) - len(dry))) + wet
+        # K-weighted energy (both channels) per second of sung notes: scales with how much of
+        # a section is sung, tails and consonants included
+        sung_s = sum(n.duration_s for n in own[0].notes)
+        p_voc = 2 * k_power(full, sr) * len(full) / sr / max(sung_s, 1e-3)
     # Section by section: instrument texture plus the vocal for the share of time it sings.
     bar_s = song.bar_s
     t0, t1 = song.offset_s, song.end_s
@@ -131,6 +142,17 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
         blocks = [(1.0, ref)]
     lufs = _gated(blocks)
     song.master_gain_db = float(TARGET_LUFS - lufs + _LIMITER_ALLOWANCE_DB)
+
+
+def _looped_reverb(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
+    """Reverb of an excerpt as if it had been looping for ever (steady state): circular
+    convolution with the impulse response folded onto the excerpt's length."""
+    n = len(x)
+    folded = np.zeros(n)
+    for i in range(0, len(ir), n):
+        seg = ir[i : i + n]
+        folded[: len(seg)] += seg
+    return np.fft.irfft(np.fft.rfft(x) * np.fft.rfft(folded), n)
 
 
 def _gated(blocks: list[tuple[float, float]]) -> float:
@@ -233,7 +255,9 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
                     if s0 + len(audio) > a + CHUNK:
                         keep.append((s0, audio))
                 pending = keep
-            sends = np.stack([inst.mean(axis=1) * wet_i, voc * wet_v]).astype(np.float32)
+            sends = np.stack([(inst[:, 0] + inst[:, 1]) * (0.5 * wet_i), voc * wet_v]).astype(
+                np.float32
+            )
             wet = reverb(sends)
             inst_stem = (inst + wet[0]) * gain
             voc_stem = (voc[:, None] + wet[1]) * gain

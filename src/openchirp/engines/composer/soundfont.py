@@ -78,7 +78,7 @@ def loaded(path: str, sample_rate: int) -> Iterator[tsf.SoundFont]:
     if sf is None:
         sf = tsf.SoundFont(path)
         sf.set_output(tsf.OutputMode.StereoInterleaved, sample_rate, 0.0)
-        sf.set_max_voices(192)
+        sf.set_max_voices(64)  # above this only releasing tails get stolen
     try:
         sf.reset()
         yield sf
