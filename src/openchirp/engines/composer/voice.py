@@ -58,7 +58,7 @@ class _Timbre:
 
 
 _TIMBRES = {
-    "male": _Timbre((1.0, 1.0, 1.0), (70.0, 90.0, 140.0), ((3500, 250), (4500, 300)), (45, 69)),
+    "male": _Timbre((1.0, 1.0, 1.0), (100.0, 120.0, 180.0), ((3500, 250), (4500, 300)), (45, 69)),
     "female": _Timbre(
         (1.12, 1.17, 1.15), (90.0, 110.0, 170.0), ((4200, 300), (5000, 350)), (55, 79)
     ),
@@ -230,7 +230,7 @@ def _render(
     source = signal.lfilter(gb, ga, pulses)
     breath = voice.breathiness * av * (0.55 + 0.45 * np.cos(2.0 * np.pi * phase))
     noise = rng.standard_normal(n)
-    excitation = (source + noise * (0.22 * ah + 0.12 * breath)).astype(np.float32)
+    excitation = (source + noise * (0.3 * ah + 0.12 * breath)).astype(np.float32)
 
     # Vocal tract: F1..F3 follow the phonemes, F1 rises with high notes (formant tuning).
     keys = [k for group in tr.formants for k in group]
@@ -261,7 +261,7 @@ def _render(
         env = np.minimum(1.0, np.minimum(np.arange(seg_n), np.arange(seg_n)[::-1]) / (0.012 * sr))
         lo, hi = band
         burst = signal.sosfilt(bandpass_sos(lo * shift, hi * shift, sr), rng.standard_normal(seg_n))
-        y[i0:i1] += (0.8 * gain) * env * burst
+        y[i0:i1] += (0.3 * gain) * env * burst
 
     gain = _OUTPUT_GAIN * float(voice.extra.get("gain", 1.0))
     y = y * gain

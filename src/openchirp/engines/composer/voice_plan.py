@@ -16,6 +16,7 @@ from openchirp.engines.composer.voice_tables import Articulation, articulation
 
 _MIN_VOWEL_SHARE = 0.35  # of its notes' length, a vowel never shrinks below this
 _MIN_CONSONANT_SCALE = 0.45
+_STRETCH = 1.6
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ def _groups(notes: list[SungNote]) -> list[_Group]:
 
 
 def _durations(phonemes: tuple[str, ...]) -> list[float]:
-    return [articulation(p).duration_s for p in phonemes]
+    return [articulation(p).duration_s * _STRETCH for p in phonemes]
 
 
 def plan_segments(notes: list[SungNote]) -> tuple[list[Segment], float]:
