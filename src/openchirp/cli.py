@@ -80,7 +80,12 @@ def serve(
         "-d '{\"prompt\": \"[Verse]\\nStars they shine above me\\nMoonlight softly glows\", "
         "\"tags\": \"synthwave, moody\", \"title\": \"Starry\", \"wait_audio\": true}'"
     )
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), **uvicorn_options(settings.host, settings.port))
+
+
+def uvicorn_options(host: str, port: int) -> dict[str, object]:
+    """How ``serve`` runs uvicorn (bench/api.py serves its baseline app the same way)."""
+    return {"host": host, "port": port, "log_level": "info"}
 
 
 @app.command()

@@ -6,6 +6,7 @@ import time
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Row
 
 from openchirp.config import Settings
@@ -31,6 +32,11 @@ class Auth:
         return self._local
 
     def user_for(self, authorization: str | None, session_key: str | None = None) -> Row:
+        token = self.token(authorization, session_key)
+        return self.cached(token) or self.lookup(token)
+
+    def token(self, authorization: str | None, session_key: str | None = None) -> str | None:
+        """The caller's key; None for the local owner. Raises when neither is acceptable."""
         token = None
         if authorization:
             scheme, _, token = authorization.partition(" ")
@@ -39,15 +45,24 @@ class Auth:
                 raise Unauthorized("the Authorization header must be 'Bearer <api key>'",
                                    field="Authorization")
         token = token or session_key
-        if token is None:
-            if self.settings.allow_anonymous:
-                return self.local_owner()
+        if token is None and not self.settings.allow_anonymous:
             raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>'",
                                field="Authorization")
-        now = time.monotonic()
+        return token
+
+    def cached(self, token: str | None) -> Row | None:
+        """The caller when known without a database read (on the event loop, so no I/O)."""
+        if token is None:
+            return self._local
         cached = self._cache.get(token)
-        if cached and cached[0] > now:
+        if cached and cached[0] > time.monotonic():
             return cached[1]
+        return None
+
+    def lookup(self, token: str | None) -> Row:
+        if token is None:
+            return self.local_owner()
+        now = time.monotonic()
         with self.service.db.read() as conn:
             user = repo.user_for_key(conn, token)
         if user is None:
@@ -61,14 +76,15 @@ class Auth:
 SESSION_COOKIE = "openchirp_session"
 
 
-def get_service(request: Request) -> Service:
+async def get_service(request: Request) -> Service:
     return request.app.state.service
 
 
-def get_user(request: Request) -> Row:
+async def get_user(request: Request) -> Row:
+    """Async so it runs on the event loop: only a cache miss goes to a thread for the database."""
     auth: Auth = request.app.state.auth
-    return auth.user_for(request.headers.get("authorization"),
-                         request.cookies.get(SESSION_COOKIE))
+    token = auth.token(request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
+    return auth.cached(token) or await run_in_threadpool(auth.lookup, token)
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]

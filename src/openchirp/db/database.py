@@ -16,6 +16,9 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 BUSY_TIMEOUT_MS = 5000
+SQLITE_READERS = 40
+"""Pooled reader connections: one per thread of the request thread pool (anyio's default 40),
+so concurrent reads reuse connections instead of opening (and PRAGMA-ing) one per request."""
 
 
 class Database:
@@ -25,7 +28,7 @@ class Database:
         if self.is_sqlite:
             _ensure_sqlite_dir(url)
             self._writer = _sqlite_engine(url, immediate=True)
-            self._reader = _sqlite_engine(url, immediate=False)
+            self._reader = _sqlite_engine(url, immediate=False, pool_size=SQLITE_READERS)
         else:
             self._writer = create_engine(
                 _psycopg(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
@@ -67,10 +70,11 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
-def _sqlite_engine(url: str, *, immediate: bool) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool, pool_size: int = 5) -> Engine:
     engine = create_engine(
         url,
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        pool_size=pool_size,
     )
 
     @event.listens_for(engine, "connect")

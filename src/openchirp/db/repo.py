@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, func, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, update
 
 from openchirp.db.tables import api_keys, batches, clips, lyrics, users
 
@@ -171,11 +171,17 @@ def visible(user_id: str):  # type: ignore[no-untyped-def]
     return or_(clips.c.user_id == user_id, clips.c.is_public.is_(True))
 
 
+# Built once: the hot read of both dialects skips statement construction and cache-key work.
+_CLIPS_BY_IDS = select(clips).where(
+    clips.c.id.in_(bindparam("ids", expanding=True)), visible(bindparam("user_id"))
+)
+
+
 def clips_by_ids(conn: Connection, ids: Iterable[str], user_id: str) -> list[Row]:
     ids = [i for i in dict.fromkeys(ids) if storable(i)]
     if not ids:
         return []
-    rows = conn.execute(select(clips).where(clips.c.id.in_(ids), visible(user_id))).all()
+    rows = conn.execute(_CLIPS_BY_IDS, {"ids": ids, "user_id": user_id}).all()
     by_id = {r.id: r for r in rows}
     return [by_id[i] for i in ids if i in by_id]
 
