@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from openchirp import __version__
-from openchirp.api import chat, clip_media, errors, files, gcui, suno_v2
+from openchirp.api import chat, clip_media, errors, files, gcui, pages, suno_v2
 from openchirp.api.deps import Auth
 from openchirp.config import Settings
 from openchirp.core.service import Artefacts, Service
@@ -29,8 +29,6 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = True) 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(db)
-        import os, anyio.to_thread
-        anyio.to_thread.current_default_thread_limiter().total_tokens = int(os.environ.get("XTHREADS", "40"))
         with db.write() as conn:
             repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
         pool = WorkerPool(settings) if start_workers and settings.workers > 0 else None
@@ -58,7 +56,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = True) 
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"],
                        allow_headers=["*"], expose_headers=["Content-Range", "Accept-Ranges"])
     errors.install(app)
-    for module in (suno_v2, gcui, chat, clip_media, files):
+    for module in (suno_v2, gcui, chat, clip_media, files, pages):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["server"])
