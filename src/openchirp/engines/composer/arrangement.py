@@ -98,7 +98,7 @@ def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[Even
             continue
         energy = sec.energy
         if st.drums:
-            fill = b == sec.n_bars - 1 and sec.n_bars >= 2 and si + 1 < len(song.sections)
+            fill = b == sec.n_bars - 1 and sec.n_bars >= 2 and bool(sec.next_chord)
             crash = b == 0 and energy >= 1 and si > 0
             out += drum_bar(st.groove, energy, m, bar, fill=fill, crash=crash, rng=rng(1))
         if sec.soloist == "bass":
@@ -130,7 +130,7 @@ def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[Even
     for beat, beats, midi in sec.hook:
         if base + beat < limit:
             out.append((base + beat, beats * 0.97, CHANNELS["lead"], int(round(midi)), 0.7))
-    out += _answers(song, si)
+    out += [e for e in _answers(song, si) if e[0] < limit]  # a cut section stops at its cut
     if melody_fallback:
         for p in song.phrases:
             if p.section == si:
@@ -149,9 +149,7 @@ def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[Even
 
 
 def _next_chord(song: Song, si: int) -> str:
-    if si + 1 < len(song.sections) and song.sections[si + 1].chords:
-        return song.sections[si + 1].chords[0]
-    return "I"
+    return song.sections[si].next_chord or song.sections[si].chords[0]
 
 
 def _ending(song: Song, chord, bar: float) -> list[Event]:
@@ -193,7 +191,7 @@ def _answers(song: Song, si: int) -> list[Event]:
             continue
         slot_start = (sec.start_bar + li * sec.slot_bars) * st.meter
         slot_end = slot_start + slot_beats
-        if slot_end > (sec.start_bar + sec.bars_played) * st.meter:
+        if slot_end > (sec.start_bar + sec.n_bars) * st.meter:
             continue
         sung_end = max(n.start_s + n.duration_s for n in p.notes) / beat_s
         start = float(np.ceil((sung_end + 0.25) * 2) / 2)

@@ -22,6 +22,9 @@ from openchirp.engines.composer.song import Phrase, Section, Song
 from openchirp.engines.composer.style import MINOR_LIKE, Style, parse_style
 from openchirp.engines.composer.vocal import SungNote, Syllable, VoiceSpec, Word
 
+JOIN_MARGIN_S = 0.35
+"""New material in a continuation starts at a bar at least this long after continue_at, so
+nothing new (a sung consonant before the beat, a reverb onset) sounds before the join."""
 TAIL_S = 2.5
 """Ring-out after the last bar (final chord and reverb)."""
 LOUD_INTROS = {
@@ -305,6 +308,7 @@ def sing_sections(song: Song, first: int, syllabified: dict[int, list[list[Word]
                     template_seed=stable_seed(
                         song.seed, song.variant, sec.seed, kind, li % 4, len(stresses) > 8
                     ),
+                    pickup_allowed=li > 0,
                 )
                 mel = compose_line(stresses, ctx, chord_at)
                 if key:
@@ -389,6 +393,13 @@ def _syllabify(lyric: list[LyricSection]) -> list[list[list[Word]]]:
     return [[words_of(line) for line in ls.lines] for ls in lyric]
 
 
+def link_sections(sections: list[Section], first: int = 0) -> None:
+    """Record each section's following chord (see Section.next_chord) from ``first`` on."""
+    for i in range(first, len(sections)):
+        nxt = sections[i + 1] if i + 1 < len(sections) else None
+        sections[i].next_chord = nxt.chords[0] if nxt is not None and nxt.chords else ""
+
+
 def _trim_to(song: Song, max_s: float) -> None:
     """Drop trailing sections (keeping the outro) and then bars until the song fits max_s."""
     secs = song.sections
@@ -439,6 +450,7 @@ def compose(request: PlanRequest) -> Song:
         0.0,
     )
     _trim_to(song, request.max_duration_s)
+    link_sections(song.sections)
     by_section = _map_syllables(song.sections, lyric, syll)
     sing_sections(song, 0, by_section)
     write_hooks(song, 0)
@@ -470,6 +482,8 @@ def continue_song(request: PlanRequest) -> Song:
     join_t = src.offset_s + float(cont.continue_at)
     bar_s = style.bar_s
     join_bar = int(math.floor(join_t / bar_s + 1e-9)) + 1
+    while join_bar * bar_s < join_t + JOIN_MARGIN_S:  # room for the singer's pre-beat onsets
+        join_bar += 1
     kept = [p for p in src.phrases if p.notes and p.notes[0].start_s < join_t]
     for p in kept:
         end = max(n.start_s + n.duration_s for n in p.notes)
@@ -510,6 +524,7 @@ def continue_song(request: PlanRequest) -> Song:
     )
     _trim_to(song, request.max_duration_s)
     first_new = len(sections)
+    link_sections(song.sections, first_new)
     by_section = {
         first_new + k: v for k, v in _map_syllables(song.sections[first_new:], lyric, syll).items()
     }

@@ -42,6 +42,8 @@ class LineContext:
     """'open' (end on 3rd/5th), 'close' (end on the tonic) or 'none'."""
     template_seed: int
     """Same seed -> same contour and ornaments: parallel lines sound like the same tune."""
+    pickup_allowed: bool = True
+    """False for a section's first line, which must not start inside the previous section."""
 
 
 def _unit(tempo: float) -> float:
@@ -74,7 +76,7 @@ def rhythm(
 
     # Pickup: up to two unstressed syllables before the first stressed one go before beat 0.
     first_stress = next((i for i, s in enumerate(stresses) if s), 0)
-    pickup = min(first_stress, 2) if first_stress < n else 0
+    pickup = min(first_stress, 2) if ctx.pickup_allowed else 0
     pos = -sum(u for _ in range(pickup))
     out: list[tuple[float, float]] = []
     total = sum(units) * u

@@ -32,7 +32,7 @@ from openchirp.engines.composer.mix import (
     vocal_eq,
 )
 from openchirp.engines.composer.song import Phrase, Song
-from openchirp.engines.composer.soundfont import Player, loaded, setup_channels
+from openchirp.engines.composer.soundfont import Player, clear, loaded, setup_channels
 
 CHUNK = 65536
 TARGET_LUFS = -14.0
@@ -106,7 +106,7 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     powers: dict[int, float] = {}
     with loaded(sf_path, sr) as sf:
         for energy, bar in sorted(bars.items()):
-            sf.reset()
+            clear(sf)
             setup_channels(sf, song.style, None if voice_available() else _FALLBACK_MELODY_PROGRAM)
             start = int(round(bar * song.bar_s * sr))
             audio = Player(sf, events, start).render(n).astype(np.float64)

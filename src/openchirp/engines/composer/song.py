@@ -38,6 +38,9 @@ class Section:
     ending: bool = False
     soloist: str = ""
     """Role playing a solo over this section ('lead', 'bass') or ''."""
+    next_chord: str = ""
+    """First chord of the section that followed this one when it was composed ('' if none):
+    fixed then, so a continuation replays the approach notes and fills its source played."""
 
     @property
     def bars_played(self) -> int:

@@ -80,12 +80,23 @@ def loaded(path: str, sample_rate: int) -> Iterator[tsf.SoundFont]:
         sf.set_output(tsf.OutputMode.StereoInterleaved, sample_rate, 0.0)
         sf.set_max_voices(64)  # above this only releasing tails get stolen
     try:
-        sf.reset()
+        clear(sf)
         yield sf
     finally:
-        sf.reset()
+        clear(sf)
         with _lock:
             _pool[f"{path}@{sample_rate}"].append(sf)
+
+
+_SCRATCH = np.zeros((4096, 2), np.float32)
+
+
+def clear(sf: tsf.SoundFont) -> None:
+    """Back to the state of a freshly loaded synth. reset() only starts a fast release of the
+    sounding voices, so render those few milliseconds away into a scratch buffer."""
+    sf.reset()
+    sf.render(memoryview(_SCRATCH).cast("B"), False)
+    sf.reset()
 
 
 def preload(path: str, sample_rate: int) -> None:

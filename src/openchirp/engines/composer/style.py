@@ -1287,7 +1287,7 @@ def _progressions_for(g: Genre, mode: str, rng: np.random.Generator) -> dict[str
     out = {}
     for kind, options in g.progressions.items():
         fit = [p for p in options if _tonality_of(p) in (want, "")]
-        if not any(_tonality_of(p) == want for p in g.progressions["verse"]):
+        if not fit or not any(_tonality_of(p) == want for p in g.progressions["verse"]):
             fit = list(fallback.get(kind, fallback["verse"]))
         out[kind] = fit[int(rng.integers(len(fit)))].split()
     return out
