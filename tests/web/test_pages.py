@@ -13,13 +13,14 @@ from tests.web.conftest import TONE_ENV, shot
 pytestmark = pytest.mark.e2e
 LYRICS = "[Verse]\nSunlight on the water\nEchoes in the hall\n\n[Chorus]\nSing it back to me"
 
-# Records every status each card shows, so a test can tell it watched the clip change live.
+# Records every status each card shows (and whether it can play then), to see it change live.
 RECORD_STATUSES = """() => {
   window.__seen = {};
   window.__sameDocument = true;
   const note = (card) => {
     if (!card.dataset.id) return;
-    (window.__seen[card.dataset.id] ||= new Set()).add(card.dataset.status);
+    const playable = !card.querySelector('[data-f="play"]').disabled;
+    (window.__seen[card.dataset.id] ||= new Set()).add(`${card.dataset.status}:${playable}`);
   };
   new MutationObserver((records) => {
     for (const r of records) {
@@ -65,7 +66,8 @@ def test_create_song_live_updates_and_play(page: Any) -> None:
         "Object.fromEntries(Object.entries(window.__seen).map(([k, v]) => [k, [...v]]))"
     )
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
-    assert any("streaming" in seen.get(i, []) for i in ids), seen
+    # Watched live, and playable while still streaming.
+    assert any("streaming:true" in seen.get(i, []) for i in ids), seen
     first = card(page, ids[0])
     assert first.locator('[data-f="title"]').inner_text() == "Morning River"
     assert re.fullmatch(r"0:0[34]", first.locator('[data-f="duration"]').inner_text())

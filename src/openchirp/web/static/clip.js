@@ -102,6 +102,15 @@
       w.el.classList.toggle("on", i === at && t < w.end + 0.25);
       w.el.classList.toggle("sung", i < at || (i === at && t >= w.end + 0.25));
     });
+    if (at >= 0 && words[at].el.offsetTop !== lineTop) follow(words[at].el);
+  }
+
+  // Keep the sung line a third of the way down the lyrics box (the box scrolls, not the page).
+  let lineTop = -1;
+  function follow(el) {
+    lineTop = el.offsetTop;
+    const box = $("lyrics");
+    if (box.scrollHeight > box.clientHeight) box.scrollTo({ top: lineTop - box.clientHeight / 3, behavior: "smooth" });
   }
 
   function tick() {
