@@ -11,9 +11,10 @@ LYRICS = "[Verse]\nStars they shine above me\nMoonlight softly glows\n\n[Chorus]
 
 
 def create(client: httpx.Client, **body: object) -> list[dict]:
-    response = client.post("/api/custom_generate",
-                           json={"prompt": LYRICS, "tags": "heavy metal", "title": "Starry",
-                                 **body})
+    response = client.post(
+        "/api/custom_generate",
+        json={"prompt": LYRICS, "tags": "heavy metal", "title": "Starry", **body},
+    )
     assert response.status_code == 200, response.text
     return response.json()
 
@@ -34,11 +35,15 @@ def test_custom_generate_lifecycle_matches_seed_shape(server: Server) -> None:
             assert clip["prompt"] == LYRICS
             assert clip["type"] == "gen" and clip["model_name"] == "chirp-v3-5"
             assert float(clip["duration"]) > 0
-            assert clip["audio_url"].startswith(server.url + "/") and clip["audio_url"].endswith(".mp3")
+            assert clip["audio_url"].startswith(server.url + "/") and clip["audio_url"].endswith(
+                ".mp3"
+            )
             audio = client.get(clip["audio_url"])
             assert audio.status_code == 200 and audio.headers["content-type"] == "audio/mpeg"
             image = client.get(clip["image_url"])
-            assert image.headers["content-type"] == "image/jpeg" and image.content[:2] == b"\xff\xd8"
+            assert (
+                image.headers["content-type"] == "image/jpeg" and image.content[:2] == b"\xff\xd8"
+            )
 
 
 def test_get_without_ids_lists_library_newest_first_and_pages(server: Server) -> None:
@@ -67,8 +72,10 @@ def test_clip_returns_canonical_clip(server: Server) -> None:
 
 def test_instrumental_has_no_vocal(server: Server) -> None:
     with server.client() as client:
-        clips = client.post("/api/custom_generate", json={"prompt": "", "tags": "ambient",
-                                                          "make_instrumental": True}).json()
+        clips = client.post(
+            "/api/custom_generate",
+            json={"prompt": "", "tags": "ambient", "make_instrumental": True},
+        ).json()
         clip = client.get("/api/clip", params={"id": clips[0]["id"]}).json()
         assert clip["metadata"]["has_vocal"] is False
 
@@ -83,21 +90,33 @@ def test_wait_audio_blocks_until_playable(server: Server) -> None:
 def test_extend_history_and_concat(server: Server) -> None:
     with server.client() as client:
         source = wait_for(client, [create(client)[0]["id"]])[0]
-        response = client.post("/api/extend_audio", json={
-            "audio_id": source["id"], "continue_at": 1.25, "prompt": "[Verse]\nOn and on"})
+        response = client.post(
+            "/api/extend_audio",
+            json={"audio_id": source["id"], "continue_at": 1.25, "prompt": "[Verse]\nOn and on"},
+        )
         assert response.status_code == 200, response.text
         extension = response.json()
         assert len(extension) == 2
         ext = wait_for(client, [extension[0]["id"]])[0]
         assert ext["tags"] == "heavy metal" and ext["title"] == "Starry"  # taken from the source
         full = client.get("/api/clip", params={"id": ext["id"]}).json()
-        assert full["metadata"]["history"] == [{"id": source["id"], "continue_at": 1.25,
-                                                "type": "gen", "source": "web", "infill": False}]
+        assert full["metadata"]["history"] == [
+            {
+                "id": source["id"],
+                "continue_at": 1.25,
+                "type": "gen",
+                "source": "web",
+                "infill": False,
+            }
+        ]
         # An extension of an extension carries the whole history, newest first.
-        second = client.post("/api/extend_audio", json={
-            "audio_id": ext["id"], "continue_at": 0.5}).json()
+        second = client.post(
+            "/api/extend_audio", json={"audio_id": ext["id"], "continue_at": 0.5}
+        ).json()
         second_clip = wait_for(client, [second[0]["id"]])[0]
-        history = client.get("/api/clip", params={"id": second_clip["id"]}).json()["metadata"]["history"]
+        history = client.get("/api/clip", params={"id": second_clip["id"]}).json()["metadata"][
+            "history"
+        ]
         assert [h["id"] for h in history] == [ext["id"], source["id"]]
 
         concat = client.post("/api/concat", json={"clip_id": second_clip["id"]})
@@ -105,11 +124,21 @@ def test_extend_history_and_concat(server: Server) -> None:
         whole = concat.json()
         assert whole["metadata"]["type"] == "concat"
         assert [p["id"] for p in whole["metadata"]["concat_history"]] == [
-            source["id"], ext["id"], second_clip["id"]]
+            source["id"],
+            ext["id"],
+            second_clip["id"],
+        ]
         done = wait_for(client, [whole["id"]])[0]
         assert done["status"] == "complete"
         expected = 1.25 + 0.5 + float(second_clip["duration"])
         assert abs(float(done["duration"]) - expected) < 0.05
+        # The whole song extends further, from inside its last part only.
+        early = client.post("/api/extend_audio", json={"audio_id": whole["id"], "continue_at": 1})
+        assert early.status_code == 422 and "1.75" in early.json()["error"]
+        more = client.post(
+            "/api/extend_audio", json={"audio_id": whole["id"], "continue_at": 2.5}
+        ).json()
+        assert wait_for(client, [more[0]["id"]])[0]["status"] == "complete"
 
 
 def test_get_limit_reports_usage(server: Server) -> None:
@@ -122,8 +151,13 @@ def test_get_limit_reports_usage(server: Server) -> None:
 
 
 def test_cors_preflight_is_answered(server: Server) -> None:
-    response = httpx.options(f"{server.url}/api/custom_generate", headers={
-        "Origin": "http://example.test", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    response = httpx.options(
+        f"{server.url}/api/custom_generate",
+        headers={
+            "Origin": "http://example.test",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] in ("*", "http://example.test")

@@ -14,8 +14,10 @@ LYRICS = sample("seed_000_clips.json")["clips"][0]["metadata"]["prompt"]
 
 
 def create_task(client: httpx.Client, mv: str = "v3.5") -> str:
-    response = client.post(f"/api/v2/suno/{mv}/custom/create-lyrics-song",
-                           json={"prompt": LYRICS, "tags": "heavy metal", "title": "Starry "})
+    response = client.post(
+        f"/api/v2/suno/{mv}/custom/create-lyrics-song",
+        json={"prompt": LYRICS, "tags": "heavy metal", "title": "Starry "},
+    )
     assert response.status_code == 200, response.text
     body = response.json()
     assert body["code"] == 200 and body["message"] == "success"
@@ -63,8 +65,10 @@ def test_model_version_in_path_is_kept(server: Server) -> None:
 
 def test_pure_music_is_instrumental(server: Server) -> None:
     with server.client() as client:
-        response = client.post("/api/v2/suno/v3.5/custom/create-pure-music",
-                               json={"tags": "lofi, chill", "title": "Study"})
+        response = client.post(
+            "/api/v2/suno/v3.5/custom/create-pure-music",
+            json={"tags": "lofi, chill", "title": "Study"},
+        )
         clips = poll_task(client, response.json()["data"]["task_id"])["data"]["clips"]
         assert all(c["metadata"]["has_vocal"] is False for c in clips.values())
         assert all(c["metadata"]["prompt"] == "" for c in clips.values())
@@ -74,9 +78,16 @@ def test_extend_returns_seed_001_batch(server: Server) -> None:
     with server.client() as client:
         clips = poll_task(client, create_task(client))["data"]["clips"]
         source = next(iter(clips.values()))
-        response = client.post("/api/v2/suno/v3.5/extend", json={
-            "prompt": "[Verse]\nTesla riding", "tags": "epic reggae", "title": "Electric Dreams",
-            "continue_clip_id": source["id"], "continue_at": 1.5})
+        response = client.post(
+            "/api/v2/suno/v3.5/extend",
+            json={
+                "prompt": "[Verse]\nTesla riding",
+                "tags": "epic reggae",
+                "title": "Electric Dreams",
+                "continue_clip_id": source["id"],
+                "continue_at": 1.5,
+            },
+        )
         assert response.status_code == 200, response.text
         batch = response.json()
         assert_shape(sample("seed_001_extend.json"), batch)
@@ -84,8 +95,12 @@ def test_extend_returns_seed_001_batch(server: Server) -> None:
         for clip in batch["clips"]:
             assert clip["status"] == "submitted" and clip["audio_url"] == ""
             assert clip["metadata"]["history"][0] == {
-                "id": source["id"], "continue_at": 1.5, "type": "gen", "source": "web",
-                "infill": False}
+                "id": source["id"],
+                "continue_at": 1.5,
+                "type": "gen",
+                "source": "web",
+                "infill": False,
+            }
             assert clip["metadata"]["audio_prompt_id"] == source["id"]
         done = wait_for(client, [c["id"] for c in batch["clips"]])
         assert all(c["status"] == "complete" for c in done)
@@ -113,8 +128,7 @@ def test_errors_use_the_code_message_envelope(server: Server) -> None:
     with server.client() as client:
         missing = client.get("/api/v2/suno/v3.5/clip/not-a-task")
         assert missing.status_code == 404
-        assert missing.json() == {"code": 404, "message": "task not-a-task not found",
-                                  "data": None}
+        assert missing.json() == {"code": 404, "message": "task not-a-task not found", "data": None}
         invalid = client.post("/api/v2/suno/v3.5/custom/create-lyrics-song", json={"tags": "x"})
         assert invalid.status_code == 422
         assert invalid.json()["code"] == 422 and "prompt" in invalid.json()["message"]

@@ -20,8 +20,13 @@ LYRICS = "[Verse]\nStars they shine above me\nMoonlight softly glows\n\n[Chorus]
 
 @pytest.fixture(scope="module")
 def media_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv, _ = make_server(tmp_path_factory.mktemp("media"), "sqlite", OPENCHIRP_MAKE_VIDEO="true",
-                         TONE_SECONDS="3", TONE_BLOCK_DELAY="0.15")
+    srv, _ = make_server(
+        tmp_path_factory.mktemp("media"),
+        "sqlite",
+        OPENCHIRP_MAKE_VIDEO="true",
+        TONE_SECONDS="3",
+        TONE_BLOCK_DELAY="0.15",
+    )
     srv.start()
     yield srv
     srv.stop()
@@ -38,8 +43,9 @@ def decode_bytes(data: bytes) -> tuple[np.ndarray, int]:
 
 def test_streaming_url_plays_the_whole_song_while_rendering(media_server: Server) -> None:
     with media_server.client() as client:
-        clips = client.post("/api/custom_generate",
-                            json={"prompt": LYRICS, "tags": "pop", "title": "Stream"}).json()
+        clips = client.post(
+            "/api/custom_generate", json={"prompt": LYRICS, "tags": "pop", "title": "Stream"}
+        ).json()
         clip_id = clips[0]["id"]
         deadline = time.monotonic() + 30
         while True:
@@ -61,8 +67,9 @@ def test_streaming_url_plays_the_whole_song_while_rendering(media_server: Server
 
 def test_every_artefact_decodes(media_server: Server) -> None:
     with media_server.client() as client:
-        clips = client.post("/api/custom_generate",
-                            json={"prompt": LYRICS, "tags": "synthwave", "title": "Files"}).json()
+        clips = client.post(
+            "/api/custom_generate", json={"prompt": LYRICS, "tags": "synthwave", "title": "Files"}
+        ).json()
         ids = [c["id"] for c in clips]
         wait_for(client, ids)
         deadline = time.monotonic() + 60
@@ -130,8 +137,10 @@ def test_aligned_lyrics_are_the_engines_words(media_server: Server) -> None:
         assert words[-1]["end_s"] <= float(done["duration"])
         assert all(w["success"] is True and w["p_align"] == 1.0 for w in words)
         # An extension and its concatenation have words too, on the whole song's timeline.
-        ext = client.post("/api/extend_audio", json={
-            "audio_id": clip["id"], "continue_at": 1.5, "prompt": "[Verse]\nOn and on"}).json()[0]
+        ext = client.post(
+            "/api/extend_audio",
+            json={"audio_id": clip["id"], "continue_at": 1.5, "prompt": "[Verse]\nOn and on"},
+        ).json()[0]
         wait_for(client, [ext["id"]])
         whole = client.post("/api/concat", json={"clip_id": ext["id"]}).json()
         wait_for(client, [whole["id"]])
@@ -146,30 +155,42 @@ def test_aligned_lyrics_are_the_engines_words(media_server: Server) -> None:
 
 def test_stems_are_clips_that_sum_to_the_mix(media_server: Server) -> None:
     with media_server.client() as client:
-        clip = client.post("/api/custom_generate", json={"prompt": LYRICS, "tags": "pop",
-                                                         "title": "Parts"}).json()[0]
+        clip = client.post(
+            "/api/custom_generate", json={"prompt": LYRICS, "tags": "pop", "title": "Parts"}
+        ).json()[0]
         wait_for(client, [clip["id"]])
         response = client.post("/api/generate_stems", json={"audio_id": clip["id"]})
         assert response.status_code == 200, response.text
         stems = response.json()
-        assert [set(s) for s in stems] == [{"id", "status", "created_at", "title",
-                                            "stem_from_id", "duration"}] * 2
+        assert [set(s) for s in stems] == [
+            {"id", "status", "created_at", "title", "stem_from_id", "duration"}
+        ] * 2
         assert {s["stem_from_id"] for s in stems} == {clip["id"]}
         assert [s["title"] for s in stems] == ["Parts (Vocals)", "Parts (Instrumental)"]
         done = wait_for(client, [s["id"] for s in stems])
         assert [d["status"] for d in done] == ["complete", "complete"]
-        mix, _ = decode_bytes(client.get(client.get(
-            "/api/get_wav", params={"id": clip["id"]}).json()["wav_url"]).content)
-        parts = [decode_bytes(client.get(client.get(
-            "/api/get_wav", params={"id": s["id"]}).json()["wav_url"]).content)[0] for s in stems]
+        mix, _ = decode_bytes(
+            client.get(
+                client.get("/api/get_wav", params={"id": clip["id"]}).json()["wav_url"]
+            ).content
+        )
+        parts = [
+            decode_bytes(
+                client.get(
+                    client.get("/api/get_wav", params={"id": s["id"]}).json()["wav_url"]
+                ).content
+            )[0]
+            for s in stems
+        ]
         residual = mix - parts[0] - parts[1]
         ratio_db = 20 * np.log10(np.sqrt(np.mean(residual**2)) / np.sqrt(np.mean(mix**2)))
         assert ratio_db < -40
         meta = client.get("/api/clip", params={"id": stems[0]["id"]}).json()["metadata"]
         assert meta["stem_from_id"] == clip["id"]
         # An instrumental gives an instrumental stem only.
-        inst = client.post("/api/custom_generate", json={"tags": "ambient",
-                                                         "make_instrumental": True}).json()[0]
+        inst = client.post(
+            "/api/custom_generate", json={"tags": "ambient", "make_instrumental": True}
+        ).json()[0]
         wait_for(client, [inst["id"]])
         only = client.post("/api/generate_stems", json={"audio_id": inst["id"]}).json()
         assert [re.sub(r".*\((\w+)\)$", r"\1", s["title"]) for s in only] == ["Instrumental"]

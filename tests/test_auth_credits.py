@@ -16,8 +16,12 @@ SONG = {"prompt": "[Verse]\nhello there", "tags": "pop", "title": "Hello"}
 @pytest.fixture(scope="module")
 def locked(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """A server that requires keys, with 20 credits a month per user (two songs)."""
-    srv, pg = make_server(tmp_path_factory.mktemp(f"locked-{backend}"), backend,
-                          OPENCHIRP_ANONYMOUS="false", OPENCHIRP_DEFAULT_MONTHLY_CREDITS="20")
+    srv, pg = make_server(
+        tmp_path_factory.mktemp(f"locked-{backend}"),
+        backend,
+        OPENCHIRP_ANONYMOUS="false",
+        OPENCHIRP_DEFAULT_MONTHLY_CREDITS="20",
+    )
     srv.start()
     yield srv
     srv.stop()
@@ -36,8 +40,9 @@ def test_keys_are_required_and_checked(locked: Server) -> None:
         assert response.status_code == 401 and response.json()["error"] == "invalid API key"
         response = anonymous.get("/api/get", headers={"Authorization": "Basic abc"})
         assert response.status_code == 401
-        response = anonymous.get("/api/v2/suno/v3.5/clips?ids=x",
-                                 headers={"Authorization": "Bearer nope"})
+        response = anonymous.get(
+            "/api/v2/suno/v3.5/clips?ids=x", headers={"Authorization": "Bearer nope"}
+        )
         assert response.status_code == 401 and response.json()["code"] == 401
     with locked.client(key) as client:
         assert client.get("/api/get").status_code == 200
@@ -69,17 +74,27 @@ def test_credits_run_out_and_nothing_is_queued(locked: Server) -> None:
     key = locked.cli("keys", "create", "c", "--user", "carol")
     with locked.client(key) as client:
         limits = client.get("/api/get_limit").json()
-        assert limits == {"credits_left": 20, "period": "month", "monthly_limit": 20,
-                          "monthly_usage": 0}
+        assert limits == {
+            "credits_left": 20,
+            "period": "month",
+            "monthly_limit": 20,
+            "monthly_usage": 0,
+        }
         assert client.post("/api/custom_generate", json=SONG).status_code == 200
-        assert client.post("/api/v2/suno/v3.5/custom/create-lyrics-song",
-                           json={"prompt": "la la", "tags": "pop"}).status_code == 200
+        assert (
+            client.post(
+                "/api/v2/suno/v3.5/custom/create-lyrics-song",
+                json={"prompt": "la la", "tags": "pop"},
+            ).status_code
+            == 200
+        )
         library = [c["id"] for c in client.get("/api/get").json()]
         refused = client.post("/api/custom_generate", json=SONG)
         assert refused.status_code == 429
         assert "credits" in refused.json()["error"] and "0 left of 20" in refused.json()["error"]
-        refused_a = client.post("/api/v2/suno/v3.5/custom/create-lyrics-song",
-                                json={"prompt": "la la", "tags": "pop"})
+        refused_a = client.post(
+            "/api/v2/suno/v3.5/custom/create-lyrics-song", json={"prompt": "la la", "tags": "pop"}
+        )
         assert refused_a.status_code == 429 and refused_a.json()["code"] == 429
         assert [c["id"] for c in client.get("/api/get").json()] == library
         assert client.get("/api/get_limit").json()["credits_left"] == 0

@@ -9,10 +9,16 @@ from tests.support.server import Server
 
 def test_chat_completion_makes_songs(server: Server) -> None:
     with server.client() as client:
-        response = client.post("/v1/chat/completions", json={
-            "model": "chirp-v3-5",
-            "messages": [{"role": "system", "content": "You write songs."},
-                         {"role": "user", "content": "a happy song about my dog Max"}]})
+        response = client.post(
+            "/v1/chat/completions",
+            json={
+                "model": "chirp-v3-5",
+                "messages": [
+                    {"role": "system", "content": "You write songs."},
+                    {"role": "user", "content": "a happy song about my dog Max"},
+                ],
+            },
+        )
         assert response.status_code == 200, response.text
         body = response.json()
         assert body["object"] == "chat.completion" and body["id"].startswith("chatcmpl-")
@@ -27,10 +33,19 @@ def test_chat_completion_makes_songs(server: Server) -> None:
 
 
 def test_chat_completion_streams_sse(server: Server) -> None:
-    with server.client() as client, client.stream("POST", "/v1/chat/completions", json={
-            "messages": [{"role": "user", "content": [{"type": "text",
-                                                       "text": "a calm piano piece"}]}],
-            "stream": True}) as response:
+    with (
+        server.client() as client,
+        client.stream(
+            "POST",
+            "/v1/chat/completions",
+            json={
+                "messages": [
+                    {"role": "user", "content": [{"type": "text", "text": "a calm piano piece"}]}
+                ],
+                "stream": True,
+            },
+        ) as response,
+    ):
         assert response.status_code == 200
         assert response.headers["content-type"].startswith("text/event-stream")
         events = [line[6:] for line in response.iter_lines() if line.startswith("data: ")]
@@ -46,8 +61,9 @@ def test_chat_completion_streams_sse(server: Server) -> None:
 
 def test_chat_needs_a_user_message(server: Server) -> None:
     with server.client() as client:
-        response = client.post("/v1/chat/completions",
-                               json={"messages": [{"role": "system", "content": "hi"}]})
+        response = client.post(
+            "/v1/chat/completions", json={"messages": [{"role": "system", "content": "hi"}]}
+        )
         assert response.status_code == 422
         assert response.json()["error"]["param"] == "messages"
         response = client.post("/v1/chat/completions", json={"messages": []})

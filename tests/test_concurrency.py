@@ -36,8 +36,9 @@ def _increment(url: str, user_id: str) -> None:
             repo.lock_user(conn, user_id)
             value = conn.execute(select(users.c.monthly_limit).where(users.c.id == user_id))
             current = value.scalar_one()
-            conn.execute(update(users).where(users.c.id == user_id)
-                         .values(monthly_limit=current + 1))
+            conn.execute(
+                update(users).where(users.c.id == user_id).values(monthly_limit=current + 1)
+            )
     db.dispose()
 
 
@@ -101,7 +102,9 @@ def test_lease_fencing(db_url: str) -> None:
         queue.enqueue(conn, "render", "clip-1")
         first = queue.claim(conn, "first", 30)
         # Its lease runs out...
-        conn.execute(text("UPDATE jobs SET lease_expires_at = :t"), {"t": repo.utcnow().replace(year=2000)})
+        conn.execute(
+            text("UPDATE jobs SET lease_expires_at = :t"), {"t": repo.utcnow().replace(year=2000)}
+        )
     with db.write() as conn:
         assert queue.expire_leases(conn, max_attempts=3) == []
         second = queue.claim(conn, "second", 30)
@@ -125,8 +128,10 @@ def test_expired_job_out_of_attempts_fails(db_url: str) -> None:
         with db.write() as conn:
             job = queue.claim(conn, f"w{attempt}", 30)
             assert job is not None and job.attempts == attempt
-            conn.execute(text("UPDATE jobs SET lease_expires_at = :t"),
-                         {"t": repo.utcnow().replace(year=2000)})
+            conn.execute(
+                text("UPDATE jobs SET lease_expires_at = :t"),
+                {"t": repo.utcnow().replace(year=2000)},
+            )
         with db.write() as conn:
             failed = queue.expire_leases(conn, max_attempts=3)
         assert (failed != []) == (attempt == 3)

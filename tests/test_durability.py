@@ -21,24 +21,31 @@ def job_rows(db: Database) -> list:
 
 
 def test_sigkill_while_rendering_then_every_clip_completes_once(tmp_path, backend) -> None:
-    srv, pg = make_server(tmp_path, backend, TONE_SECONDS="4", TONE_BLOCK_DELAY="0.1",
-                          OPENCHIRP_LEASE_SECONDS="2")
+    srv, pg = make_server(
+        tmp_path, backend, TONE_SECONDS="4", TONE_BLOCK_DELAY="0.1", OPENCHIRP_LEASE_SECONDS="2"
+    )
     srv.start()
     db = Database(srv.database_url)
     try:
         with srv.client() as client:
-            ids = [c["id"] for _ in range(3)
-                   for c in client.post("/api/custom_generate", json=SONG).json()]
+            ids = [
+                c["id"]
+                for _ in range(3)
+                for c in client.post("/api/custom_generate", json=SONG).json()
+            ]
             deadline = time.monotonic() + 30
-            while not any(c["status"] == "streaming"
-                          for c in client.get("/api/get", params={"ids": ",".join(ids)}).json()):
+            while not any(
+                c["status"] == "streaming"
+                for c in client.get("/api/get", params={"ids": ",".join(ids)}).json()
+            ):
                 assert time.monotonic() < deadline, "nothing started rendering"
                 time.sleep(0.05)
         srv.kill()
         running = [j for j in job_rows(db) if j.state == "running"]
         assert running, "the kill should have interrupted jobs in flight"
-        unfinished = [c for c in ids if c not in {j.subject_id for j in job_rows(db)
-                                                  if j.state == "done"}]
+        unfinished = [
+            c for c in ids if c not in {j.subject_id for j in job_rows(db) if j.state == "done"}
+        ]
         assert unfinished
 
         srv.start()
@@ -69,8 +76,12 @@ def flaky(backend: str, tmp_path_factory: pytest.TempPathFactory):
 
 def test_a_failure_is_retried(flaky) -> None:
     with flaky.client() as client:
-        ids = [c["id"] for c in client.post("/api/custom_generate",
-                                            json={**SONG, "tags": "pop, fail-once"}).json()]
+        ids = [
+            c["id"]
+            for c in client.post(
+                "/api/custom_generate", json={**SONG, "tags": "pop, fail-once"}
+            ).json()
+        ]
         done = wait_for(client, ids)
     assert [c["status"] for c in done] == ["complete", "complete"]
     db = Database(flaky.database_url)
@@ -81,8 +92,12 @@ def test_a_failure_is_retried(flaky) -> None:
 
 def test_three_failures_end_the_clip_in_error_with_a_reason(flaky) -> None:
     with flaky.client() as client:
-        ids = [c["id"] for c in client.post("/api/custom_generate",
-                                            json={**SONG, "tags": "fail-always"}).json()]
+        ids = [
+            c["id"]
+            for c in client.post(
+                "/api/custom_generate", json={**SONG, "tags": "fail-always"}
+            ).json()
+        ]
         done = wait_for(client, ids)
         assert [c["status"] for c in done] == ["error", "error"]
         assert all("asked to fail" in c["error_message"] for c in done)

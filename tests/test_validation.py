@@ -22,8 +22,7 @@ OK = {"prompt": "[Verse]\nhello", "tags": "pop", "title": "t"}
         ({**OK, "tags": 5}, 422, ["tags"]),
     ],
 )
-def test_custom_generate_rejects(server: Server, body: dict, status: int,
-                                 words: list[str]) -> None:
+def test_custom_generate_rejects(server: Server, body: dict, status: int, words: list[str]) -> None:
     with server.client() as client:
         before = client.get("/api/get_limit").json()["monthly_usage"]
         response = client.post("/api/custom_generate", json=body)
@@ -60,8 +59,9 @@ def test_extend_validates_source_and_continue_at(server: Server) -> None:
         wait_for(client, [clip["id"]])
         duration = float(client.get("/api/get", params={"ids": clip["id"]}).json()[0]["duration"])
         for at in (0, -1, duration, duration + 5):
-            response = client.post("/api/extend_audio", json={"audio_id": clip["id"],
-                                                              "continue_at": at})
+            response = client.post(
+                "/api/extend_audio", json={"audio_id": clip["id"], "continue_at": at}
+            )
             assert response.status_code == 422, (at, response.text)
             assert "continue_at" in response.json()["error"]
         response = client.post("/api/extend_audio", json={"audio_id": clip["id"]})
@@ -70,8 +70,10 @@ def test_extend_validates_source_and_continue_at(server: Server) -> None:
         assert response.status_code == 404
         response = client.post("/api/extend_audio", json={"continue_at": 1})
         assert response.status_code == 422 and "audio_id" in response.json()["error"]
-        a_response = client.post("/api/v2/suno/v3.5/extend", json={
-            "prompt": "", "tags": "", "continue_clip_id": clip["id"], "continue_at": "soon"})
+        a_response = client.post(
+            "/api/v2/suno/v3.5/extend",
+            json={"prompt": "", "tags": "", "continue_clip_id": clip["id"], "continue_at": "soon"},
+        )
         assert a_response.status_code == 422 and "continue_at" in a_response.json()["message"]
 
 
@@ -83,8 +85,9 @@ def test_extend_of_unfinished_clip_is_a_conflict(tmp_path, backend) -> None:
     try:
         with srv.client() as client:
             clip = client.post("/api/custom_generate", json=OK).json()[0]
-            response = client.post("/api/extend_audio", json={"audio_id": clip["id"],
-                                                              "continue_at": 1})
+            response = client.post(
+                "/api/extend_audio", json={"audio_id": clip["id"], "continue_at": 1}
+            )
             assert response.status_code == 409
             assert "complete" in response.json()["error"]
     finally:
@@ -116,8 +119,9 @@ def test_too_many_ids_and_bad_pages(server: Server) -> None:
 
 def test_unknown_model_version_in_path(server: Server) -> None:
     with server.client() as client:
-        response = client.post("/api/v2/suno/v9.9/custom/create-lyrics-song",
-                               json={"prompt": "la", "tags": "pop"})
+        response = client.post(
+            "/api/v2/suno/v9.9/custom/create-lyrics-song", json={"prompt": "la", "tags": "pop"}
+        )
         assert response.status_code == 422 and "v9.9" in response.json()["message"]
 
 

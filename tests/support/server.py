@@ -84,8 +84,11 @@ class Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "openchirp", "serve"], env=self.env, cwd=self.data_dir,
-                stdout=log, stderr=subprocess.STDOUT,
+                [sys.executable, "-m", "openchirp", "serve"],
+                env=self.env,
+                cwd=self.data_dir,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -115,8 +118,14 @@ class Server:
                 self.proc.wait(5)
 
     def cli(self, *args: str) -> str:
-        result = subprocess.run([sys.executable, "-m", "openchirp", *args], env=self.env,
-                                capture_output=True, text=True, check=True, cwd=self.data_dir)
+        result = subprocess.run(
+            [sys.executable, "-m", "openchirp", *args],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=self.data_dir,
+        )
         return result.stdout.strip()
 
     def client(self, key: str | None = None) -> httpx.Client:
@@ -124,8 +133,12 @@ class Server:
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
 
 
-def wait_for(client: httpx.Client, ids: list[str], statuses: tuple[str, ...] = ("complete",),
-             timeout: float = 60.0) -> list[dict[str, Any]]:
+def wait_for(
+    client: httpx.Client,
+    ids: list[str],
+    statuses: tuple[str, ...] = ("complete",),
+    timeout: float = 60.0,
+) -> list[dict[str, Any]]:
     """Poll gcui's /api/get until every clip is in one of ``statuses`` (or error)."""
     deadline = time.monotonic() + timeout
     while True:

@@ -26,7 +26,9 @@ def assert_shape(expected: Any, actual: Any, path: str = "$") -> None:
     anything: the samples show fields that are null in some states and set in others)."""
     if expected is None or actual is None:
         return
-    assert _kind(expected) == _kind(actual), f"{path}: {_kind(actual)} where sample has {_kind(expected)}"
+    assert _kind(expected) == _kind(actual), (
+        f"{path}: {_kind(actual)} where sample has {_kind(expected)}"
+    )
     if isinstance(expected, dict):
         missing = set(expected) - set(actual)
         assert not missing, f"{path}: missing keys {sorted(missing)}"

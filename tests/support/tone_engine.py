@@ -83,7 +83,20 @@ class ToneEngine:
         words = lyric_words(request.lyrics)
         step = seconds / max(1, len(words))
         timings = [WordTiming(w, i * step, (i + 0.8) * step) for i, w in enumerate(words)]
-        plan = {"engine": "tone", "seed": request.seed, "variant": request.variant,
-                "frequency": frequency, "start_s": start, "duration_s": seconds}
-        return ToneRender(request, seconds, start, frequency, has_vocal=not request.instrumental,
-                          words=timings, plan=plan)
+        plan = {
+            "engine": "tone",
+            "seed": request.seed,
+            "variant": request.variant,
+            "frequency": frequency,
+            "start_s": start,
+            "duration_s": seconds,
+        }
+        return ToneRender(
+            request,
+            seconds,
+            start,
+            frequency,
+            has_vocal=not request.instrumental,
+            words=timings,
+            plan=plan,
+        )

@@ -36,8 +36,9 @@ class GenerateStems(BaseModel):
 
 
 @router.get("/api/get_aligned_lyrics", responses=ERRORS)
-def get_aligned_lyrics(artefacts: ArtefactsDep, user: UserDep,
-                       song_id: str = Query(description="A clip id")) -> JSONResponse:
+def get_aligned_lyrics(
+    artefacts: ArtefactsDep, user: UserDep, song_id: str = Query(description="A clip id")
+) -> JSONResponse:
     """Every sung word with its start and end, from the engine's own timings (exact)."""
     words = [WordTiming(w, s, e) for w, s, e in artefacts.words(user, song_id)]
     return JSONResponse(aligned_words(words))
@@ -46,23 +47,32 @@ def get_aligned_lyrics(artefacts: ArtefactsDep, user: UserDep,
 @router.post("/api/generate_stems", responses=ERRORS)
 def generate_stems(body: GenerateStems, artefacts: ArtefactsDep, user: UserDep) -> JSONResponse:
     clips = artefacts.stems(user, body.audio_id)
-    return JSONResponse([
-        {"id": c["id"], "status": c["status"], "created_at": c["created_at"],
-         "title": c["title"], "stem_from_id": c["metadata"]["stem_from_id"],
-         "duration": c["metadata"]["duration"]}
-        for c in clips
-    ])
+    return JSONResponse(
+        [
+            {
+                "id": c["id"],
+                "status": c["status"],
+                "created_at": c["created_at"],
+                "title": c["title"],
+                "stem_from_id": c["metadata"]["stem_from_id"],
+                "duration": c["metadata"]["duration"],
+            }
+            for c in clips
+        ]
+    )
 
 
 @router.get("/api/get_wav", responses=ERRORS)
-def get_wav(artefacts: ArtefactsDep, user: UserDep,
-            id: str = Query(description="A clip id")) -> JSONResponse:  # noqa: A002
+def get_wav(
+    artefacts: ArtefactsDep, user: UserDep, id: str = Query(description="A clip id")
+) -> JSONResponse:  # noqa: A002
     return JSONResponse({"id": id, "wav_url": artefacts.file_url(user, id, "wav_key")})
 
 
 @router.get("/api/waveform", responses=ERRORS)
-async def waveform(artefacts: ArtefactsDep, user: UserDep,
-                   id: str = Query(description="A clip id")) -> JSONResponse:  # noqa: A002
+async def waveform(
+    artefacts: ArtefactsDep, user: UserDep, id: str = Query(description="A clip id")
+) -> JSONResponse:  # noqa: A002
     """Peaks for drawing the clip's waveform (1000 points, 0..1)."""
     clip = await run_in_threadpool(artefacts.complete_clip, user, id)
     storage = artefacts.service.storage

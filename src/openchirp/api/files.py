@@ -23,8 +23,14 @@ from openchirp.storage import LocalStorage
 
 router = APIRouter(tags=["files"])
 
-CONTENT_TYPES = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".mp4": "video/mp4",
-                 ".jpeg": "image/jpeg", ".jpg": "image/jpeg", ".json": "application/json"}
+CONTENT_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".mp4": "video/mp4",
+    ".jpeg": "image/jpeg",
+    ".jpg": "image/jpeg",
+    ".json": "application/json",
+}
 FINAL_CACHE = "public, max-age=86400"
 _RANGE = re.compile(r"bytes=(\d+)-(\d*)$")
 _avatar: bytes | None = None
@@ -34,9 +40,15 @@ def _storage(request: Request) -> LocalStorage:
     return request.app.state.storage
 
 
-@router.api_route("/files/{key:path}", methods=["GET", "HEAD"],
-                  responses={**responses(404), 206: {"description": "Partial content (Range)"},
-                             304: {"description": "Not modified (ETag)"}})
+@router.api_route(
+    "/files/{key:path}",
+    methods=["GET", "HEAD"],
+    responses={
+        **responses(404),
+        206: {"description": "Partial content (Range)"},
+        304: {"description": "Not modified (ETag)"},
+    },
+)
 def file(key: str, request: Request) -> Response:
     storage = _storage(request)
     try:
@@ -54,8 +66,9 @@ def file(key: str, request: Request) -> Response:
     headers = {"Cache-Control": "no-store" if growing else FINAL_CACHE, "ETag": etag}
     if not growing and etag in request.headers.get("if-none-match", ""):
         return Response(status_code=304, headers=headers)
-    return FileResponse(path, media_type=media_type or "application/octet-stream",
-                        headers=headers, stat_result=stat)
+    return FileResponse(
+        path, media_type=media_type or "application/octet-stream", headers=headers, stat_result=stat
+    )
 
 
 @router.api_route("/stream/{clip_id}.mp3", methods=["GET", "HEAD"], responses=responses(404))
@@ -80,8 +93,12 @@ def stream(clip_id: str, request: Request) -> Response:
         end = min(int(match.group(2)) if match.group(2) else size - 1, size - 1)
         if start <= end:
             headers["Content-Range"] = f"bytes {start}-{end}/*"
-            return StreamingResponse(tail_file(path, start=start, end=end + 1), status_code=206,
-                                     media_type="audio/mpeg", headers=headers)
+            return StreamingResponse(
+                tail_file(path, start=start, end=end + 1),
+                status_code=206,
+                media_type="audio/mpeg",
+                headers=headers,
+            )
     return StreamingResponse(tail_file(path), media_type="audio/mpeg", headers=headers)
 
 

@@ -175,15 +175,20 @@ class Service:
                 field="clip_id",
             )
         if not source.plan:
-            raise Conflict(
-                f"{{field}} {source.id} has no plan to continue from", field="clip_id"
-            )
+            raise Conflict(f"{{field}} {source.id} has no plan to continue from", field="clip_id")
         duration = float(source.meta.get("duration") or 0.0)
         at = request.continue_at
         if at is None or not math.isfinite(at) or not 0 < at < duration:
             raise InvalidInput(
                 f"{{field}} must be more than 0 and less than the clip's "
                 f"duration ({duration:.2f} s); got {at}",
+                field="continue_at",
+            )
+        offset = float(source.plan.get("timeline_offset_s") or 0.0)
+        if at <= offset:
+            raise InvalidInput(
+                f"{{field}} must be after {offset:.2f} s: a whole song continues from its last "
+                "part (extend an earlier part to change the song before that)",
                 field="continue_at",
             )
         _check_len("lyrics", request.lyrics, model.lyrics_limit, model)
@@ -383,8 +388,9 @@ class Artefacts:
     def complete_clip(self, user: Row, clip_id: str) -> Row:
         clip = self.service.clip_row(user, clip_id)
         if clip.status != ClipStatus.COMPLETE:
-            raise Conflict(f"{{field}} {clip.id} is {clip.status}; this needs a complete clip",
-                           field="clip_id")
+            raise Conflict(
+                f"{{field}} {clip.id} is {clip.status}; this needs a complete clip", field="clip_id"
+            )
         return clip
 
     def words(self, user: Row, clip_id: str) -> list[tuple[str, float, float]]:
@@ -404,12 +410,20 @@ class Artefacts:
                     tags=source.meta.get("tags") or "",
                     prompt=source.meta.get("prompt") or "" if name == "vocals" else "",
                     negative_tags=source.meta.get("negative_tags") or "",
-                    has_vocal=name == "vocals", stem_from_id=source.id, stem_type=name,
+                    has_vocal=name == "vocals",
+                    stem_from_id=source.id,
+                    stem_type=name,
                 )
                 stem_id = repo.insert_clip(
-                    conn, user_id=user.id, batch_id=None,
-                    title=f"{source.title} ({STEM_TITLES[name]})".strip(), model=source.model,
-                    engine=source.engine, seed=source.seed, meta=meta, credits=0,
+                    conn,
+                    user_id=user.id,
+                    batch_id=None,
+                    title=f"{source.title} ({STEM_TITLES[name]})".strip(),
+                    model=source.model,
+                    engine=source.engine,
+                    seed=source.seed,
+                    meta=meta,
+                    credits=0,
                 )
                 queue.enqueue(conn, "stems", stem_id, priority=1)
                 rows.append(repo.get_clip(conn, stem_id))

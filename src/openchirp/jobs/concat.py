@@ -10,7 +10,7 @@ from openchirp.core.clip import ClipStatus
 from openchirp.db import repo
 from openchirp.jobs import queue
 from openchirp.jobs.context import JobContext
-from openchirp.jobs.render import store_covers
+from openchirp.jobs.render import MP3_QUALITY, store_covers
 from openchirp.media.audio import Mp3StreamWriter, decode, write_wav
 from openchirp.media.waveform import peaks
 
@@ -70,6 +70,7 @@ def concat_clip(ctx: JobContext) -> None:
     wav_key = ctx.clip_key(clip.id, f"{clip.id}.wav")
     with Mp3StreamWriter(
         ctx.storage.local_path(audio_key),
+        quality=MP3_QUALITY,
         sample_rate=rate,
         title=clip.title,
         artist=owner.display_name,

@@ -8,7 +8,7 @@ from openchirp.core.clip import ClipStatus
 from openchirp.db import repo
 from openchirp.jobs import queue
 from openchirp.jobs.context import JobContext
-from openchirp.jobs.render import store_covers
+from openchirp.jobs.render import MP3_QUALITY, store_covers
 from openchirp.media.audio import Mp3StreamWriter, decode, write_wav
 from openchirp.media.waveform import peaks
 
@@ -27,8 +27,15 @@ def stem_clip(ctx: JobContext) -> None:
     audio_key = ctx.clip_key(clip.id, f"{clip.id}.mp3")
     wav_key = ctx.clip_key(clip.id, f"{clip.id}.wav")
     ctx.check_lease()
-    with Mp3StreamWriter(ctx.storage.local_path(audio_key), sample_rate=rate, title=clip.title,
-                         artist=owner.display_name, album="OpenChirp", cover_jpeg=cover) as mp3:
+    with Mp3StreamWriter(
+        ctx.storage.local_path(audio_key),
+        quality=MP3_QUALITY,
+        sample_rate=rate,
+        title=clip.title,
+        artist=owner.display_name,
+        album="OpenChirp",
+        cover_jpeg=cover,
+    ) as mp3:
         mp3.write(pcm)
     write_wav(ctx.storage.local_path(wav_key), pcm, rate)
     ctx.storage.put(ctx.clip_key(clip.id, "peaks.json"), json.dumps(peaks(pcm)).encode())
@@ -36,10 +43,16 @@ def stem_clip(ctx: JobContext) -> None:
         ctx.finish(conn)
         row = repo.get_clip(conn, clip.id)
         repo.update_clip(
-            conn, clip.id, status=ClipStatus.COMPLETE,
+            conn,
+            clip.id,
+            status=ClipStatus.COMPLETE,
             meta={**row.meta, "duration": round(len(pcm) / rate, 2)},
-            audio_key=audio_key, wav_key=wav_key, image_key=image_key, image_large_key=large_key,
-            words=source.words if name == "vocals" else [], stems={name: wav_key},
+            audio_key=audio_key,
+            wav_key=wav_key,
+            image_key=image_key,
+            image_large_key=large_key,
+            words=source.words if name == "vocals" else [],
+            stems={name: wav_key},
             completions=row.completions + 1,
         )
         if ctx.settings.make_video:
