@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, Protocol
 
@@ -21,11 +22,14 @@ class Storage(Protocol):
     def local_path(self, key: str) -> Path:
         """A path on this machine to read or write the key in place (growing files stream)."""
         ...
+
     def url(self, key: str) -> str: ...
 
 
+@lru_cache(maxsize=65_536)
 def safe_key(key: str) -> str:
-    """Reject keys that would escape the storage root."""
+    """Reject keys that would escape the storage root. Cached: every clip rendering builds
+    several URLs, and the same keys come back on every poll."""
     path = PurePosixPath(key)
     if path.is_absolute() or ".." in path.parts or not path.parts:
         raise ValueError(f"bad storage key: {key!r}")

@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from openchirp.api.deps import ServiceDep, UserDep
+from openchirp.api.deps import ServiceDep, UserDep, read
 from openchirp.api.errors import responses
 from openchirp.core.clip import ClipStatus
 from openchirp.core.errors import InvalidInput
@@ -145,7 +145,7 @@ def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) ->
 
 
 @router.get("/api/get", responses=responses(401, 422))
-def get(service: ServiceDep, user: UserDep,
+async def get(service: ServiceDep, user: UserDep,
         ids: str | None = Query(None, description="Clip ids, comma-separated"),
         page: int | None = Query(None, ge=0, le=100_000,
                                  description="Page of the library (0 is the newest)")) -> JSONResponse:
@@ -153,9 +153,9 @@ def get(service: ServiceDep, user: UserDep,
         wanted = [i.strip() for i in ids.split(",") if i.strip()]
         if len(wanted) > MAX_IDS:
             raise InvalidInput(f"ids lists {len(wanted)} clips; at most {MAX_IDS}", field="ids")
-        clips = service.clips(user, wanted)
+        clips = await read(service, service.clips, user, wanted)
     else:
-        clips, _total = service.library(user, page or 0)
+        clips, _total = await read(service, service.library, user, page or 0)
     return JSONResponse([audio_info(c) for c in clips])
 
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from openchirp.api.deps import ServiceDep, UserDep
+from openchirp.api.deps import ServiceDep, UserDep, read
 from openchirp.api.errors import responses
 from openchirp.core.clip import FINISHED, iso
 from openchirp.core.errors import InvalidInput
@@ -115,13 +115,13 @@ def _input_of(record: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/api/v2/suno/{mv}/clips", responses=responses(401, 422, dialect="a"))
-def get_clips(mv: MV, service: ServiceDep, user: UserDep,
+async def get_clips(mv: MV, service: ServiceDep, user: UserDep,
               ids: str = Query(description="Clip ids, comma-separated")) -> JSONResponse:
     model_of(mv)
     wanted = [i.strip() for i in ids.split(",") if i.strip()]
     if len(wanted) > MAX_IDS:
         raise InvalidInput(f"ids lists {len(wanted)} clips; at most {MAX_IDS}", field="ids")
-    clips = service.clips(user, wanted)
+    clips = await read(service, service.clips, user, wanted)
     return JSONResponse({"clips": clips, "num_total_results": len(clips), "current_page": 0})
 
 

@@ -90,6 +90,9 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int = 5) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if immediate:  # can wait and fail ("database is locked"): keep SQLAlchemy's wrapping
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:  # a deferred BEGIN takes no lock; straight to the driver, it is on every read
+            conn.connection.driver_connection.execute("BEGIN")
 
     return engine
