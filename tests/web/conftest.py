@@ -35,7 +35,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         raise pytest.UsageError(f"OPENCHIRP_REQUIRE_BROWSER is set but {CHROMIUM} is missing")
     skip = pytest.mark.skip(reason=f"{CHROMIUM} is missing: `make chromium` installs it")
     for item in items:
-        if "/web/" in str(item.path):
+        if {"browser", "page"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(skip)
 
 

@@ -228,3 +228,17 @@ def test_phone_width_has_no_horizontal_scroll(browser: Any, web_server: Server, 
         shot(page, f"phone-{where}.png", full_page=True)
     finally:
         context.close()
+
+
+def test_events_stream_each_clip_then_end(web_server: Server) -> None:
+    """The SSE contract without a browser: current state at once, then `done` when settled."""
+    clip = make_song(web_server)[0]
+    with web_server.client() as client:
+        with client.stream("GET", "/ui/events", params={"ids": clip["id"]}) as stream:
+            assert stream.headers["content-type"].startswith("text/event-stream")
+            text = "".join(stream.iter_text())
+        assert client.get("/ui/events", params={"ids": ""}).status_code == 422
+    events = [block for block in text.split("\n\n") if block.startswith("event:")]
+    assert events[0].startswith("event: clip\ndata: ")
+    assert '"status":"complete"' in events[0]
+    assert events[-1].startswith("event: done")
