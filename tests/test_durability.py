@@ -110,3 +110,35 @@ def test_three_failures_end_the_clip_in_error_with_a_reason(flaky) -> None:
     rows = {j.subject_id: j for j in job_rows(db)}
     db.dispose()
     assert [(rows[i].state, rows[i].attempts) for i in ids] == [("failed", 3), ("failed", 3)]
+
+
+def test_a_separate_worker_process_serves_a_server_without_workers(tmp_path, backend) -> None:
+    import signal
+    import subprocess
+    import sys
+
+    srv, pg = make_server(tmp_path, backend, OPENCHIRP_WORKERS="0")
+    srv.start()
+    worker = None
+    try:
+        with srv.client() as client:
+            ids = [c["id"] for c in client.post("/api/custom_generate", json=SONG).json()]
+            time.sleep(1)
+            statuses = {
+                c["status"] for c in client.get("/api/get", params={"ids": ",".join(ids)}).json()
+            }
+            assert statuses == {"submitted"}  # nobody renders yet
+            worker = subprocess.Popen(
+                [sys.executable, "-m", "openchirp", "worker", "--count", "1"],
+                env=srv.env,
+                cwd=tmp_path,
+            )
+            done = wait_for(client, ids)
+        assert [c["status"] for c in done] == ["complete", "complete"]
+    finally:
+        if worker:
+            worker.send_signal(signal.SIGTERM)
+            assert worker.wait(20) == 0
+        srv.stop()
+        if pg:
+            pg.drop()
