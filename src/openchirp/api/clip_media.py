@@ -44,7 +44,7 @@ def get_aligned_lyrics(
     return JSONResponse(aligned_words(words))
 
 
-@router.post("/api/generate_stems", responses=ERRORS)
+@router.post("/api/generate_stems", responses=responses(400, 401, 404, 409, 422))
 def generate_stems(body: GenerateStems, artefacts: ArtefactsDep, user: UserDep) -> JSONResponse:
     clips = artefacts.stems(user, body.audio_id)
     return JSONResponse(
