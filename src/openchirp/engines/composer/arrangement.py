@@ -226,7 +226,7 @@ def to_samples(song: Song, events: list[Event], sample_rate: int) -> EventList:
     s0 = np.round(t0 * sample_rate).astype(np.int64)
     s1 = np.maximum(np.round(t1 * sample_rate).astype(np.int64), s0 + 1)
     ch = arr[:, 2].astype(np.int64)
-    key = np.clip(arr[:, 3].astype(np.int64), 0, 127)
+    key = np.clip(arr[:, 3].astype(np.int64), -1, 127)  # -1: parts.SILENCE
     vel = np.clip(arr[:, 4], 0.05, 1.0).astype(np.float32)
     # A re-struck key must not be cut by the earlier note's off: end it at the new onset.
     order = np.lexsort((s0, key, ch))
@@ -241,11 +241,17 @@ def to_samples(song: Song, events: list[Event], sample_rate: int) -> EventList:
     drums = ch == DRUM_CHANNEL
     ring = np.vectorize(lambda k: _DRUM_RING_S.get(int(k), 0.5))(key[drums]) if drums.any() else 0
     s1[drums] = s0[drums] + np.round(ring * sample_rate).astype(np.int64)
-    sample = np.concatenate([s0, s1])
-    on = np.concatenate([np.ones(len(s0), bool), np.zeros(len(s1), bool)])
-    chan = np.concatenate([ch, ch])
-    keys = np.concatenate([key, key])
-    vels = np.concatenate([vel, vel])
+    silence = key < 0  # a channel cut is one "off" event, played before onsets at its sample
+    sample = np.concatenate([s0[~silence], s1[~silence], s0[silence]])
+    on = np.concatenate(
+        [
+            np.ones(int((~silence).sum()) * 1, bool),
+            np.zeros(int((~silence).sum()) + int(silence.sum()), bool),
+        ]
+    )
+    chan = np.concatenate([ch[~silence], ch[~silence], ch[silence]])
+    keys = np.concatenate([key[~silence], key[~silence], key[silence]])
+    vels = np.concatenate([vel[~silence], vel[~silence], vel[silence]])
     idx = np.lexsort((keys, chan, on, sample))
     return EventList(sample[idx], on[idx], chan[idx], keys[idx], vels[idx])
 

@@ -130,15 +130,11 @@ class EQ:
 
 
 def instrument_eq(sr: int, brightness: float) -> EQ:
-    return EQ(
-        np.array(
-            [
-                _biquad("hp", 32.0, sr),
-                _biquad("peak", 320.0, sr, -1.5, 0.8),
-                _biquad("highshelf", 7000.0, sr, 3.0 * brightness),
-            ]
-        )
-    )
+    """Rumble cut, and a high shelf that carries the style's brightness."""
+    rows = [_biquad("hp", 32.0, sr)]
+    if abs(brightness) >= 0.05:
+        rows.append(_biquad("highshelf", 7000.0, sr, 3.0 * brightness))
+    return EQ(np.array(rows))
 
 
 def vocal_eq(sr: int) -> EQ:
@@ -193,8 +189,10 @@ class Reverb:
     def __call__(self, x: np.ndarray) -> np.ndarray:
         """x: (sends, chunk) mono sends -> (sends, chunk, 2) wet stereo."""
         n = x.shape[1]
-        y = sfft.irfft(sfft.rfft(x, self.n_fft, axis=1) * self.H, self.n_fft, axis=1)
-        y = y.astype(np.float32)
+        y = np.zeros((x.shape[0], self.n_fft), np.float32)
+        for i, send in enumerate(x):
+            if send.any():  # a silent send (no singing in this chunk) costs nothing
+                y[i] = sfft.irfft(sfft.rfft(send, self.n_fft) * self.H, self.n_fft)
         y[:, : self.tail.shape[1]] += self.tail
         out = y[:, :n]
         self.tail = np.concatenate([y[:, n:], np.zeros((x.shape[0], n), np.float32)], axis=1)[

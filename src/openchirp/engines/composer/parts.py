@@ -18,7 +18,26 @@ from openchirp.engines.composer.harmony import (
 from openchirp.engines.composer.style import Style
 
 Event = tuple[float, float, int, int, float]
-CHANNELS = {"bass": 0, "comp": 1, "pad": 2, "lead": 3, "keys": 4, "melody": 5, "comp2": 6}
+CHANNELS = {
+    "bass": 0,
+    "comp": 1,
+    "pad": 2,
+    "lead": 3,
+    "keys": 4,
+    "melody": 5,
+    "comp2": 6,
+    "pad2": 7,
+    "keys2": 8,
+}
+
+
+SILENCE = -1
+"""Key of a pseudo-event that quickly releases everything sounding on its channel."""
+
+
+def _synth(style: Style) -> bool:
+    """Comping on a synth patch (GM 80..103): pads and leads whose releases last seconds."""
+    return 80 <= style.instruments.get("comp", 0) <= 103
 
 
 def _steps(pattern: str) -> list[int]:
@@ -162,7 +181,10 @@ def comp_bar(
         tones = sorted(tones + [t + 12 for t in tones[:2]])
         seq = tones + tones[-2:0:-1]
         div = 4 if style.genre in ("synthwave", "trance", "electronic") and energy >= 1 else 2
+        mono = _synth(style)
         for i in range(div * m):
+            if mono:  # a synth arp is monophonic: each step cuts the last one's long release
+                out.append((bar + i / div, 0.0, ch, SILENCE, 0.0))
             out.append(
                 (
                     bar + i / div,
@@ -178,6 +200,8 @@ def comp_bar(
         if energy <= 0:
             steps = [0]
         for st in steps:
+            if _synth(style):  # synth stabs are gated: cut the previous stab's release
+                out.append((bar + st / 4, 0.0, ch, SILENCE, 0.0))
             for k in tones:
                 out.append((bar + st / 4, 0.35 if energy else m - 0.1, ch, k, v))
     elif s == "skank":
@@ -232,13 +256,22 @@ def comp_bar(
 def pad_bar(
     style: Style, chord: Chord, bar: float, energy: int, role: str = "pad", center: int = 60
 ) -> list[Event]:
+    """A sustained chord for the bar. Successive bars alternate between two channels with the
+    same patch, and each new chord cuts the previous one's release (which on synth pads lasts
+    seconds) after a beat and a half: the crossfade stays, the pile-up of tails does not."""
     if role not in style.instruments:
         return []
     v = 0.5 + 0.08 * min(energy, 3)
-    return [
-        (bar, style.meter - 0.02, CHANNELS[role], k, v)
-        for k in close_voicing(chord, style.tonic, center, 4)
+    odd = int(round(bar / style.meter)) % 2
+    ch, other = (
+        CHANNELS[role + "2"] if odd else CHANNELS[role],
+        CHANNELS[role] if odd else (CHANNELS[role + "2"]),
+    )
+    out: list[Event] = [(bar + min(1.5, style.meter / 2), 0.0, other, SILENCE, 0.0)]
+    out += [
+        (bar, style.meter - 0.02, ch, k, v) for k in close_voicing(chord, style.tonic, center, 3)
     ]
+    return out
 
 
 def lead_fill(

@@ -38,6 +38,8 @@ _LEVELS = {
     "lead": (0.62, 0.58),
     "keys": (0.5, 0.4),
     "melody": (0.8, 0.5),
+    "pad2": (0.5, 0.62),
+    "keys2": (0.5, 0.4),
 }
 
 
@@ -106,8 +108,9 @@ def preload(path: str, sample_rate: int) -> None:
 
 def setup_channels(sf: tsf.SoundFont, style: Style, melody_program: int | None) -> None:
     programs = dict(style.instruments)
-    if "comp" in programs:
-        programs["comp2"] = programs["comp"]
+    for role in ("comp", "pad", "keys"):  # the doubles and alternates share their patch
+        if role in programs:
+            programs[role + "2"] = programs[role]
     if melody_program is not None:
         programs["melody"] = melody_program
     for role, program in programs.items():
@@ -154,6 +157,8 @@ class Player:
             while i < count and self._sample[i] <= cur:
                 if self._on[i]:
                     sf.channel_note_on(self._ch[i], self._key[i], self._vel[i])
+                elif self._key[i] < 0:
+                    sf.channel_sounds_off(self._ch[i])
                 else:
                     sf.channel_note_off(self._ch[i], self._key[i])
                 i += 1

@@ -240,7 +240,7 @@ GENRES: dict[str, Genre] = {
         {
             "bass": "pick_bass",
             "comp": "distortion_guitar",
-            "pad": "strings",
+            "pad": "",  # strings come with "epic"/"symphonic"
             "lead": "distortion_guitar",
         },
         reverb=0.2,
@@ -848,6 +848,7 @@ GENRE_ALIASES: dict[str, str] = {
     "singer songwriter": "acoustic",
     "orchestral": "orchestral",
     "symphonic": "orchestral",
+    "symphonic metal": "metal",
     "orchestra": "orchestral",
     "cinematic": "cinematic",
     "soundtrack": "cinematic",
@@ -893,6 +894,7 @@ MOODS: dict[str, tuple[float, str, dict[str, Any]]] = {
     "hopeful": (1.0, "major", {}),
     "romantic": (0.94, "major", {"pad": "strings"}),
     "epic": (1.0, "", {"pad": "strings", "keys": "choir", "reverb": 0.15}),
+    "symphonic": (1.0, "", {"pad": "strings", "keys": "choir", "reverb": 0.1}),
     "anthemic": (1.0, "", {"pad": "strings", "reverb": 0.1}),
     "chill": (0.9, "", {"reverb": 0.1, "energy": -1}),
     "relaxed": (0.88, "", {"energy": -1}),

@@ -1,0 +1,223 @@
+"""Benchmark of the composer engine on one core: plan, first PCM block, whole render + mp3.
+
+    .venv/bin/python bench/engine.py [--soundfont PATH] [--out DIR] [--no-wer]
+
+Renders the "Starry night" lyrics (seed 000 of the reference) as heavy metal, plus three other
+styles, encodes each to mp3 with PyAV while rendering (as the worker does), and prints per clip:
+duration, plan time, time to first block, total wall and CPU time, real-time factor (audio
+seconds per wall second, mp3 encoding included), loudness and true peak. Then the word error
+rate of pocketsphinx on the vocal stem of a slow ballad: a figure to improve, not a pass/fail.
+"""
+
+from __future__ import annotations
+
+import os
+
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import argparse  # noqa: E402
+import glob  # noqa: E402
+import json  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from openchirp.engines.base import SAMPLE_RATE, PlanRequest  # noqa: E402
+from openchirp.engines.composer.engine import ComposerEngine  # noqa: E402
+from openchirp.engines.composer.render import measure, voice_available  # noqa: E402
+
+SEEDS = Path("/work/shared/reference/seeds")
+FALLBACK_STARRY = (
+    "[Verse]\nStars they shine above me\nMoonlight softly glows\nWhispers in the night sky\n"
+    "Dreams that only grow\n\n[Verse 2]\nMidnight winds are calling\nCarrying a tune\n"
+    "Heartbeats echo softly\nDancing with the moon\n\n[Chorus]\nStarry night starry night\n"
+    "Let your light ignite ignite\nBright as day bright as day\nGuide my way guide my way\n\n"
+    "[Verse 3]\nShadows move and twinkle\nNighttime come alive\nMystery in the heavens\n"
+    "Stories that survive\n\n[Bridge]\nMagic fills the darkness\nWonder in the air\n"
+    "Every star a secret\nIn the sky I stare\n\n[Chorus]\nStarry night starry night\n"
+    "Let your light ignite ignite\nBright as day bright as day\nGuide my way guide my way"
+)
+BALLAD = (
+    "[Verse]\nI walk along the river\nThe water running slow\nI hear your voice at evening\n"
+    "And I will never go\n\n[Chorus]\nHold me in the morning\nHold me in the rain\n"
+    "Sing to me of summer\nAnd I will love again"
+)
+
+
+def starry_lyrics() -> str:
+    """The prompt of reference seed 000 (the Starry night example), from its sample JSON."""
+    for path in sorted(glob.glob(str(SEEDS / "000_*.txt"))):
+        m = re.search(r'"prompt":\s*("(?:[^"\\]|\\.)*")', Path(path).read_text())
+        if m:
+            return json.loads(m.group(1))
+    return FALLBACK_STARRY
+
+
+def encode_mp3(path: Path):
+    """A streaming mp3 writer: returns (write(block), close())."""
+    import av
+
+    container = av.open(str(path), "w")
+    stream = container.add_stream("mp3", rate=SAMPLE_RATE)
+    stream.layout = "stereo"
+
+    def write(mix: np.ndarray) -> None:
+        pcm = (np.clip(mix, -1, 1) * 32767).astype(np.int16).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="stereo")
+        frame.sample_rate = SAMPLE_RATE
+        for packet in stream.encode(frame):
+            container.mux(packet)
+
+    def close() -> None:
+        for packet in stream.encode(None):
+            container.mux(packet)
+        container.close()
+
+    return write, close
+
+
+def run_clip(engine: ComposerEngine, label: str, request: PlanRequest, out: Path) -> dict:
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    render = engine.plan(request)
+    t_plan = time.perf_counter() - t0
+    write, close = encode_mp3(out / f"{label}.mp3")
+    t1 = time.perf_counter()
+    first = None
+    mixes, vocals = [], []
+    enc_wall = enc_cpu = 0.0
+    for block in render.blocks():
+        if first is None:
+            first = time.perf_counter() - t1
+        e0, c0 = time.perf_counter(), time.process_time()
+        write(block.mix)
+        enc_wall += time.perf_counter() - e0
+        enc_cpu += time.process_time() - c0
+        mixes.append(block.mix)
+        if "vocals" in block.stems:
+            vocals.append(block.stems["vocals"])
+    e0, c0 = time.perf_counter(), time.process_time()
+    close()
+    enc_wall += time.perf_counter() - e0
+    enc_cpu += time.process_time() - c0
+    wall = time.perf_counter() - t0
+    cpu = time.process_time() - cpu0
+    mix = np.concatenate(mixes)
+    m = measure(mix)
+    return {
+        "label": label,
+        "duration": render.duration_s,
+        "plan": t_plan,
+        "first": first or 0.0,
+        "wall": wall,
+        "cpu": cpu,
+        "engine": wall - enc_wall,
+        "rtf": render.duration_s / (wall - enc_wall),
+        "rtf_cpu": render.duration_s / (cpu - enc_cpu),
+        "rtf_mp3": render.duration_s / wall,
+        "lufs": m["lufs"],
+        "tp": m["true_peak_db"],
+        "tempo": render.plan["tempo"],
+        "key": f"{render.plan['key']} {render.plan['mode']}",
+        "vocals": np.concatenate(vocals) if vocals else None,
+        "render": render,
+    }
+
+
+def word_error_rate(ref: list[str], hyp: list[str]) -> float:
+    d = np.arange(len(hyp) + 1)
+    for i, r in enumerate(ref, 1):
+        prev, d[0] = d.copy(), i
+        for j, h in enumerate(hyp, 1):
+            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (r != h))
+    return float(d[len(hyp)]) / max(1, len(ref))
+
+
+def recognise(vocals: np.ndarray) -> list[str]:
+    from pocketsphinx import Decoder
+    from scipy import signal
+
+    mono = vocals.astype(np.float64).mean(axis=1)
+    x = signal.resample_poly(mono, 160, 441)
+    x = x / (np.max(np.abs(x)) + 1e-9) * 0.9
+    pcm = (x * 32767).astype(np.int16).tobytes()
+    decoder = Decoder(samprate=16000)
+    decoder.start_utt()
+    decoder.process_raw(pcm, full_utt=True)
+    decoder.end_utt()
+    hyp = decoder.hyp()
+    return [w.lower() for w in (hyp.hypstr.split() if hyp else [])]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--soundfont", default=None)
+    ap.add_argument("--out", default=None)
+    ap.add_argument("--no-wer", action="store_true")
+    args = ap.parse_args()
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
+    out = Path(args.out or tempfile.mkdtemp(prefix="openchirp-bench-"))
+    out.mkdir(parents=True, exist_ok=True)
+    t = time.perf_counter()
+    engine = ComposerEngine(args.soundfont)
+    load = time.perf_counter() - t
+    starry = starry_lyrics()
+    clips = [
+        ("heavy_metal", PlanRequest(starry, "heavy metal", seed=1)),
+        ("synthwave", PlanRequest(starry, "synthwave, moody, electronic", seed=2)),
+        ("folk_ballad", PlanRequest(starry, "acoustic folk ballad, female vocals", seed=3)),
+        ("bass_solo", PlanRequest("", "instrumental, bass solo, groovy, funky", seed=4)),
+    ]
+    print(
+        f"soundfont {Path(engine.soundfont).name} (loaded in {load:.2f}s), voice "
+        f"{'present' if voice_available() else 'absent'}, output in {out}"
+    )
+    print(
+        "x rt: audio seconds per second of engine wall time (plan + all blocks); x cpu: the "
+        "same per CPU second (robust when the machine is shared); +mp3: with mp3 encoding"
+    )
+    head = (
+        f"{'clip':12s} {'dur s':>6s} {'plan s':>6s} {'1st blk':>7s} {'eng s':>6s} "
+        f"{'x rt':>6s} {'x cpu':>6s} {'+mp3':>6s} {'LUFS':>6s} {'TP dB':>6s}  tempo key"
+    )
+    print(head)
+    rows = []
+    for label, req in clips:
+        r = run_clip(engine, label, req, out)
+        rows.append(r)
+        print(
+            f"{label:12s} {r['duration']:6.1f} {r['plan']:6.3f} {r['first']:7.3f} "
+            f"{r['engine']:6.2f} {r['rtf']:6.1f} {r['rtf_cpu']:6.1f} {r['rtf_mp3']:6.1f} "
+            f"{r['lufs']:6.2f} {r['tp']:6.2f}  {r['tempo']:.0f} {r['key']}",
+            flush=True,
+        )
+    total_d = sum(r["duration"] for r in rows)
+    total_e = sum(r["engine"] for r in rows)
+    print(
+        f"{'all':12s} {total_d:6.1f} {'':6s} {max(r['first'] for r in rows):7.3f} "
+        f"{total_e:6.2f} {total_d / total_e:6.1f}"
+    )
+    if args.no_wer or not voice_available():
+        print("WER: skipped" + ("" if voice_available() else " (voice module absent)"))
+        return
+    req = PlanRequest(BALLAD, "slow acoustic ballad, female vocals", seed=5)
+    r = run_clip(engine, "wer_ballad", req, out)
+    ref = [w.word.lower() for w in r["render"].words]
+    hyp = recognise(r["vocals"])
+    print(
+        f"WER (pocketsphinx, vocal stem of a slow ballad, {len(ref)} words): "
+        f"{word_error_rate(ref, hyp):.2f}"
+    )
+    print(f"  heard: {' '.join(hyp)}")
+
+
+if __name__ == "__main__":
+    main()
