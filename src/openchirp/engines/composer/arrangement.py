@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from openchirp.engines.composer.drums import DRUM_CHANNEL, drum_bar, final_hit
+from openchirp.engines.composer.drums import DRUM_CHANNELS, drum_bar, final_hit
 from openchirp.engines.composer.harmony import close_voicing, parse_chord
 from openchirp.engines.composer.parts import (
     CHANNELS,
@@ -41,23 +41,23 @@ _PAD_LED = {
 _SUSTAINED_KEYS = {19, 52, 53, 54, 91}
 # Seconds a drum hit may sound (GM key -> ring): crash/china/ride long, hats and kicks short.
 _DRUM_RING_S = {
-    36: 0.45,
-    38: 0.5,
-    37: 0.3,
-    39: 0.45,
-    42: 0.18,
-    44: 0.2,
-    46: 0.5,
-    49: 2.2,
-    51: 0.9,
-    52: 1.6,
-    54: 0.35,
-    56: 0.3,
-    70: 0.15,
-    50: 0.6,
-    47: 0.6,
-    45: 0.7,
-    41: 0.8,
+    36: 0.3,
+    38: 0.4,
+    37: 0.25,
+    39: 0.4,
+    42: 0.15,
+    44: 0.15,
+    46: 0.45,
+    49: 1.6,
+    51: 0.7,
+    52: 1.1,
+    54: 0.3,
+    56: 0.25,
+    70: 0.12,
+    50: 0.5,
+    47: 0.5,
+    45: 0.6,
+    41: 0.7,
 }
 
 
@@ -238,7 +238,7 @@ def to_samples(song: Song, events: list[Event], sample_rate: int) -> EventList:
     s1[order] = s1o
     # Drum hits end after their natural length, not the written one: cymbals ring, hats are
     # short. Ending them at all keeps the synth's voice count (and render time) bounded.
-    drums = ch == DRUM_CHANNEL
+    drums = np.isin(ch, DRUM_CHANNELS)
     ring = np.vectorize(lambda k: _DRUM_RING_S.get(int(k), 0.5))(key[drums]) if drums.any() else 0
     s1[drums] = s0[drums] + np.round(ring * sample_rate).astype(np.int64)
     silence = key < 0  # a channel cut is one "off" event, played before onsets at its sample

@@ -9,6 +9,14 @@ from __future__ import annotations
 import numpy as np
 
 DRUM_CHANNEL = 9
+KICK_CHANNEL = 10
+SNARE_CHANNEL = 11
+DRUM_CHANNELS = (DRUM_CHANNEL, KICK_CHANNEL, SNARE_CHANNEL)
+"""Kick and snare get channels of their own (drum kits too) so that each hit can choke the
+previous one's ring: inaudible under the new hit, and it keeps the synth's voice count low."""
+SILENCE = -1
+"""Key of a pseudo-event that quickly releases everything sounding on its channel."""
+_CHOKED = {36: KICK_CHANNEL, 38: SNARE_CHANNEL}
 KIT = {
     "K": 36,
     "S": 38,
@@ -224,12 +232,26 @@ def drum_bar(
         out.append((bar_beat, 2.0, DRUM_CHANNEL, KIT["C"], 0.85 * level))
         if not any(e[0] == bar_beat and e[3] == KIT["K"] for e in out):
             out.append((bar_beat, 0.25, DRUM_CHANNEL, KIT["K"], 0.9 * level))
-    return out
+    return _route(out)
 
 
 def final_hit(bar_beat: float) -> list[Event]:
     """The last downbeat of a song: kick and crash, left to ring."""
-    return [
-        (bar_beat, 4.0, DRUM_CHANNEL, KIT["C"], 0.9),
-        (bar_beat, 0.25, DRUM_CHANNEL, KIT["K"], 0.95),
-    ]
+    return _route(
+        [
+            (bar_beat, 4.0, DRUM_CHANNEL, KIT["C"], 0.9),
+            (bar_beat, 0.25, DRUM_CHANNEL, KIT["K"], 0.95),
+        ]
+    )
+
+
+def _route(events: list[Event]) -> list[Event]:
+    out: list[Event] = []
+    for e in events:
+        ch = _CHOKED.get(e[3])
+        if ch is None:
+            out.append(e)
+        else:
+            out.append((e[0], 0.0, ch, SILENCE, 0.0))
+            out.append((e[0], e[1], ch, e[3], e[4]))
+    return out

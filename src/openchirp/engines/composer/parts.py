@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from openchirp.engines.composer.drums import GROOVES
+from openchirp.engines.composer.drums import GROOVES, SILENCE
 from openchirp.engines.composer.harmony import (
     Chord,
     bass_root,
@@ -29,10 +29,6 @@ CHANNELS = {
     "pad2": 7,
     "keys2": 8,
 }
-
-
-SILENCE = -1
-"""Key of a pseudo-event that quickly releases everything sounding on its channel."""
 
 
 def _synth(style: Style) -> bool:
@@ -151,6 +147,10 @@ def comp_bar(
             if energy >= 3 or rng.random() < 0.5:
                 hits = [(i / 2, 0.45, 1.0 if i % 2 == 0 else 0.85) for i in range(2 * m)]
         for st, d, a in hits:
+            # a new hit damps the strings still ringing from the last one
+            out.append((bar + st, 0.0, ch, SILENCE, 0.0))
+            if energy >= 2:
+                out.append((bar + st + 0.02, 0.0, CHANNELS["comp2"], SILENCE, 0.0))
             for k in pc:
                 out.append((bar + st, d, ch, k, v * a))
                 if energy >= 2 and k != pc[-1]:  # double-tracked on the other side in choruses
@@ -166,6 +166,8 @@ def comp_bar(
             strings = voicing if c == "D" else voicing[:2:-1]
             nxt = next((j for j in range(i + 1, len(pattern)) if pattern[j] != "."), len(pattern))
             dur = (nxt - i) / 2 - 0.05  # each strum rings until the next one
+            if c == "D":  # a down-strum re-strikes every string: the old vibrations stop
+                out.append((bar + i / 2, 0.0, ch, SILENCE, 0.0))
             for j, k in enumerate(strings):
                 out.append(
                     (

@@ -18,7 +18,7 @@ import numpy as np
 import tinysoundfont._tinysoundfont as tsf
 
 from openchirp.engines.composer.arrangement import EventList
-from openchirp.engines.composer.drums import DRUM_CHANNEL
+from openchirp.engines.composer.drums import DRUM_CHANNELS
 from openchirp.engines.composer.parts import CHANNELS
 from openchirp.engines.composer.style import Style
 
@@ -124,11 +124,12 @@ def setup_channels(sf: tsf.SoundFont, style: Style, melody_program: int | None) 
         sf.channel_set_volume(ch, vol)
         sf.channel_set_pan(ch, pan)
     if style.drums:
-        sf.channel_set_bank(DRUM_CHANNEL, 128)
-        with suppress(RuntimeError):
-            sf.channel_set_preset_number(DRUM_CHANNEL, 0, True)
-        sf.channel_set_volume(DRUM_CHANNEL, 0.9)
-        sf.channel_set_pan(DRUM_CHANNEL, 0.5)
+        for ch in DRUM_CHANNELS:
+            sf.channel_set_bank(ch, 128)
+            with suppress(RuntimeError):
+                sf.channel_set_preset_number(ch, 0, True)
+            sf.channel_set_volume(ch, 0.9)
+            sf.channel_set_pan(ch, 0.5)
 
 
 class Player:
