@@ -67,6 +67,21 @@ def starry_lyrics() -> str:
     return FALLBACK_LYRICS
 
 
+def real_plans(lyrics: str) -> tuple[list[dict[str, Any]], list[list[list[Any]]]]:
+    """What the built-in engine stores with each clip (plan ~50 KB, word timings): planned for
+    real, so the rows weigh what production rows weigh."""
+    from openchirp.engines.base import PlanRequest
+    from openchirp.engines.composer.engine import ComposerEngine
+
+    engine = ComposerEngine(preload_soundfont=False)
+    plans, words = [], []
+    for variant in (0, 1):
+        render = engine.plan(PlanRequest(lyrics=lyrics, tags=TAGS, seed=7, variant=variant))
+        plans.append(render.plan)
+        words.append([[w.word, round(w.start_s, 3), round(w.end_s, 3)] for w in render.words])
+    return plans, words
+
+
 def fill_database(data_dir: Path, count: int) -> list[str]:
     """Store ``count`` complete clips (two per batch) for the local owner; return their ids."""
     from openchirp.core.clip import new_metadata
@@ -78,6 +93,7 @@ def fill_database(data_dir: Path, count: int) -> list[str]:
     db = Database(f"sqlite:///{data_dir / 'openchirp.db'}")
     upgrade(db)
     lyrics = starry_lyrics()
+    plans, words = real_plans(lyrics)
     start = datetime.now(UTC) - timedelta(days=30)
     batch_rows: list[dict[str, Any]] = []
     clip_rows: list[dict[str, Any]] = []
@@ -126,6 +142,12 @@ def fill_database(data_dir: Path, count: int) -> list[str]:
                         "image_large_key": f"{folder}/image_large.jpeg",
                         "video_key": f"{folder}/video.mp4",
                         "wav_key": f"{folder}/audio.wav",
+                        "plan": plans[variant],
+                        "words": words[variant],
+                        "stems": {
+                            "vocals": f"{folder}/stems/vocals.wav",
+                            "instrumental": f"{folder}/stems/instrumental.wav",
+                        },
                         "credits": 5,
                         "completions": 1,
                         "is_public": False,

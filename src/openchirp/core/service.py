@@ -90,7 +90,7 @@ class Service:
 
     def clip_row(self, user: Row, clip_id: str) -> Row:
         with self.db.read() as conn:
-            rows = repo.clips_by_ids(conn, [clip_id], user.id)
+            rows = repo.clips_by_ids(conn, [clip_id], user.id, full=True)
         if not rows:
             raise NotFound(f"clip {clip_id} not found", field="clip_id")
         return rows[0]

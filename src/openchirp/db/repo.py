@@ -171,29 +171,37 @@ def visible(user_id: str):  # type: ignore[no-untyped-def]
     return or_(clips.c.user_id == user_id, clips.c.is_public.is_(True))
 
 
+# What a response shows of a clip: everything but the engine's plan, the word timings and the
+# stem keys, which are large JSON that polling clients never see (a song's plan is ~50 KB).
+VIEW = [c for c in clips.c if c.name not in ("plan", "words", "stems")]
+
 # Built once: the hot read of both dialects skips statement construction and cache-key work.
-_CLIPS_BY_IDS = select(clips).where(
-    clips.c.id.in_(bindparam("ids", expanding=True)), visible(bindparam("user_id"))
-)
+_BY_IDS = clips.c.id.in_(bindparam("ids", expanding=True)), visible(bindparam("user_id"))
+_CLIPS_BY_IDS = select(*VIEW).where(*_BY_IDS)
+_FULL_CLIPS_BY_IDS = select(clips).where(*_BY_IDS)
 
 
-def clips_by_ids(conn: Connection, ids: Iterable[str], user_id: str) -> list[Row]:
+def clips_by_ids(
+    conn: Connection, ids: Iterable[str], user_id: str, *, full: bool = False
+) -> list[Row]:
+    """Visible clips in the order asked; ``full`` adds plan, words and stems."""
     ids = [i for i in dict.fromkeys(ids) if storable(i)]
     if not ids:
         return []
-    rows = conn.execute(_CLIPS_BY_IDS, {"ids": ids, "user_id": user_id}).all()
+    query = _FULL_CLIPS_BY_IDS if full else _CLIPS_BY_IDS
+    rows = conn.execute(query, {"ids": ids, "user_id": user_id}).all()
     by_id = {r.id: r for r in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
 def clips_of_batch(conn: Connection, batch_id: str) -> list[Row]:
-    query = select(clips).where(clips.c.batch_id == batch_id).order_by(clips.c.variant)
+    query = select(*VIEW).where(clips.c.batch_id == batch_id).order_by(clips.c.variant)
     return list(conn.execute(query).all())
 
 
 def library(conn: Connection, user_id: str, *, page: int, page_size: int) -> list[Row]:
     query = (
-        select(clips)
+        select(*VIEW)
         .where(clips.c.user_id == user_id, clips.c.is_trashed.is_(False))
         .order_by(clips.c.created_at.desc(), clips.c.id)
         .limit(page_size)
