@@ -332,7 +332,7 @@ def write_hooks(song: Song, first: int) -> None:
     style = song.style
     chord_at = _chord_lookup(song)
     chorus = next((p for p in song.phrases if song.sections[p.section].kind == "chorus"), None)
-    lead_lo, lead_hi = (36, 60) if style.solo == "bass" else (62, 84)
+    lead_lo, lead_hi = 62, 84  # a bass soloist takes the solo sections, not the tunes
     for si in range(first, len(song.sections)):
         sec = song.sections[si]
         if sec.lines or sec.soloist or sec.ending and sec.kind == "outro" and sec.n_bars < 4:
@@ -409,6 +409,18 @@ def _trim_to(song: Song, max_s: float) -> None:
         return song.last_bar() * song.bar_s + TAIL_S
 
     while end_s() > limit and len(secs) > 2 and secs[-2].start_bar * song.bar_s > song.offset_s:
+        last = secs[-2]
+        over = int(math.ceil((end_s() - limit) / song.bar_s - 1e-9))
+        unit = last.slot_bars if last.lines else 1
+        keep = (last.n_bars - over) // unit * unit
+        if keep >= max(2, unit) and keep * song.bar_s >= 6.0:
+            # shorten the section (whole lines) rather than lose it: the song still ends
+            # with its outro, close to the length asked for
+            last.n_bars = keep
+            last.chords = last.chords[:keep]
+            last.lines = last.lines[: keep // unit] if last.lines else []
+            secs[-1].start_bar = last.start_bar + keep
+            break
         gone = secs.pop(-2)
         secs[-1].start_bar = gone.start_bar
     if end_s() > limit:

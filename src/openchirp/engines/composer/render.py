@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import scipy.fft as sfft
 from scipy import signal
 
 from openchirp.engines.base import SAMPLE_RATE, AudioBlock, WordTiming
-from openchirp.engines.composer.arrangement import EventList, song_events
+from openchirp.engines.composer.arrangement import EventList, section_of, song_events
 from openchirp.engines.composer.mix import (
     Limiter,
     Reverb,
@@ -97,10 +98,14 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     if song.master_gain_db is not None and song.vocal_gain_db is not None:
         return
     bars = _texture_bars(song)
-    events = song_events(song, sr, melody_fallback=not voice_available())
+    needed = sorted({section_of(song.sections, b) for b in bars.values()} - {-1})
+    events = song_events(song, sr, melody_fallback=not voice_available(), sections=needed)
     bar_n = int(round(song.bar_s * sr))
-    budget = max(1.0, 8.0 / max(1, len(bars)))  # seconds of excerpt per texture
-    n = min(bar_n, int(budget * sr))
+    budget = max(1.0, 10.0 / max(1, len(bars)))  # seconds of excerpt per texture
+    # two bars where there is time (parts alternate bar by bar), after a half-bar run-in so
+    # the synth is in its steady state when the measure starts
+    n = sfft.prev_fast_len(min(2 * bar_n, int(budget * sr)), real=True)
+    pre = bar_n // 2
     wet_i, wet_v = wet_levels(song)
     ir = impulse_response(sr, rt60(song)).astype(np.float64)
     powers: dict[int, float] = {}
@@ -109,7 +114,9 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
             clear(sf)
             setup_channels(sf, song.style, None if voice_available() else _FALLBACK_MELODY_PROGRAM)
             start = int(round(bar * song.bar_s * sr))
-            audio = Player(sf, events, start).render(n).astype(np.float64)
+            run_in = min(pre, start)
+            audio = Player(sf, events, start - run_in).render(run_in + n)[run_in:]
+            audio = audio.astype(np.float64)
             audio = instrument_eq(sr, song.style.brightness)(audio)
             wet = _looped_reverb((audio[:, 0] + audio[:, 1]) * (0.5 * wet_i), ir)
             powers[energy] = k_power(audio + wet[:, None], sr)
@@ -137,7 +144,13 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
             continue
         sung = sum(nt.duration_s for p in song.phrases if p.section == si for nt in p.notes)
         p = powers.get(s.energy, ref) + p_voc * min(1.0, sung / max(b - a, 1e-6))
-        blocks.append((b - a, p))
+        fade_from = t1 - song.fade_out_s
+        if song.fade_out_s > 0 and b > fade_from:  # the squared-ramp fade keeps 1/5 the power
+            cut = max(a, fade_from)
+            blocks.append((b - cut, p * 0.2))
+            b = cut
+        if b > a:
+            blocks.append((b - a, p))
     if not blocks:
         blocks = [(1.0, ref)]
     lufs = _gated(blocks)
@@ -152,7 +165,7 @@ def _looped_reverb(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
     for i in range(0, len(ir), n):
         seg = ir[i : i + n]
         folded[: len(seg)] += seg
-    return np.fft.irfft(np.fft.rfft(x) * np.fft.rfft(folded), n)
+    return sfft.irfft(sfft.rfft(x) * sfft.rfft(folded), n)
 
 
 def _gated(blocks: list[tuple[float, float]]) -> float:
