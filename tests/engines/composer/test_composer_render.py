@@ -259,10 +259,15 @@ def test_continuation_joins_without_a_seam(
     # no click: the sample-to-sample jump at the join is ordinary for this music
     jumps = np.abs(np.diff(joined.astype(np.float64), axis=0)).max(axis=1)
     assert jumps[n - 2 : n + 2].max() <= np.percentile(jumps, 99.5)
-    # no level step: short-window RMS just before and after the join agree
-    before = _short_rms(joined, n - 2205, 2205)
-    after = _short_rms(joined, n + 2205, 2205)
-    assert abs(20 * np.log10((after + 1e-9) / (before + 1e-9))) < 3.0
+
+    # no level step: the change of 50 ms RMS across the join is ordinary for this music
+    def step_db(at: int) -> float:
+        before = _short_rms(joined, at - 1102, 1102)
+        after = _short_rms(joined, at + 1102, 1102)
+        return abs(20 * np.log10((after + 1e-9) / (before + 1e-9)))
+
+    elsewhere = [step_db(i) for i in range(SR, len(joined) - SR, SR // 10)]
+    assert step_db(n) <= max(elsewhere)  # no bigger than any the music makes itself
     # the new words start at or after the next bar, on the extension's own timeline
     plan = ext_render.plan
     assert abs(plan["offset_s"] - continue_at - src_render.plan["offset_s"]) < 1e-9

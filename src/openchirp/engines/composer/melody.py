@@ -61,6 +61,10 @@ def rhythm(
     u = _unit(ctx.tempo)
     span = ctx.slot_beats - max(1.0, ctx.slot_beats * 0.12)
     units = [2 if s else 1 for s in stresses]
+    if rng.random() < 0.45:  # a long-short ("dotted") feel on stressed-unstressed pairs
+        for i in range(len(units) - 2):
+            if stresses[i] and not stresses[i + 1]:
+                units[i] = 3
     units[-1] = max(units[-1], 2)
     # Too many syllables for the slot: shorten stressed ones, then halve the grid.
     while sum(units) * u > span and any(x > 1 for x in units[:-1]):
@@ -119,7 +123,7 @@ def pitches(
     """Pitch every syllable; may add a melisma note at the cadence. Beats become absolute."""
     trng = np.random.default_rng([ctx.template_seed, 77])
     shape = int(trng.integers(4))
-    amp = float(trng.uniform(3.0, 7.0))
+    amp = float(trng.uniform(4.0, 8.0))
     lo, hi = ctx.register
     scale_set = scale_tones(ctx.scale, ctx.tonic, lo, hi)
     n = len(rhythm_)
@@ -146,8 +150,14 @@ def pitches(
         cands = cands or scale_set
 
         def cost(p: int, target: float = target, prev: int = prev) -> float:
+            # follow the contour, prefer steps, avoid both big leaps and droning on one note
             leap = abs(p - prev)
-            return abs(p - target) + 0.7 * leap + (6.0 if leap > 7 else 0.0)
+            return (
+                abs(p - target)
+                + 0.35 * leap
+                + (1.2 if leap == 0 else 0.0)
+                + (5.0 if leap > 7 else 0.0)
+            )
 
         p = min(cands, key=cost)
         notes.append(MelodyNote(beat, d, p, i))

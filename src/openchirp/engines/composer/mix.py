@@ -45,6 +45,20 @@ def k_power(x: np.ndarray, sample_rate: int) -> float:
     return float(np.sum(np.mean(y * y, axis=0)))
 
 
+def k_blocks(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """K-weighted power (summed over channels) of the meter's 400 ms blocks, 100 ms apart."""
+    if x.ndim == 1:
+        x = x[:, None]
+    y = signal.sosfilt(k_weighting_sos(sample_rate), x, axis=0)
+    sq = np.sum(y * y, axis=1)
+    block, hop = int(0.4 * sample_rate), int(0.1 * sample_rate)
+    if len(sq) < block:
+        return np.array([float(np.mean(sq))]) if len(sq) else np.zeros(1)
+    c = np.concatenate([[0.0], np.cumsum(sq)])
+    starts = np.arange(0, len(sq) - block + 1, hop)
+    return (c[starts + block] - c[starts]) / block
+
+
 def gated_loudness(x: np.ndarray, sample_rate: int) -> float:
     """Integrated loudness (LUFS) with the 400 ms / 75 % overlap blocks and both gates."""
     if x.ndim == 1:

@@ -3,9 +3,11 @@
 The song is rendered in fixed chunks of the absolute sample grid (``CHUNK``); each chunk goes
 through EQ, reverb, the master gain and the look-ahead limiter and is yielded at once, so the
 first block arrives after one chunk of work. Loudness cannot be measured on a song that is not
-rendered yet, so :func:`calibrate` predicts it at plan time from a one-bar excerpt of every
-texture (energy level) plus the known level of the (normalised) vocal phrases, and fixes the
-master gain; a continuation reuses its source's gains, so levels match across the join.
+rendered yet, so :func:`calibrate` predicts it at plan time: two bars of every texture (energy,
+sung or not, lead-carried or not) are rendered and measured as the meter's 400 ms blocks, the
+vocal phrases are levelled to a known energy per sung second, and the gated integrated
+loudness of that block population fixes the master gain. A continuation reuses its source's
+gains, so levels match across the join.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from openchirp.engines.composer.mix import (
     gated_loudness,
     impulse_response,
     instrument_eq,
+    k_blocks,
     k_power,
     lufs_of_power,
     power_of_lufs,
@@ -68,28 +71,38 @@ def rt60(song: Song) -> float:
 
 
 def _rendered_phrase(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarray]:
-    """Sing, EQ and level one phrase: every phrase sits at the song's vocal loudness."""
+    """Sing, EQ and level one phrase. Every phrase gets the same K-weighted energy per second
+    of sung notes (``song.vocal_gain_db``), which keeps the vocal even and makes its share of
+    a section's loudness known in advance (see :func:`calibrate`)."""
     start, audio = _sing(phrase, song, sr)
     if len(audio) == 0:
         return start, audio.astype(np.float32)
     eq = vocal_eq(sr)
     y = eq(audio.astype(np.float64)[:, None])[:, 0]
-    lufs = gated_loudness(y, sr) + 3.01  # dual mono on two channels
-    gain = 10 ** (((song.vocal_gain_db or -20.0) - lufs) / 20) if lufs > -70 else 0.0
+    sung_s = max(sum(n.duration_s for n in phrase.notes), 1e-3)
+    per_second = 2 * k_power(y, sr) * len(y) / sr / sung_s  # dual mono on two channels
+    target = power_of_lufs(song.vocal_gain_db if song.vocal_gain_db is not None else -20.0)
+    gain = math.sqrt(target / per_second) if per_second > 1e-12 else 0.0
     return start, (y * gain).astype(np.float32)
 
 
 # ---------------------------------------------------------------- calibration
 
 
-def _texture_bars(song: Song) -> dict[int, int]:
-    """Energy level -> a representative bar to measure (the second bar of its first section)."""
-    out: dict[int, int] = {}
+def _texture(s) -> tuple[int, bool, bool]:
+    """What sets a section's instrumental loudness: energy, sung or not, lead-carried or not."""
+    return (s.energy, bool(s.lines), bool(s.hook) or bool(s.soloist))
+
+
+def _texture_bars(song: Song) -> dict[tuple[int, bool, bool], int]:
+    """Texture -> a representative bar to measure (the second bar of its first section)."""
+    out: dict[tuple[int, bool, bool], int] = {}
     for s in song.sections:
         if s.ending and s.bars_played <= 1 or s.bars_played == 0:
             continue
-        if s.energy not in out:
-            out[s.energy] = s.start_bar + (1 if s.bars_played > 1 else 0)
+        if s.end_bar * song.bar_s <= song.offset_s:
+            continue
+        out.setdefault(_texture(s), s.start_bar + (1 if s.bars_played > 1 else 0))
     return out
 
 
@@ -108,9 +121,10 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     pre = bar_n // 2
     wet_i, wet_v = wet_levels(song)
     ir = impulse_response(sr, rt60(song)).astype(np.float64)
-    powers: dict[int, float] = {}
+    powers: dict[tuple[int, bool, bool], float] = {}
+    blocks_of: dict[tuple[int, bool, bool], np.ndarray] = {}
     with loaded(sf_path, sr) as sf:
-        for energy, bar in sorted(bars.items()):
+        for texture, bar in sorted(bars.items()):
             clear(sf)
             setup_channels(sf, song.style, None if voice_available() else _FALLBACK_MELODY_PROGRAM)
             start = int(round(bar * song.bar_s * sr))
@@ -119,20 +133,22 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
             audio = audio.astype(np.float64)
             audio = instrument_eq(sr, song.style.brightness)(audio)
             wet = _looped_reverb((audio[:, 0] + audio[:, 1]) * (0.5 * wet_i), ir)
-            powers[energy] = k_power(audio + wet[:, None], sr)
+            blocks_of[texture] = k_blocks(audio + wet[:, None], sr)
+            powers[texture] = float(np.mean(blocks_of[texture]))
     ref = max(powers.values(), default=power_of_lufs(-20.0))
     if song.vocal_gain_db is None:
         song.vocal_gain_db = lufs_of_power(ref) + song.style.vocal_level_db
     p_voc = 0.0
     own = [p for p in song.phrases if p.own and p.notes]
-    if own and voice_available():  # the reverb's share of a sung phrase, measured on the first
+    if own and voice_available():
+        # phrases are levelled to vocal_gain_db per sung second (dry); the reverb adds a share
+        # that depends on the voice's spectrum, measured on the first phrase
         _, dry = _rendered_phrase(own[0], song, sr)
-        wet = signal.fftconvolve(dry.astype(np.float64) * wet_v, ir)
-        full = np.pad(dry.astype(np.float64), (0, len(wet) - len(dry))) + wet
-        # K-weighted energy (both channels) per second of sung notes: scales with how much of
-        # a section is sung, tails and consonants included
-        sung_s = sum(n.duration_s for n in own[0].notes)
-        p_voc = 2 * k_power(full, sr) * len(full) / sr / max(sung_s, 1e-3)
+        dry = dry.astype(np.float64)
+        wet = signal.fftconvolve(dry * wet_v, ir)
+        full = np.pad(dry, (0, len(wet) - len(dry))) + wet
+        ratio = k_power(full, sr) * len(full) / max(k_power(dry, sr) * len(dry), 1e-20)
+        p_voc = power_of_lufs(song.vocal_gain_db) * ratio
     # Section by section: instrument texture plus the vocal for the share of time it sings.
     bar_s = song.bar_s
     t0, t1 = song.offset_s, song.end_s
@@ -143,14 +159,21 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
         if b <= a:
             continue
         sung = sum(nt.duration_s for p in song.phrases if p.section == si for nt in p.notes)
-        p = powers.get(s.energy, ref) + p_voc * min(1.0, sung / max(b - a, 1e-6))
-        fade_from = t1 - song.fade_out_s
-        if song.fade_out_s > 0 and b > fade_from:  # the squared-ramp fade keeps 1/5 the power
-            cut = max(a, fade_from)
-            blocks.append((b - cut, p * 0.2))
-            b = cut
-        if b > a:
-            blocks.append((b - a, p))
+        texture = _texture(s)
+        if texture not in blocks_of:  # a texture not measured (cut short): the nearest energy's
+            texture = min(blocks_of, key=lambda k: abs(k[0] - s.energy), default=texture)
+        inst = blocks_of.get(texture, np.array([ref]))
+        # The meter's gate sees 400 ms blocks: each section contributes its texture's measured
+        # block powers, with the vocal added on the share of the time it sings.
+        frac = min(1.0, sung / max(b - a, 1e-6))
+        faded = 0.0
+        if song.fade_out_s > 0:  # share of the section under the fade (squared ramp: 1/5 power)
+            faded = max(0.0, b - max(a, t1 - song.fade_out_s)) / (b - a)
+        for share, extra in ((frac, p_voc), (1.0 - frac, 0.0)):
+            d = (b - a) * share / len(inst)
+            if d > 0:
+                for q in inst:
+                    blocks += [(d * (1 - faded), q + extra), (d * faded, (q + extra) * 0.2)]
     if not blocks:
         blocks = [(1.0, ref)]
     lufs = _gated(blocks)
@@ -169,6 +192,7 @@ def _looped_reverb(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
 
 
 def _gated(blocks: list[tuple[float, float]]) -> float:
+    blocks = [(d, q) for d, q in blocks if d > 0]
     dur = np.array([d for d, _ in blocks])
     p = np.array([q for _, q in blocks])
     keep = p > power_of_lufs(-70)

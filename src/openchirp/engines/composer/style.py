@@ -914,6 +914,7 @@ MOODS: dict[str, tuple[float, str, dict[str, Any]]] = {
     "funky": (1.0, "dorian", {"bass": "funk"}),
     "fast": (1.2, "", {}),
     "slow": (0.8, "", {}),
+    "ballad": (0.78, "", {"reverb": 0.1, "energy": -1}),
     "nostalgic": (0.95, "", {"reverb": 0.1}),
     "emotional": (0.93, "", {"reverb": 0.1}),
 }
@@ -1132,6 +1133,8 @@ def parse_style(
     g = GENRES[genre_key]
 
     moods = [k for _, k in _find_all(text, MOODS) if not _contains(neg, k)]
+    if genre_key != "ballad" and _contains(text, "ballad"):
+        moods.append("ballad")  # "folk ballad": folk, played as a ballad
     tempo_factor = 1.0
     mode_pref = ""
     extra: dict[str, Any] = {}
