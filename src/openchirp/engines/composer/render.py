@@ -102,7 +102,12 @@ def _texture_bars(song: Song) -> dict[tuple[int, bool, bool], int]:
             continue
         if s.end_bar * song.bar_s <= song.offset_s:
             continue
-        out.setdefault(_texture(s), s.start_bar + (1 if s.bars_played > 1 else 0))
+        if s.lines and s.slot_bars >= 2 and s.bars_played >= s.slot_bars:
+            # the end of the first line's slot: the held note and the lead's answer are there
+            bar = s.start_bar + s.slot_bars - 2
+        else:
+            bar = s.start_bar + (1 if s.bars_played > 1 else 0)
+        out.setdefault(_texture(s), bar)
     return out
 
 
@@ -114,10 +119,10 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     needed = sorted({section_of(song.sections, b) for b in bars.values()} - {-1})
     events = song_events(song, sr, melody_fallback=not voice_available(), sections=needed)
     bar_n = int(round(song.bar_s * sr))
-    budget = max(1.0, 10.0 / max(1, len(bars)))  # seconds of excerpt per texture
-    # two bars where there is time (parts alternate bar by bar), after a half-bar run-in so
-    # the synth is in its steady state when the measure starts
-    n = sfft.prev_fast_len(min(2 * bar_n, int(budget * sr)), real=True)
+    # Two whole bars (parts alternate bar by bar) where that fits in ~16 s of excerpts, else
+    # one, after a half-bar run-in so the synth is in its steady state when measuring starts.
+    whole = 2 if 2 * song.bar_s * len(bars) <= 16.0 else 1
+    n = sfft.prev_fast_len(whole * bar_n, real=True)
     pre = bar_n // 2
     wet_i, wet_v = wet_levels(song)
     ir = impulse_response(sr, rt60(song)).astype(np.float64)
@@ -139,6 +144,7 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     if song.vocal_gain_db is None:
         song.vocal_gain_db = lufs_of_power(ref) + song.style.vocal_level_db
     p_voc = 0.0
+    voc_shape = np.ones(1)
     own = [p for p in song.phrases if p.own and p.notes]
     if own and voice_available():
         # phrases are levelled to vocal_gain_db per sung second (dry); the reverb adds a share
@@ -149,10 +155,14 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
         full = np.pad(dry, (0, len(wet) - len(dry))) + wet
         ratio = k_power(full, sr) * len(full) / max(k_power(dry, sr) * len(dry), 1e-20)
         p_voc = power_of_lufs(song.vocal_gain_db) * ratio
+        # how the sung level spreads over 400 ms blocks (held notes, consonants, breaths)
+        spread = k_blocks(full, sr)
+        spread = spread[spread > 1e-3 * spread.max()]
+        voc_shape = spread / spread.mean()
     # Section by section: instrument texture plus the vocal for the share of time it sings.
     bar_s = song.bar_s
     t0, t1 = song.offset_s, song.end_s
-    blocks: list[tuple[float, float]] = []
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (durations, powers) per population
     for si, s in enumerate(song.sections):
         a = max(t0, s.start_bar * bar_s)
         b = min(t1, s.end_bar * bar_s)
@@ -169,14 +179,15 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
         faded = 0.0
         if song.fade_out_s > 0:  # share of the section under the fade (squared ramp: 1/5 power)
             faded = max(0.0, b - max(a, t1 - song.fade_out_s)) / (b - a)
-        for share, extra in ((frac, p_voc), (1.0 - frac, 0.0)):
-            d = (b - a) * share / len(inst)
+        for share, extra in ((frac, p_voc * voc_shape), (1.0 - frac, np.zeros(1))):
+            d = (b - a) * share / (len(inst) * len(extra))
             if d > 0:
-                for q in inst:
-                    blocks += [(d * (1 - faded), q + extra), (d * faded, (q + extra) * 0.2)]
+                q = (inst[:, None] + extra[None, :]).ravel()
+                blocks.append((np.full(len(q), d * (1 - faded)), q))
+                blocks.append((np.full(len(q), d * faded), q * 0.2))
     if not blocks:
-        blocks = [(1.0, ref)]
-    lufs = _gated(blocks)
+        blocks = [(np.ones(1), np.array([ref]))]
+    lufs = _gated(np.concatenate([d for d, _ in blocks]), np.concatenate([q for _, q in blocks]))
     song.master_gain_db = float(TARGET_LUFS - lufs + _LIMITER_ALLOWANCE_DB)
 
 
@@ -191,11 +202,9 @@ def _looped_reverb(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
     return sfft.irfft(sfft.rfft(x) * sfft.rfft(folded), n)
 
 
-def _gated(blocks: list[tuple[float, float]]) -> float:
-    blocks = [(d, q) for d, q in blocks if d > 0]
-    dur = np.array([d for d, _ in blocks])
-    p = np.array([q for _, q in blocks])
-    keep = p > power_of_lufs(-70)
+def _gated(dur: np.ndarray, p: np.ndarray) -> float:
+    """BS.1770 gating over a population of blocks (duration-weighted powers)."""
+    keep = (p > power_of_lufs(-70)) & (dur > 0)
     if not keep.any():
         return -70.0
     rel = lufs_of_power(float(np.sum(dur[keep] * p[keep]) / np.sum(dur[keep]))) - 10
