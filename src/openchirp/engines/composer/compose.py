@@ -486,6 +486,12 @@ def _map_syllables(
     return out
 
 
+def _curve_until(src: Song, t: float) -> list[list[float]]:
+    """The source's master gain up to song time t, then held."""
+    g = float(src.gain_db_at(np.array([t]))[0])
+    return [list(p) for p in src.gain_curve if p[0] < t] + [[t, g]]
+
+
 def continue_song(request: PlanRequest) -> Song:
     cont = request.continuation
     assert cont is not None
@@ -523,8 +529,10 @@ def continue_song(request: PlanRequest) -> Song:
         src.variant,
         join_t,
         0.0,
-        master_gain_db=src.master_gain_db,
+        master_gain_db=None,  # calibrated for the new part; the curve glides there
         vocal_gain_db=src.vocal_gain_db,
+        gain_curve=_curve_until(src, join_t),
+        ramp_from_s=join_bar * bar_s,
         history=[
             *src.history,
             {

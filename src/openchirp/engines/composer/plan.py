@@ -67,6 +67,7 @@ def plan_dict(song: Song, sf_path: str) -> dict[str, Any]:
         "tags": list(st.tags),
         "vocal_notes": sung_notes(song),
         "master_gain_db": song.master_gain_db,
+        "gain_curve": [[round(t - t0, 4), g] for t, g in song.gain_curve],
         "vocal_gain_db": song.vocal_gain_db,
         "soundfont": Path(sf_path).name,
         "history": list(song.history),

@@ -40,6 +40,7 @@ from openchirp.engines.composer.soundfont import Player, clear, loaded, setup_ch
 
 CHUNK = 65536
 TARGET_LUFS = -14.0
+GLIDE_MAX_DB = 4.0
 RUN_IN_S = 3.5
 """A continuation re-renders at least this much of its source before the join."""
 _LIMITER_ALLOWANCE_DB = 0.0
@@ -189,6 +190,14 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
         blocks = [(np.ones(1), np.array([ref]))]
     lufs = _gated(np.concatenate([d for d, _ in blocks]), np.concatenate([q for _, q in blocks]))
     song.master_gain_db = float(TARGET_LUFS - lufs + _LIMITER_ALLOWANCE_DB)
+    if song.gain_curve and song.ramp_from_s is not None:
+        # a continuation: hold the source's gain to the new part, then glide to this clip's
+        # own gain over two bars (at most GLIDE_MAX_DB away: the song stays one song)
+        held = song.gain_curve[-1][1]
+        target = float(np.clip(song.master_gain_db, held - GLIDE_MAX_DB, held + GLIDE_MAX_DB))
+        start = max(song.ramp_from_s, song.gain_curve[-1][0])
+        song.gain_curve += [[start, held], [start + max(2 * bar_s, 3.0), target]]
+        song.master_gain_db = target
 
 
 def _looped_reverb(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
@@ -263,7 +272,6 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
         run_from = int(round(run_bar * song.bar_s * sr))
     chunk0 = run_from // CHUNK
     events: EventList = song_events(song, sr, melody_fallback=not voice_ok)
-    gain = 10 ** ((song.master_gain_db or 0.0) / 20)
     wet_i, wet_v = wet_levels(song)
     ir = impulse_response(sr, rt60(song))
     reverb = Reverb(ir, CHUNK, 2, sr)
@@ -305,12 +313,16 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
                 np.float32
             )
             wet = reverb(sends)
-            inst_stem = (inst + wet[0]) * gain
-            voc_stem = (voc[:, None] + wet[1]) * gain
+            if song.gain_curve:
+                times = (a + np.arange(CHUNK)) / sr
+                gain = 10 ** (song.gain_db_at(times) / 20)
+            else:
+                gain = np.full(CHUNK, 10 ** ((song.master_gain_db or 0.0) / 20))
             env = _envelope(a, CHUNK, last, fade_n, end_ramp)
             if env is not None:
-                inst_stem *= env[:, None]
-                voc_stem *= env[:, None]
+                gain = gain * env
+            inst_stem = (inst + wet[0]) * gain[:, None]
+            voc_stem = (voc[:, None] + wet[1]) * gain[:, None]
             parts = [inst_stem + voc_stem, voc_stem, inst_stem]
             mix, voc_out, inst_out = limiter.process(
                 [p.astype(np.float32) for p in parts], final=final

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from openchirp.engines.composer.style import Style
 from openchirp.engines.composer.vocal import SungNote, Syllable, VoiceSpec
 
@@ -118,6 +120,19 @@ class Song:
     """Target loudness (LUFS before the master gain) every sung phrase is normalised to."""
     history: list[dict[str, Any]] = field(default_factory=list)
     """Continuations this song went through: [{"continue_at", "offset_s"}, ...]."""
+    gain_curve: list[list[float]] = field(default_factory=list)
+    """Master gain breakpoints [[song time s, dB], ...], linear between, held beyond; empty:
+    ``master_gain_db`` throughout. A continuation keeps its source's gain up to the join and
+    glides to its own calibrated gain over the first bars of the new part."""
+    ramp_from_s: float | None = None
+    """Song time where a continuation's new material starts (where its gain glide begins)."""
+
+    def gain_db_at(self, t: np.ndarray) -> np.ndarray:
+        if not self.gain_curve:
+            return np.full(len(t), self.master_gain_db or 0.0)
+        times = [p[0] for p in self.gain_curve]
+        gains = [p[1] for p in self.gain_curve]
+        return np.interp(t, times, gains)
 
     @property
     def bar_s(self) -> float:
@@ -162,6 +177,8 @@ class Song:
             "master_gain_db": self.master_gain_db,
             "vocal_gain_db": self.vocal_gain_db,
             "history": list(self.history),
+            "gain_curve": [list(p) for p in self.gain_curve],
+            "ramp_from_s": self.ramp_from_s,
         }
 
     @classmethod
@@ -187,4 +204,6 @@ class Song:
             master_gain_db=d.get("master_gain_db"),
             vocal_gain_db=d.get("vocal_gain_db"),
             history=list(d.get("history", [])),
+            gain_curve=[[float(a), float(b)] for a, b in d.get("gain_curve", [])],
+            ramp_from_s=d.get("ramp_from_s"),
         )
