@@ -26,6 +26,7 @@ from openchirp.core.errors import (
 )
 from openchirp.core.models import ModelInfo, model_names, resolve_model
 from openchirp.core.requests import ExtendRequest, GenerateRequest
+from openchirp.core.views import ClipViews
 from openchirp.db import repo
 from openchirp.db.database import Database
 from openchirp.engines.base import Lyricist, WrittenSong
@@ -62,6 +63,7 @@ class Service:
         self.db = db
         self.storage = storage
         self._lyricist = lyricist
+        self.views = ClipViews()
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -79,8 +81,24 @@ class Service:
         return out
 
     def clips(self, user: Row, ids: list[str]) -> list[dict[str, Any]]:
+        """Canonical clips the user may see, in the order asked; rendered ones are reused."""
         with self.db.read() as conn:
-            return self.render(conn, repo.clips_by_ids(conn, ids, user.id), user)
+            versions = repo.clip_versions(conn, ids, user.id)
+            stale = [i for i, v in versions.items() if self.views.get(i, v) is None]
+            fresh: dict[str, dict[str, Any]] = {}
+            if stale:
+                rows = repo.clips_by_ids(conn, stale, user.id)
+                for row, view in zip(rows, self.render(conn, rows, user), strict=True):
+                    self.views.put(row.id, row.version, view)
+                    fresh[row.id] = view
+        out = []
+        for clip_id in dict.fromkeys(ids):
+            if clip_id not in versions:
+                continue
+            view = fresh.get(clip_id) or self.views.get(clip_id, versions[clip_id])
+            if view is not None:  # changed and gone between the two reads: skip it
+                out.append(view)
+        return out
 
     def clip(self, user: Row, clip_id: str) -> dict[str, Any]:
         found = self.clips(user, [clip_id])

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, bindparam, func, or_, select, update
+from sqlalchemy import Connection, Row, String, and_, bindparam, cast, func, or_, select, update
 
 from openchirp.db.tables import api_keys, batches, clips, lyrics, users
 
@@ -175,10 +175,22 @@ def visible(user_id: str):  # type: ignore[no-untyped-def]
 # stem keys, which are large JSON that polling clients never see (a song's plan is ~50 KB).
 VIEW = [c for c in clips.c if c.name not in ("plan", "words", "stems")]
 
+# A clip's version: its last change, as opaque text (see core/views.py).
+VERSION = cast(clips.c.updated_at, String).label("version")
+
 # Built once: the hot read of both dialects skips statement construction and cache-key work.
 _BY_IDS = clips.c.id.in_(bindparam("ids", expanding=True)), visible(bindparam("user_id"))
-_CLIPS_BY_IDS = select(*VIEW).where(*_BY_IDS)
+_CLIPS_BY_IDS = select(*VIEW, VERSION).where(*_BY_IDS)
 _FULL_CLIPS_BY_IDS = select(clips).where(*_BY_IDS)
+_VERSIONS_BY_IDS = select(clips.c.id, VERSION).where(*_BY_IDS)
+
+
+def clip_versions(conn: Connection, ids: Iterable[str], user_id: str) -> dict[str, str]:
+    """Version of each visible clip among ``ids`` (invisible and unknown ones are left out)."""
+    ids = [i for i in dict.fromkeys(ids) if storable(i)]
+    if not ids:
+        return {}
+    return dict(conn.execute(_VERSIONS_BY_IDS, {"ids": ids, "user_id": user_id}).all())
 
 
 def clips_by_ids(
