@@ -127,3 +127,30 @@ def test_phrase_ends_on_chord_tones_and_chorus_is_lifted() -> None:
         by_kind.setdefault(sec.kind, []).extend(n.midi for n in p.notes)
     mean = {k: sum(v) / len(v) for k, v in by_kind.items()}
     assert mean["chorus"] > mean["verse"]
+
+
+def test_final_chorus_gets_a_backing_third() -> None:
+    song = compose(PlanRequest(STARRY, "pop", seed=6))
+    last = max(s.energy for s in song.sections if s.kind == "chorus")
+    for p in song.phrases:
+        sec = song.sections[p.section]
+        if sec.kind == "chorus" and sec.energy == last:
+            assert len(p.harmony) == len(p.notes)
+            assert all(k in (3.0, 4.0) for k in p.harmony)
+        else:
+            assert p.harmony == []
+    metal = compose(PlanRequest(STARRY, "heavy metal", seed=6))
+    assert all(p.harmony == [] for p in metal.phrases)  # a lone voice, as the genre sings
+
+
+def test_song_round_trips_through_the_plan() -> None:
+    import json
+
+    from openchirp.engines.composer.song import Song
+
+    song = compose(PlanRequest(STARRY, "synthwave, moody, electronic", seed=2))
+    again = Song.from_dict(json.loads(json.dumps(song.to_dict())))
+    assert again.to_dict() == json.loads(json.dumps(song.to_dict()))
+    assert [n.midi for p in again.phrases for n in p.notes] == [
+        n.midi for p in song.phrases for n in p.notes
+    ]

@@ -142,3 +142,9 @@ def test_progressions_parse_to_chords_in_the_mode() -> None:
                 tonic_chords = [c for c in chords if c.root == 0]
                 if tonic_chords and s.mode in ("major", "minor"):
                     assert tonic_chords[0].minor == (s.mode == "minor"), (name, kind, prog)
+
+
+def test_symphonic_metal_is_metal_with_strings() -> None:
+    s = parse_style("symphonic metal")
+    assert s.genre == "metal" and s.instruments.get("pad") == GM["strings"]
+    assert "pad" not in parse_style("heavy metal").instruments

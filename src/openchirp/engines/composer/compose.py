@@ -264,6 +264,17 @@ def _chord_lookup(song: Song):
     return chord_at
 
 
+_SOLO_VOICE_GENRES = {"metal", "punk", "hiphop", "trap", "doom", "grunge", "emo"}
+
+
+def _third_above(midi: float, style: Style) -> float:
+    """Semitones to the scale tone a third above (diatonic harmony for a backing voice)."""
+    pcs = sorted({(style.tonic + d) % 12 for d in style.scale})
+    note = int(round(midi))
+    above = [n for n in range(note + 1, note + 6) if n % 12 in pcs]
+    return float(above[1] - note) if len(above) >= 2 else 4.0
+
+
 def sing_sections(song: Song, first: int, syllabified: dict[int, list[list[Word]]]) -> None:
     """Write the vocal phrases of sections[first:] (the lines of each vocal section)."""
     style = song.style
@@ -323,7 +334,10 @@ def sing_sections(song: Song, first: int, syllabified: dict[int, list[list[Word]
                 else:
                     syl, vel = None, 0.7
                 notes.append(SungNote(t0, max(0.08, (t1 - t0) * 0.97), float(n.midi), syl, wi, vel))
-            song.phrases.append(Phrase(si, line, [w.text for w in words], notes, True))
+            harmony = []
+            if sec.energy >= 3 and kind == "chorus" and style.genre not in _SOLO_VOICE_GENRES:
+                harmony = [_third_above(n.midi, style) for n in notes]
+            song.phrases.append(Phrase(si, line, [w.text for w in words], notes, True, harmony))
 
 
 def write_hooks(song: Song, first: int) -> None:

@@ -41,6 +41,8 @@ from openchirp.engines.composer.soundfont import Player, clear, loaded, setup_ch
 CHUNK = 65536
 TARGET_LUFS = -14.0
 GLIDE_MAX_DB = 4.0
+HARMONY_POWER = 1.36
+"""Sung power with the backing voice (0.6 of the lead's amplitude: 1 + 0.6**2)."""
 RUN_IN_S = 3.5
 """A continuation re-renders at least this much of its source before the join."""
 _LIMITER_ALLOWANCE_DB = 0.0
@@ -56,10 +58,20 @@ def voice_available() -> bool:
     return True
 
 
-def _sing(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarray]:
-    from openchirp.engines.composer.voice import sing_phrase
+def _sing(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarray, np.ndarray | None]:
+    """(start, lead, backing voice on the same samples or None)."""
+    from openchirp.engines.composer.voice import harmonise, sing_phrase
 
-    return sing_phrase(phrase.notes, song.voice, sr)
+    start, lead = sing_phrase(phrase.notes, song.voice, sr)
+    if not phrase.harmony or len(lead) == 0:
+        return start, lead, None
+    h_start, h = harmonise(phrase.notes, song.voice, phrase.harmony, sr)
+    lo, hi = min(start, h_start), max(start + len(lead), h_start + len(h))
+    lead_full = np.zeros(hi - lo, np.float32)
+    back = np.zeros(hi - lo, np.float32)
+    lead_full[start - lo : start - lo + len(lead)] = lead
+    back[h_start - lo : h_start - lo + len(h)] = h
+    return lo, lead_full, back
 
 
 def wet_levels(song: Song) -> tuple[float, float]:
@@ -75,15 +87,16 @@ def _rendered_phrase(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarr
     """Sing, EQ and level one phrase. Every phrase gets the same K-weighted energy per second
     of sung notes (``song.vocal_gain_db``), which keeps the vocal even and makes its share of
     a section's loudness known in advance (see :func:`calibrate`)."""
-    start, audio = _sing(phrase, song, sr)
+    start, audio, backing = _sing(phrase, song, sr)
     if len(audio) == 0:
         return start, audio.astype(np.float32)
-    eq = vocal_eq(sr)
-    y = eq(audio.astype(np.float64)[:, None])[:, 0]
+    y = vocal_eq(sr)(audio.astype(np.float64)[:, None])[:, 0]
     sung_s = max(sum(n.duration_s for n in phrase.notes), 1e-3)
     per_second = 2 * k_power(y, sr) * len(y) / sr / sung_s  # dual mono on two channels
     target = power_of_lufs(song.vocal_gain_db if song.vocal_gain_db is not None else -20.0)
     gain = math.sqrt(target / per_second) if per_second > 1e-12 else 0.0
+    if backing is not None:  # levelled with the lead, so it stays the voice's "quieter" choir
+        y = y + vocal_eq(sr)(backing.astype(np.float64)[:, None])[:, 0]
     return start, (y * gain).astype(np.float32)
 
 
@@ -150,7 +163,8 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     if own and voice_available():
         # phrases are levelled to vocal_gain_db per sung second (dry); the reverb adds a share
         # that depends on the voice's spectrum, measured on the first phrase
-        _, dry = _rendered_phrase(own[0], song, sr)
+        plain = [p for p in own if not p.harmony] or own
+        _, dry = _rendered_phrase(plain[0], song, sr)
         dry = dry.astype(np.float64)
         wet = signal.fftconvolve(dry * wet_v, ir)
         full = np.pad(dry, (0, len(wet) - len(dry))) + wet
@@ -180,7 +194,8 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
         faded = 0.0
         if song.fade_out_s > 0:  # share of the section under the fade (squared ramp: 1/5 power)
             faded = max(0.0, b - max(a, t1 - song.fade_out_s)) / (b - a)
-        for share, extra in ((frac, p_voc * voc_shape), (1.0 - frac, np.zeros(1))):
+        boost = HARMONY_POWER if any(p.harmony for p in song.phrases if p.section == si) else 1.0
+        for share, extra in ((frac, p_voc * boost * voc_shape), (1.0 - frac, np.zeros(1))):
             d = (b - a) * share / (len(inst) * len(extra))
             if d > 0:
                 q = (inst[:, None] + extra[None, :]).ravel()

@@ -68,6 +68,8 @@ class Phrase:
     notes: list[SungNote]
     own: bool = True
     """False for a source phrase a continuation re-sings only to reproduce its run-in."""
+    harmony: list[float] = field(default_factory=list)
+    """Semitones from each note to a backing voice's note (diatonic thirds); empty: none."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,7 @@ class Phrase:
             "words": self.words,
             "own": self.own,
             "notes": [_note_to_list(n) for n in self.notes],
+            "harmony": list(self.harmony),
         }
 
     @classmethod
@@ -86,6 +89,7 @@ class Phrase:
             list(d["words"]),
             [_note_from_list(x) for x in d["notes"]],
             bool(d.get("own", True)),
+            [float(x) for x in d.get("harmony", [])],
         )
 
 
