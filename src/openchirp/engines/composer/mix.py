@@ -171,7 +171,7 @@ def vocal_eq(sr: int) -> EQ:
 def impulse_response(sr: int, rt60: float, seed: int = 7) -> np.ndarray:
     """A mono room: 12 ms pre-delay, sparse early reflections, then exponentially decaying
     noise whose highs die faster than its lows; unit energy."""
-    n = int(min(rt60, 1.4) * sr)
+    n = int(min(0.8 * rt60, 1.4) * sr)  # the rest of the tail lies below -45 dB
     rng = np.random.default_rng(seed)
     t = np.arange(n) / sr
     noise = rng.standard_normal(n)

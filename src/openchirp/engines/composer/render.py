@@ -38,7 +38,7 @@ from openchirp.engines.composer.mix import (
 from openchirp.engines.composer.song import Phrase, Song
 from openchirp.engines.composer.soundfont import Player, clear, loaded, setup_channels
 
-CHUNK = 65536
+CHUNK = 131072
 TARGET_LUFS = -14.0
 GLIDE_MAX_DB = 4.0
 HARMONY_POWER = 1.36
