@@ -135,8 +135,26 @@ class Worker:
             except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
                 log.exception("heartbeat failed for job %s", ctx.job.id)
 
+    def warm_up(self) -> None:
+        """Load every configured engine before the first job (a SoundFont can take seconds), so
+        the first song after a start streams as soon as later ones do."""
+        from openchirp.config import DEFAULT_MODEL_ENGINES
+        from openchirp.engines.registry import load_engine
+
+        names = {self.settings.engine_for_model(m) for m in DEFAULT_MODEL_ENGINES}
+        names |= set(self.settings.model_engines.values())
+        for name in sorted(names):
+            started = time.monotonic()
+            try:
+                load_engine(name, self.settings)
+            except Exception:  # noqa: BLE001 - its jobs will fail with the reason; keep serving
+                log.exception("engine %s could not be loaded", name)
+            else:
+                log.info("engine %s ready in %.1f s", name, time.monotonic() - started)
+
     def run_forever(self, stop: Callable[[], bool]) -> None:
         log.info("worker %s started", self.name)
+        self.warm_up()
         self.expire()
         while not stop():
             try:
