@@ -339,3 +339,17 @@ def test_bad_continuation_source_is_an_engine_error(engine: ComposerEngine) -> N
 
     with pytest.raises(EngineError):
         engine.plan(PlanRequest("", "pop", continuation=Continuation({"engine": "other"}, 3.0)))
+
+
+def test_without_a_voice_the_tune_is_played(engine: ComposerEngine, monkeypatch) -> None:
+    from openchirp.engines.composer import engine as engine_module
+    from openchirp.engines.composer import render as render_module
+
+    monkeypatch.setattr(render_module, "voice_available", lambda: False)
+    monkeypatch.setattr(engine_module, "voice_available", lambda: False)
+    r = engine.plan(PlanRequest(SHORT, "pop", seed=4))
+    audio = collect(r)
+    assert not r.has_vocal
+    assert set(audio) - {"mix", "n_blocks"} == {"instrumental"}
+    assert [w.word.lower() for w in r.words] == _lyric_words(SHORT)  # timed on the tune
+    assert -15.0 <= loudness(audio["mix"]) <= -13.0
