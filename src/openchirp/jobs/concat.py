@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 
 from openchirp.core.clip import ClipStatus
 from openchirp.db import repo
-from openchirp.jobs import queue
 from openchirp.jobs.context import JobContext
-from openchirp.jobs.render import MP3_QUALITY, store_covers
-from openchirp.media.audio import Mp3StreamWriter, decode, write_wav
-from openchirp.media.waveform import peaks
+from openchirp.jobs.outputs import complete_clip, store_song
+from openchirp.media.audio import decode, write_wav
 
 JOIN_FADE_S = 0.01
 """Equal-power overlap at each join: inaudible when the engine continued sample-exactly, and it
@@ -40,7 +36,6 @@ def concat_clip(ctx: JobContext) -> None:
     ctx.set_clip(status=ClipStatus.QUEUED)
     with ctx.db.read() as conn:
         rows = [repo.get_clip(conn, p["id"]) for p in parts_meta]
-        owner = repo.get_user(conn, clip.user_id)
     if any(r is None or r.status != ClipStatus.COMPLETE or not r.wav_key for r in rows):
         raise LookupError("a part of the song is missing its audio")
     rate = 44_100
@@ -64,43 +59,15 @@ def concat_clip(ctx: JobContext) -> None:
         path = ctx.storage.local_path(stems[name])
         path.parent.mkdir(parents=True, exist_ok=True)
         write_wav(path, stem, rate)
-    ctx.check_lease()
-    image_key, large_key, cover = store_covers(ctx, clip)
-    audio_key = ctx.clip_key(clip.id, f"{clip.id}.mp3")
-    wav_key = ctx.clip_key(clip.id, f"{clip.id}.wav")
-    with Mp3StreamWriter(
-        ctx.storage.local_path(audio_key),
-        quality=MP3_QUALITY,
-        sample_rate=rate,
-        title=clip.title,
-        artist=owner.display_name,
-        album="OpenChirp",
-        cover_jpeg=cover,
-    ) as mp3:
-        mp3.write(song)
-    write_wav(ctx.storage.local_path(wav_key), song, rate)
-    ctx.storage.put(ctx.clip_key(clip.id, "peaks.json"), json.dumps(peaks(song)).encode())
-    last_plan = rows[-1].plan
-    with ctx.db.write() as conn:
-        ctx.finish(conn)
-        row = repo.get_clip(conn, clip.id)
-        meta = {**row.meta, "duration": round(len(song) / rate, 2)}
-        repo.update_clip(
-            conn,
-            clip.id,
-            status=ClipStatus.COMPLETE,
-            meta=meta,
-            audio_key=audio_key,
-            wav_key=wav_key,
-            image_key=image_key,
-            image_large_key=large_key,
-            stems=stems,
-            words=[[w, round(s, 3), round(e, 3)] for w, s, e in words],
-            plan=concat_plan(last_plan, offset_s=offset - len(mixes[-1]) / rate),
-            completions=row.completions + 1,
-        )
-        if ctx.settings.make_video:
-            queue.enqueue(conn, "video", clip.id)
+    files = store_song(ctx, clip, song, rate)
+    complete_clip(
+        ctx,
+        len(song) / rate,
+        stems=stems,
+        words=[[w, round(s, 3), round(e, 3)] for w, s, e in words],
+        plan=concat_plan(rows[-1].plan, offset_s=offset - len(mixes[-1]) / rate),
+        **files,
+    )
 
 
 def concat_plan(last_plan: dict | None, *, offset_s: float) -> dict | None:

@@ -16,17 +16,10 @@ from openchirp.core.clip import ClipStatus
 from openchirp.db import repo
 from openchirp.engines.base import Continuation, PlanRequest, Render
 from openchirp.engines.registry import load_engine
-from openchirp.jobs import queue
 from openchirp.jobs.context import JobContext
-from openchirp.media.audio import Mp3StreamWriter, WavWriter
-from openchirp.media.cover import make_cover
+from openchirp.jobs.outputs import complete_clip, mp3_writer, store_covers
+from openchirp.media.audio import WavWriter
 from openchirp.media.waveform import PeakAccumulator
-
-MP3_QUALITY = 7
-"""LAME's speed/quality knob: 7 encodes ~3x faster than the default 3 and at 192 kbps the
-difference is hard to hear; the mp3 must keep up with the engine while clients listen."""
-COVER_SIZE = 512
-COVER_LARGE_SIZE = 1024
 
 
 def plan_request(ctx: JobContext, clip: Row) -> PlanRequest:
@@ -59,17 +52,6 @@ def plan_request(ctx: JobContext, clip: Row) -> PlanRequest:
     )
 
 
-def store_covers(ctx: JobContext, clip: Row) -> tuple[str, str, bytes]:
-    tags = clip.meta.get("tags") or ""
-    small = make_cover(clip.title, tags, clip.id, COVER_SIZE)
-    large = make_cover(clip.title, tags, clip.id, COVER_LARGE_SIZE)
-    image_key = ctx.clip_key(clip.id, "image.jpeg")
-    large_key = ctx.clip_key(clip.id, "image_large.jpeg")
-    ctx.storage.put(image_key, small)
-    ctx.storage.put(large_key, large)
-    return image_key, large_key, small
-
-
 def render_clip(ctx: JobContext) -> None:
     clip = ctx.clip()
     if clip.status in (ClipStatus.COMPLETE, ClipStatus.ERROR):
@@ -80,34 +62,16 @@ def render_clip(ctx: JobContext) -> None:
     request = plan_request(ctx, clip)
     image_key, large_key, cover = store_covers(ctx, clip)
     render = load_engine(clip.engine, ctx.settings).plan(request)
-    with ctx.db.read() as conn:
-        owner = repo.get_user(conn, clip.user_id)
-    keys = stream_audio(
+    keys = stream_audio(ctx, clip, render, cover=cover, image_key=image_key, large_key=large_key)
+    complete_clip(
         ctx,
-        clip,
-        render,
-        cover=cover,
-        artist=owner.display_name,
-        image_key=image_key,
-        large_key=large_key,
+        keys.duration_s,
+        meta={"has_vocal": render.has_vocal},
+        plan=render.plan,
+        words=[[w.word, round(w.start_s, 3), round(w.end_s, 3)] for w in render.words],
+        stems=keys.stems,
+        wav_key=keys.wav_key,
     )
-    with ctx.db.write() as conn:
-        ctx.finish(conn)
-        row = repo.get_clip(conn, clip.id)
-        meta = {**row.meta, "duration": round(keys.duration_s, 2), "has_vocal": render.has_vocal}
-        repo.update_clip(
-            conn,
-            clip.id,
-            status=ClipStatus.COMPLETE,
-            meta=meta,
-            plan=render.plan,
-            words=[[w.word, round(w.start_s, 3), round(w.end_s, 3)] for w in render.words],
-            stems=keys.stems,
-            wav_key=keys.wav_key,
-            completions=row.completions + 1,
-        )
-        if ctx.settings.make_video:
-            queue.enqueue(conn, "video", clip.id)
 
 
 class StoredAudio:
@@ -123,7 +87,6 @@ def stream_audio(
     render: Render,
     *,
     cover: bytes,
-    artist: str,
     image_key: str,
     large_key: str,
 ) -> StoredAudio:
@@ -135,15 +98,7 @@ def stream_audio(
     stem_keys: dict[str, str] = {}
     with ExitStack() as stack:
         mp3 = stack.enter_context(
-            Mp3StreamWriter(
-                ctx.storage.local_path(audio_key),
-                quality=MP3_QUALITY,
-                sample_rate=render.sample_rate,
-                title=clip.title,
-                artist=artist,
-                album="OpenChirp",
-                cover_jpeg=cover,
-            )
+            mp3_writer(ctx, clip, audio_key, sample_rate=render.sample_rate, cover=cover)
         )
         wav = stack.enter_context(
             WavWriter(ctx.storage.local_path(wav_key), sample_rate=render.sample_rate)
