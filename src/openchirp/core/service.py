@@ -274,18 +274,7 @@ class Service:
             has_vocal=clip.meta.get("has_vocal", True),
         )
         with self.db.write() as conn:
-            concat_id = repo.insert_clip(
-                conn,
-                user_id=user.id,
-                batch_id=None,
-                title=clip.title,
-                model=clip.model,
-                engine=clip.engine,
-                seed=clip.seed,
-                meta=meta,
-                credits=0,
-            )
-            queue.enqueue(conn, "concat", concat_id, priority=1)
+            concat_id = insert_derived(conn, user, clip, "concat", title=clip.title, meta=meta)
             return self.render(conn, [repo.get_clip(conn, concat_id)])[0]
 
     def _prompt_of(self, clip_id: str) -> str:
@@ -389,6 +378,26 @@ def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | Non
         raise limit_error(field, limit, model.key, len(value))
 
 
+def insert_derived(
+    conn: Connection, user: Row, source: Row, job_kind: str, *, title: str, meta: dict[str, Any]
+) -> str:
+    """A clip made from an existing one (a whole song, a stem): free, queued ahead of new songs
+    since it is quick."""
+    clip_id = repo.insert_clip(
+        conn,
+        user_id=user.id,
+        batch_id=None,
+        title=title,
+        model=source.model,
+        engine=source.engine,
+        seed=source.seed,
+        meta=meta,
+        credits=0,
+    )
+    queue.enqueue(conn, job_kind, clip_id, priority=1)
+    return clip_id
+
+
 def month_start(now: datetime | None = None) -> datetime:
     now = now or datetime.now(UTC)
     return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
@@ -432,18 +441,8 @@ class Artefacts:
                     stem_from_id=source.id,
                     stem_type=name,
                 )
-                stem_id = repo.insert_clip(
-                    conn,
-                    user_id=user.id,
-                    batch_id=None,
-                    title=f"{source.title} ({STEM_TITLES[name]})".strip(),
-                    model=source.model,
-                    engine=source.engine,
-                    seed=source.seed,
-                    meta=meta,
-                    credits=0,
-                )
-                queue.enqueue(conn, "stems", stem_id, priority=1)
+                title = f"{source.title} ({STEM_TITLES[name]})".strip()
+                stem_id = insert_derived(conn, user, source, "stems", title=title, meta=meta)
                 rows.append(repo.get_clip(conn, stem_id))
             return service.render(conn, rows)
 
