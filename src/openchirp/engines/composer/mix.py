@@ -228,7 +228,7 @@ class Limiter:
     state beyond 2R samples either side, and does not depend on block sizes. Peaks include a
     half-sample interpolation so inter-sample overs are caught too."""
 
-    def __init__(self, ceiling_db: float = -1.6, radius: int = 256) -> None:
+    def __init__(self, ceiling_db: float = -1.9, radius: int = 256) -> None:
         self.ceiling = 10 ** (ceiling_db / 20)
         self.r = radius
         self.hist: list[np.ndarray] | None = None

@@ -23,10 +23,10 @@ from openchirp.engines.composer.parts import CHANNELS
 from openchirp.engines.composer.style import Style
 
 ENV_VAR = "OPENCHIRP_SOUNDFONT"
-_CANDIDATES = (
+_CANDIDATES = (  # best first; .sf3 (Vorbis) loads ~10x slower than .sf2, so it comes later
     "/usr/share/sounds/sf2/MuseScore_General.sf2",
-    "/usr/share/sounds/sf3/MuseScore_General.sf3",
     "/usr/share/sounds/sf2/FluidR3_GM.sf2",
+    "/usr/share/sounds/sf3/MuseScore_General.sf3",
     "/usr/share/sounds/sf2/default-GM.sf2",
 )
 # Per role: MIDI volume and pan (0 left .. 1 right), a starting point the mix refines.
