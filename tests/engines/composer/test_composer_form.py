@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from openchirp.engines.base import PlanRequest
 from openchirp.engines.composer.compose import compose
 from openchirp.engines.composer.form import parse_lyrics, section_kind
@@ -154,3 +156,19 @@ def test_song_round_trips_through_the_plan() -> None:
     assert [n.midi for p in again.phrases for n in p.notes] == [
         n.midi for p in song.phrases for n in p.notes
     ]
+
+
+def test_hip_hop_verses_are_rapped_and_choruses_sung() -> None:
+    song = compose(PlanRequest(STARRY, "hip hop", seed=3))
+    assert song.style.flow == "rap"
+    beat = song.style.beat_s
+
+    def stats(kind: str) -> tuple[float, float]:
+        notes = [n for p in song.phrases if song.sections[p.section].kind == kind for n in p.notes]
+        return (max(n.duration_s for n in notes) / beat, float(np.ptp([n.midi for n in notes])))
+
+    verse_longest, verse_range = stats("verse")
+    chorus_longest, chorus_range = stats("chorus")
+    assert verse_longest <= 1.0 < chorus_longest  # no held notes in rapped lines
+    assert verse_range < chorus_range
+    assert compose(PlanRequest(STARRY, "hip hop, singing", seed=3)).style.flow == "sung"

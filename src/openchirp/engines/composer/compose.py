@@ -320,6 +320,7 @@ def sing_sections(song: Song, first: int, syllabified: dict[int, list[list[Word]
                         song.seed, song.variant, sec.seed, kind, li % 4, len(stresses) > 8
                     ),
                     pickup_allowed=li > 0,
+                    rap=style.flow == "rap" and kind in ("verse", "bridge"),
                 )
                 mel = compose_line(stresses, ctx, chord_at)
                 if key:

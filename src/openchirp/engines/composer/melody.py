@@ -44,6 +44,8 @@ class LineContext:
     """Same seed -> same contour and ornaments: parallel lines sound like the same tune."""
     pickup_allowed: bool = True
     """False for a section's first line, which must not start inside the previous section."""
+    rap: bool = False
+    """Rhythmic, narrow-pitched delivery (hip hop verses)."""
 
 
 def _unit(tempo: float) -> float:
@@ -59,6 +61,8 @@ def rhythm(
     if n == 0:
         return []
     u = _unit(ctx.tempo)
+    if ctx.rap:  # rapped lines ride sixteenths (eighths at fast tempos) with no long holds
+        u = 0.25 if ctx.tempo < 115 else 0.5
     span = ctx.slot_beats - max(1.0, ctx.slot_beats * 0.12)
     units = [2 if s else 1 for s in stresses]
     if rng.random() < 0.45:  # a long-short ("dotted") feel on stressed-unstressed pairs
@@ -74,7 +78,7 @@ def rhythm(
         u /= 2
     # Lots of room (slow lines, few syllables): stretch values by a template-chosen factor.
     stretch = 1
-    if sum(units) * u * 2 <= span * 0.75:
+    if sum(units) * u * 2 <= span * (0.4 if ctx.rap else 0.75):
         stretch = 2
     units = [x * stretch for x in units]
 
@@ -100,6 +104,8 @@ def rhythm(
     # Hold the last syllable towards the breath, so lines end on a long note.
     b, d = out[-1]
     hold_to = min(span, max(b + d, b + 2.0, ctx.slot_beats * (0.55 + 0.1 * rng.random())))
+    if ctx.rap:
+        hold_to = min(span, b + max(d, 1.0))
     out[-1] = (b, max(d, hold_to - b))
     return out
 
@@ -123,7 +129,7 @@ def pitches(
     """Pitch every syllable; may add a melisma note at the cadence. Beats become absolute."""
     trng = np.random.default_rng([ctx.template_seed, 77])
     shape = int(trng.integers(4))
-    amp = float(trng.uniform(4.0, 8.0))
+    amp = float(trng.uniform(4.0, 8.0)) if not ctx.rap else 1.5  # rap: a narrow, spoken line
     lo, hi = ctx.register
     scale_set = scale_tones(ctx.scale, ctx.tonic, lo, hi)
     n = len(rhythm_)

@@ -1055,6 +1055,8 @@ class Style:
     """Role that takes the solo sections ('' for the lead, 'bass' for a bass solo)."""
     chord_rate: int
     tags: list[str] = field(default_factory=list)
+    flow: str = "sung"
+    """'sung', or 'rap' for genres whose verses are rapped (the choruses stay sung)."""
 
     @property
     def key_name(self) -> str:
@@ -1253,7 +1255,13 @@ def parse_style(
         solo=solo,
         chord_rate=g.chord_rate,
         tags=_phrases(tags),
+        flow="rap"
+        if genre_key in _RAP_GENRES and not re.search(r"\b(sung|singing)\b", text)
+        else "sung",
     )
+
+
+_RAP_GENRES = {"hiphop", "trap"}
 
 
 _GUITARS_AND_BASSES = {GM[n] for n in GM if "guitar" in n or "bass" in n}
