@@ -30,7 +30,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from openchirp.engines.base import SAMPLE_RATE, PlanRequest  # noqa: E402
+from openchirp.engines.base import PlanRequest  # noqa: E402
 from openchirp.engines.composer.engine import ComposerEngine  # noqa: E402
 from openchirp.engines.composer.render import measure, voice_available  # noqa: E402
 
@@ -62,26 +62,12 @@ def starry_lyrics() -> str:
 
 
 def encode_mp3(path: Path):
-    """A streaming mp3 writer: returns (write(block), close())."""
-    import av
+    """The worker's own streaming mp3 writer and settings: returns (write(block), close())."""
+    from openchirp.jobs.outputs import MP3_QUALITY
+    from openchirp.media.audio import Mp3StreamWriter
 
-    container = av.open(str(path), "w")
-    stream = container.add_stream("mp3", rate=SAMPLE_RATE)
-    stream.layout = "stereo"
-
-    def write(mix: np.ndarray) -> None:
-        pcm = (np.clip(mix, -1, 1) * 32767).astype(np.int16).reshape(1, -1)
-        frame = av.AudioFrame.from_ndarray(pcm, format="s16", layout="stereo")
-        frame.sample_rate = SAMPLE_RATE
-        for packet in stream.encode(frame):
-            container.mux(packet)
-
-    def close() -> None:
-        for packet in stream.encode(None):
-            container.mux(packet)
-        container.close()
-
-    return write, close
+    writer = Mp3StreamWriter(path, quality=MP3_QUALITY, title="bench", write_done_marker=False)
+    return writer.write, writer.close
 
 
 def run_clip(engine: ComposerEngine, label: str, request: PlanRequest, out: Path) -> dict:
