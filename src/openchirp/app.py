@@ -53,8 +53,13 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = True) 
     app.state.service = service
     app.state.artefacts = Artefacts(service)
     app.state.auth = Auth(settings, service)
-    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"],
-                       allow_headers=["*"], expose_headers=["Content-Range", "Accept-Ranges"])
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=["*"],
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["Content-Range", "Accept-Ranges"],
+    )
     errors.install(app)
     for module in (suno_v2, gcui, chat, clip_media, files, pages):
         app.include_router(module.router)

@@ -13,8 +13,9 @@ import typer
 
 from openchirp.config import Settings
 
-app = typer.Typer(help="OpenChirp: a self-hosted music server that speaks the Suno API.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="OpenChirp: a self-hosted music server that speaks the Suno API.", no_args_is_help=True
+)
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and their monthly credits.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
@@ -77,8 +78,8 @@ def serve(
     typer.echo(
         f"  curl -s {url}/api/custom_generate -H 'Authorization: Bearer {key}' "
         "-H 'Content-Type: application/json' "
-        "-d '{\"prompt\": \"[Verse]\\nStars they shine above me\\nMoonlight softly glows\", "
-        "\"tags\": \"synthwave, moody\", \"title\": \"Starry\", \"wait_audio\": true}'"
+        '-d \'{"prompt": "[Verse]\\nStars they shine above me\\nMoonlight softly glows", '
+        '"tags": "synthwave, moody", "title": "Starry", "wait_audio": true}\''
     )
     uvicorn.run(create_app(settings), **uvicorn_options(settings.host, settings.port))
 
@@ -114,7 +115,9 @@ def worker(
 
 
 @keys_app.command("create")
-def keys_create(name: str, user: Annotated[str, typer.Option(help="User handle")] = "local") -> None:
+def keys_create(
+    name: str, user: Annotated[str, typer.Option(help="User handle")] = "local"
+) -> None:
     """Make an API key and print it (the only time it is shown)."""
     from openchirp.db import repo
 
@@ -189,12 +192,20 @@ def render(
     out.mkdir(parents=True, exist_ok=True)
     eng = load_engine(engine, settings)
     for variant in (0, 1):
-        request = PlanRequest(lyrics="" if instrumental else text, tags=tags, title=title,
-                              instrumental=instrumental, seed=seed, variant=variant)
+        request = PlanRequest(
+            lyrics="" if instrumental else text,
+            tags=tags,
+            title=title,
+            instrumental=instrumental,
+            seed=seed,
+            variant=variant,
+        )
         result = eng.plan(request)
         stem = out / f"clip{variant + 1}"
-        with Mp3StreamWriter(stem.with_suffix(".mp3"), title=title, write_done_marker=False) as mp3, \
-                WavWriter(stem.with_suffix(".wav")) as wav:
+        with (
+            Mp3StreamWriter(stem.with_suffix(".mp3"), title=title, write_done_marker=False) as mp3,
+            WavWriter(stem.with_suffix(".wav")) as wav,
+        ):
             for block in result.blocks():
                 mp3.write(block.mix)
                 wav.write(block.mix)

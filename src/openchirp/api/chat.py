@@ -76,7 +76,8 @@ async def chat_completions(body: ChatRequest, service: ServiceDep, user: UserDep
     description = _text(users[-1]).strip()
     model = body.model if resolve_model(body.model) else None
     batch = await run_in_threadpool(
-        service.create, user, GenerateRequest(description=description, model=model))
+        service.create, user, GenerateRequest(description=description, model=model)
+    )
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     ids = [c["id"] for c in batch.clips]
@@ -85,21 +86,44 @@ async def chat_completions(body: ChatRequest, service: ServiceDep, user: UserDep
     if not body.stream:
         clips = await wait_for_audio(service, user, ids, wait)
         content = describe(clips)
-        return JSONResponse({
-            "id": completion_id, "object": "chat.completion", "created": created,
-            "model": body.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                         "finish_reason": "stop", "logprobs": None}],
-            "usage": {"prompt_tokens": _tokens(description), "completion_tokens": _tokens(content),
-                      "total_tokens": _tokens(description) + _tokens(content)},
-        })
+        return JSONResponse(
+            {
+                "id": completion_id,
+                "object": "chat.completion",
+                "created": created,
+                "model": body.model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content},
+                        "finish_reason": "stop",
+                        "logprobs": None,
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": _tokens(description),
+                    "completion_tokens": _tokens(content),
+                    "total_tokens": _tokens(description) + _tokens(content),
+                },
+            }
+        )
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> str:
-        return "data: " + json.dumps({
-            "id": completion_id, "object": "chat.completion.chunk", "created": created,
-            "model": body.model,
-            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
-        }) + "\n\n"
+        return (
+            "data: "
+            + json.dumps(
+                {
+                    "id": completion_id,
+                    "object": "chat.completion.chunk",
+                    "created": created,
+                    "model": body.model,
+                    "choices": [
+                        {"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}
+                    ],
+                }
+            )
+            + "\n\n"
+        )
 
     async def events() -> AsyncIterator[str]:
         yield chunk({"role": "assistant", "content": ""})
@@ -109,5 +133,6 @@ async def chat_completions(body: ChatRequest, service: ServiceDep, user: UserDep
         yield chunk({}, "stop")
         yield "data: [DONE]\n\n"
 
-    return StreamingResponse(events(), media_type="text/event-stream",
-                             headers={"Cache-Control": "no-cache"})
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache"}
+    )

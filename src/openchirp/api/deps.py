@@ -43,12 +43,14 @@ class Auth:
             scheme, _, token = authorization.partition(" ")
             token = token.strip()
             if scheme.lower() != "bearer" or not token:
-                raise Unauthorized("the Authorization header must be 'Bearer <api key>'",
-                                   field="Authorization")
+                raise Unauthorized(
+                    "the Authorization header must be 'Bearer <api key>'", field="Authorization"
+                )
         token = token or session_key
         if token is None and not self.settings.allow_anonymous:
-            raise Unauthorized("an API key is required: send 'Authorization: Bearer <key>'",
-                               field="Authorization")
+            raise Unauthorized(
+                "an API key is required: send 'Authorization: Bearer <key>'", field="Authorization"
+            )
         return token
 
     def cached(self, token: str | None) -> Row | None:

@@ -68,19 +68,28 @@ def error_body(path: str, status: int, message: str, field: str | None) -> dict[
     if _is_dialect_a(path):
         return {"code": status, "message": message, "data": None}
     if path.startswith("/v1/"):  # OpenAI's error shape for the chat endpoint
-        return {"error": {"message": message, "type": "invalid_request_error", "param": field,
-                          "code": status}}
+        return {
+            "error": {
+                "message": message,
+                "type": "invalid_request_error",
+                "param": field,
+                "code": status,
+            }
+        }
     return {"error": message, "field": field}
 
 
 def responses(*statuses: int, dialect: str = "b") -> dict[int | str, dict[str, Any]]:
     """OpenAPI declarations of error statuses; ``dialect`` is "a", "b" or "openai"."""
     model = {"a": SunoApiError, "openai": OpenAIError}.get(dialect, GcuiError)
-    descriptions = {400: "The body is not valid JSON (or not UTF-8)",
-                    401: "Missing or invalid API key", 404: "Not found",
-                    409: "The clip is not in a state that allows this",
-                    422: "Invalid input: the message names the field and the limit",
-                    429: "Out of credits for this month"}
+    descriptions = {
+        400: "The body is not valid JSON (or not UTF-8)",
+        401: "Missing or invalid API key",
+        404: "Not found",
+        409: "The clip is not in a state that allows this",
+        422: "Invalid input: the message names the field and the limit",
+        429: "Out of credits for this month",
+    }
     return {s: {"model": model, "description": descriptions[s]} for s in statuses}
 
 
@@ -104,8 +113,11 @@ def install(app: FastAPI) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         path = request.url.path
         name = field_name(path, exc.field)
-        return JSONResponse(error_body(path, exc.status_code, exc.message_for(name), name),
-                            status_code=exc.status_code, headers=headers)
+        return JSONResponse(
+            error_body(path, exc.status_code, exc.message_for(name), name),
+            status_code=exc.status_code,
+            headers=headers,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -114,5 +126,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        return JSONResponse(error_body(request.url.path, exc.status_code, str(exc.detail), None),
-                            status_code=exc.status_code, headers=exc.headers)
+        return JSONResponse(
+            error_body(request.url.path, exc.status_code, str(exc.detail), None),
+            status_code=exc.status_code,
+            headers=exc.headers,
+        )

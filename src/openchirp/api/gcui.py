@@ -84,25 +84,30 @@ def audio_info(clip: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def wait_for_audio(service: Service, user: Any, ids: list[str],
-                         timeout: float) -> list[dict[str, Any]]:
+async def wait_for_audio(
+    service: Service, user: Any, ids: list[str], timeout: float
+) -> list[dict[str, Any]]:
     """gcui's wait_audio: until every clip plays (streaming or complete), or all failed, or the
     bounded wait runs out. Polls with short reads; holds no database session while waiting."""
     deadline = time.monotonic() + timeout
     while True:
         clips = await run_in_threadpool(service.clips, user, ids)
-        playable = all(c["status"] in (ClipStatus.STREAMING, ClipStatus.COMPLETE,
-                                       ClipStatus.ERROR) for c in clips)
+        playable = all(
+            c["status"] in (ClipStatus.STREAMING, ClipStatus.COMPLETE, ClipStatus.ERROR)
+            for c in clips
+        )
         if playable or time.monotonic() >= deadline:
             return clips
         await asyncio.sleep(WAIT_POLL_S)
 
 
-async def _respond(service: Service, user: Any, clips: list[dict[str, Any]],
-                   wait: bool) -> JSONResponse:
+async def _respond(
+    service: Service, user: Any, clips: list[dict[str, Any]], wait: bool
+) -> JSONResponse:
     if wait:
-        clips = await wait_for_audio(service, user, [c["id"] for c in clips],
-                                     service.settings.wait_audio_timeout)
+        clips = await wait_for_audio(
+            service, user, [c["id"] for c in clips], service.settings.wait_audio_timeout
+        )
     return JSONResponse([audio_info(c) for c in clips])
 
 
@@ -111,25 +116,48 @@ CREATE_ERRORS = responses(400, 401, 404, 409, 422, 429)
 
 @router.post("/api/generate", responses=CREATE_ERRORS)
 async def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONResponse:
-    batch = await run_in_threadpool(service.create, user, GenerateRequest(
-        description=body.prompt, instrumental=body.make_instrumental, model=body.model))
+    batch = await run_in_threadpool(
+        service.create,
+        user,
+        GenerateRequest(
+            description=body.prompt, instrumental=body.make_instrumental, model=body.model
+        ),
+    )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
 @router.post("/api/custom_generate", responses=CREATE_ERRORS)
-async def custom_generate(body: CustomGenerate, service: ServiceDep,
-                          user: UserDep) -> JSONResponse:
-    batch = await run_in_threadpool(service.create, user, GenerateRequest(
-        lyrics=body.prompt, tags=body.tags, title=body.title, negative_tags=body.negative_tags,
-        instrumental=body.make_instrumental, model=body.model))
+async def custom_generate(body: CustomGenerate, service: ServiceDep, user: UserDep) -> JSONResponse:
+    batch = await run_in_threadpool(
+        service.create,
+        user,
+        GenerateRequest(
+            lyrics=body.prompt,
+            tags=body.tags,
+            title=body.title,
+            negative_tags=body.negative_tags,
+            instrumental=body.make_instrumental,
+            model=body.model,
+        ),
+    )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
 @router.post("/api/extend_audio", responses=CREATE_ERRORS)
 async def extend_audio(body: ExtendAudio, service: ServiceDep, user: UserDep) -> JSONResponse:
-    batch = await run_in_threadpool(service.extend, user, ExtendRequest(
-        clip_id=body.audio_id, continue_at=body.continue_at, lyrics=body.prompt, tags=body.tags,
-        title=body.title, negative_tags=body.negative_tags, model=body.model))
+    batch = await run_in_threadpool(
+        service.extend,
+        user,
+        ExtendRequest(
+            clip_id=body.audio_id,
+            continue_at=body.continue_at,
+            lyrics=body.prompt,
+            tags=body.tags,
+            title=body.title,
+            negative_tags=body.negative_tags,
+            model=body.model,
+        ),
+    )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
@@ -145,10 +173,14 @@ def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) ->
 
 
 @router.get("/api/get", responses=responses(401, 422))
-async def get(service: ServiceDep, user: UserDep,
-        ids: str | None = Query(None, description="Clip ids, comma-separated"),
-        page: int | None = Query(None, ge=0, le=100_000,
-                                 description="Page of the library (0 is the newest)")) -> JSONResponse:
+async def get(
+    service: ServiceDep,
+    user: UserDep,
+    ids: str | None = Query(None, description="Clip ids, comma-separated"),
+    page: int | None = Query(
+        None, ge=0, le=100_000, description="Page of the library (0 is the newest)"
+    ),
+) -> JSONResponse:
     if ids:
         wanted = [i.strip() for i in ids.split(",") if i.strip()]
         if len(wanted) > MAX_IDS:
@@ -160,13 +192,20 @@ async def get(service: ServiceDep, user: UserDep,
 
 
 @router.get("/api/clip", responses=responses(401, 404, 422))
-def clip(service: ServiceDep, user: UserDep, id: str = Query(description="A clip id")) -> JSONResponse:  # noqa: A002
+def clip(
+    service: ServiceDep, user: UserDep, id: str = Query(description="A clip id")
+) -> JSONResponse:  # noqa: A002
     return JSONResponse(service.clip(user, id))
 
 
 @router.get("/api/get_limit", responses=responses(401))
 def get_limit(service: ServiceDep, user: UserDep) -> JSONResponse:
     limits = service.limits(user)
-    return JSONResponse({"credits_left": limits.credits_left, "period": limits.period,
-                         "monthly_limit": limits.monthly_limit,
-                         "monthly_usage": limits.monthly_usage})
+    return JSONResponse(
+        {
+            "credits_left": limits.credits_left,
+            "period": limits.period,
+            "monthly_limit": limits.monthly_limit,
+            "monthly_usage": limits.monthly_usage,
+        }
+    )

@@ -55,8 +55,9 @@ def ok(data: Any) -> JSONResponse:
 def model_of(mv: str) -> str:
     model = resolve_model(mv)
     if model is None:
-        raise InvalidInput(f"unknown model version {mv!r} in the path (try v3.5, v4, v4.5)",
-                           field="mv")
+        raise InvalidInput(
+            f"unknown model version {mv!r} in the path (try v3.5, v4, v4.5)", field="mv"
+        )
     return model.key
 
 
@@ -78,20 +79,36 @@ CREATE_ERRORS = responses(400, 401, 409, 422, 429, dialect="a")
 
 
 @router.post("/api/v2/suno/{mv}/custom/create-lyrics-song", responses=CREATE_ERRORS)
-def create_lyrics_song(mv: MV, body: CreateLyricsSong, service: ServiceDep,
-                       user: UserDep) -> JSONResponse:
-    batch = service.create(user, GenerateRequest(
-        lyrics=body.prompt, tags=body.tags, title=body.title, negative_tags=body.negative_tags,
-        model=model_of(mv)))
+def create_lyrics_song(
+    mv: MV, body: CreateLyricsSong, service: ServiceDep, user: UserDep
+) -> JSONResponse:
+    batch = service.create(
+        user,
+        GenerateRequest(
+            lyrics=body.prompt,
+            tags=body.tags,
+            title=body.title,
+            negative_tags=body.negative_tags,
+            model=model_of(mv),
+        ),
+    )
     return ok({"task_id": batch.id})
 
 
 @router.post("/api/v2/suno/{mv}/custom/create-pure-music", responses=CREATE_ERRORS)
-def create_pure_music(mv: MV, body: CreatePureMusic, service: ServiceDep,
-                      user: UserDep) -> JSONResponse:
-    batch = service.create(user, GenerateRequest(
-        tags=body.tags, title=body.title, negative_tags=body.negative_tags, instrumental=True,
-        model=model_of(mv)))
+def create_pure_music(
+    mv: MV, body: CreatePureMusic, service: ServiceDep, user: UserDep
+) -> JSONResponse:
+    batch = service.create(
+        user,
+        GenerateRequest(
+            tags=body.tags,
+            title=body.title,
+            negative_tags=body.negative_tags,
+            instrumental=True,
+            model=model_of(mv),
+        ),
+    )
     return ok({"task_id": batch.id})
 
 
@@ -100,12 +117,14 @@ def get_task(mv: MV, task_id: str, service: ServiceDep, user: UserDep) -> JSONRe
     model_of(mv)
     batch, clips = service.batch(user, task_id)
     done = all(c["status"] in FINISHED for c in clips)
-    return ok({
-        "task_id": batch.id,
-        "status": "completed" if done else "processing",
-        "input": json.dumps(_input_of(batch.request)),
-        "clips": {c["id"]: c for c in clips},
-    })
+    return ok(
+        {
+            "task_id": batch.id,
+            "status": "completed" if done else "processing",
+            "input": json.dumps(_input_of(batch.request)),
+            "clips": {c["id"]: c for c in clips},
+        }
+    )
 
 
 def _input_of(record: dict[str, Any]) -> dict[str, Any]:
@@ -115,8 +134,12 @@ def _input_of(record: dict[str, Any]) -> dict[str, Any]:
 
 
 @router.get("/api/v2/suno/{mv}/clips", responses=responses(401, 422, dialect="a"))
-async def get_clips(mv: MV, service: ServiceDep, user: UserDep,
-              ids: str = Query(description="Clip ids, comma-separated")) -> JSONResponse:
+async def get_clips(
+    mv: MV,
+    service: ServiceDep,
+    user: UserDep,
+    ids: str = Query(description="Clip ids, comma-separated"),
+) -> JSONResponse:
     model_of(mv)
     wanted = [i.strip() for i in ids.split(",") if i.strip()]
     if len(wanted) > MAX_IDS:
@@ -125,12 +148,22 @@ async def get_clips(mv: MV, service: ServiceDep, user: UserDep,
     return JSONResponse({"clips": clips, "num_total_results": len(clips), "current_page": 0})
 
 
-@router.post("/api/v2/suno/{mv}/extend",
-             responses=responses(400, 401, 404, 409, 422, 429, dialect="a"))
+@router.post(
+    "/api/v2/suno/{mv}/extend", responses=responses(400, 401, 404, 409, 422, 429, dialect="a")
+)
 def extend(mv: MV, body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
-    batch = service.extend(user, ExtendRequest(
-        clip_id=body.continue_clip_id, continue_at=body.continue_at, lyrics=body.prompt,
-        tags=body.tags, title=body.title, negative_tags=body.negative_tags, model=model_of(mv)))
+    batch = service.extend(
+        user,
+        ExtendRequest(
+            clip_id=body.continue_clip_id,
+            continue_at=body.continue_at,
+            lyrics=body.prompt,
+            tags=body.tags,
+            title=body.title,
+            negative_tags=body.negative_tags,
+            model=model_of(mv),
+        ),
+    )
     return JSONResponse(batch_body(batch))
 
 
@@ -142,15 +175,17 @@ def make_lyrics(body: MakeLyrics, service: ServiceDep, user: UserDep) -> JSONRes
 @router.get("/api/v1/suno/get-lyrics/{task_id}", responses=responses(401, 404, dialect="a"))
 def get_lyrics(task_id: str, service: ServiceDep, user: UserDep) -> JSONResponse:
     row = service.lyrics(user, task_id)
-    return ok({
-        "task_id": row.id,
-        "input": row.input,
-        "status": row.status,
-        "title": row.title or "",
-        "text": row.text or "",
-        "metadata": {
-            "created_at": iso(row.created_at),
-            "started_at": iso(row.started_at) if row.started_at else None,
-            "ended_at": iso(row.ended_at) if row.ended_at else None,
-        },
-    })
+    return ok(
+        {
+            "task_id": row.id,
+            "input": row.input,
+            "status": row.status,
+            "title": row.title or "",
+            "text": row.text or "",
+            "metadata": {
+                "created_at": iso(row.created_at),
+                "started_at": iso(row.started_at) if row.started_at else None,
+                "ended_at": iso(row.ended_at) if row.ended_at else None,
+            },
+        }
+    )
