@@ -161,3 +161,22 @@ def test_cors_preflight_is_answered(server: Server) -> None:
     )
     assert response.status_code == 200
     assert response.headers["access-control-allow-origin"] in ("*", "http://example.test")
+
+
+def test_description_mode_writes_lyrics_title_and_tags(server: Server) -> None:
+    with server.client() as client:
+        response = client.post("/api/generate", json={"prompt": "an epic metal song about dragons"})
+        assert response.status_code == 200, response.text
+        clips = response.json()
+        assert len(clips) == 2
+        for clip in clips:
+            assert clip["gpt_description_prompt"] == "an epic metal song about dragons"
+            assert clip["title"] and clip["tags"]
+            assert "[Verse]" in clip["prompt"] and "[Chorus]" in clip["prompt"]
+        assert "dragon" in clips[0]["prompt"].lower()
+        done = wait_for(client, [c["id"] for c in clips])
+        assert [c["status"] for c in done] == ["complete", "complete"]
+        instrumental = client.post(
+            "/api/generate", json={"prompt": "calm piano for studying", "make_instrumental": True}
+        ).json()
+        assert instrumental[0]["prompt"] == "" and instrumental[0]["title"]
