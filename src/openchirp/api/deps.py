@@ -11,7 +11,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Row
 
 from openchirp.config import Settings
-from openchirp.core.errors import Unauthorized
+from openchirp.core.errors import InvalidInput, Unauthorized
 from openchirp.core.service import Service
 from openchirp.db import repo
 
@@ -77,6 +77,17 @@ class Auth:
 
 
 SESSION_COOKIE = "openchirp_session"
+MAX_IDS = 100
+
+
+def split_ids(ids: str) -> list[str]:
+    """The clip ids of an ``ids=a,b`` parameter, each once, at most MAX_IDS of them."""
+    wanted = list(dict.fromkeys(i.strip() for i in ids.split(",") if i.strip()))
+    if len(wanted) > MAX_IDS:
+        raise InvalidInput(f"ids lists {len(wanted)} clips; at most {MAX_IDS}", field="ids")
+    return wanted
+
+
 T = TypeVar("T")
 
 

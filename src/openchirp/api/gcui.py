@@ -11,15 +11,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from openchirp.api.deps import ServiceDep, UserDep, read
+from openchirp.api.deps import ServiceDep, UserDep, read, split_ids
 from openchirp.api.errors import responses
 from openchirp.core.clip import ClipStatus
-from openchirp.core.errors import InvalidInput
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Service
 
 router = APIRouter(tags=["gcui-art/suno-api"])
-MAX_IDS = 100
 WAIT_POLL_S = 0.25
 
 
@@ -182,9 +180,7 @@ async def get(
     ),
 ) -> JSONResponse:
     if ids:
-        wanted = [i.strip() for i in ids.split(",") if i.strip()]
-        if len(wanted) > MAX_IDS:
-            raise InvalidInput(f"ids lists {len(wanted)} clips; at most {MAX_IDS}", field="ids")
+        wanted = split_ids(ids)
         clips = await read(service, service.clips, user, wanted)
     else:
         clips, _total = await read(service, service.library, user, page or 0)

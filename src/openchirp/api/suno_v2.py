@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from openchirp.api.deps import ServiceDep, UserDep, read
+from openchirp.api.deps import ServiceDep, UserDep, read, split_ids
 from openchirp.api.errors import responses
 from openchirp.core.clip import FINISHED, iso
 from openchirp.core.errors import InvalidInput
@@ -18,7 +18,6 @@ from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Batch
 
 router = APIRouter(tags=["sunoapi.com v2"])
-MAX_IDS = 100
 MV = Annotated[str, Path(description="Model version: v3.5, v4, v4.5, v5...", examples=["v3.5"])]
 
 
@@ -141,9 +140,7 @@ async def get_clips(
     ids: str = Query(description="Clip ids, comma-separated"),
 ) -> JSONResponse:
     model_of(mv)
-    wanted = [i.strip() for i in ids.split(",") if i.strip()]
-    if len(wanted) > MAX_IDS:
-        raise InvalidInput(f"ids lists {len(wanted)} clips; at most {MAX_IDS}", field="ids")
+    wanted = split_ids(ids)
     clips = await read(service, service.clips, user, wanted)
     return JSONResponse({"clips": clips, "num_total_results": len(clips), "current_page": 0})
 
