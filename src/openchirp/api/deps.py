@@ -32,10 +32,6 @@ class Auth:
                 self._local = repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
         return self._local
 
-    def user_for(self, authorization: str | None, session_key: str | None = None) -> Row:
-        token = self.token(authorization, session_key)
-        return self.cached(token) or self.lookup(token)
-
     def token(self, authorization: str | None, session_key: str | None = None) -> str | None:
         """The caller's key; None for the local owner. Raises when neither is acceptable."""
         token = None

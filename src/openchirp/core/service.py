@@ -307,7 +307,6 @@ class Service:
             batch_id = repo.insert_batch(
                 conn, user_id=user.id, kind=kind, model=model.key, request=record
             )
-            ids = []
             for variant in range(CLIPS_PER_BATCH):
                 clip_id = repo.insert_clip(
                     conn,
@@ -322,7 +321,6 @@ class Service:
                     credits=cost,
                 )
                 queue.enqueue(conn, "render", clip_id)
-                ids.append(clip_id)
             batch = repo.get_batch(conn, batch_id)
             rows = repo.clips_of_batch(conn, batch_id)
             return Batch(batch_id, batch.created_at, model, self.render(conn, rows))

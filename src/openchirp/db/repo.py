@@ -235,12 +235,6 @@ def update_clip(conn: Connection, clip_id: str, **values: Any) -> None:
     conn.execute(update(clips).where(clips.c.id == clip_id).values(updated_at=utcnow(), **values))
 
 
-def merge_clip_meta(conn: Connection, clip_id: str, **changes: Any) -> None:
-    """Update keys of the clip's metadata (read-modify-write inside the caller's transaction)."""
-    row = conn.execute(select(clips.c.meta).where(clips.c.id == clip_id)).one()
-    update_clip(conn, clip_id, meta={**row.meta, **changes})
-
-
 def credits_used(conn: Connection, user_id: str, since: datetime) -> int:
     query = select(func.coalesce(func.sum(clips.c.credits), 0)).where(
         and_(clips.c.user_id == user_id, clips.c.created_at >= since)
