@@ -6,8 +6,8 @@ under a directory and the API serves them at ``{base_url}/files/{key}``.
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
 import tempfile
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -16,14 +16,34 @@ from typing import BinaryIO, Protocol
 
 class Storage(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
-    def put_file(self, key: str, source: Path) -> None: ...
     def open(self, key: str) -> BinaryIO: ...
     def exists(self, key: str) -> bool: ...
     def local_path(self, key: str) -> Path:
-        """A path on this machine to read or write the key in place (growing files stream)."""
+        """A path on this machine to read the key in place (growing files stream from it)."""
+        ...
+
+    def writable_path(self, key: str) -> Path:
+        """A path on this machine to write the key in place, its folder made."""
         ...
 
     def url(self, key: str) -> str: ...
+
+
+PEAKS = "peaks.json"
+
+
+def clip_key(clip_id: str, name: str) -> str:
+    """Where a clip's file lives: ``clips/<clip id>/<name>``."""
+    return f"clips/{clip_id}/{name}"
+
+
+def load_peaks(storage: Storage, clip_id: str) -> list[float] | None:
+    """The clip's waveform peaks, once its audio is finished (None before)."""
+    key = clip_key(clip_id, PEAKS)
+    if not storage.exists(key):
+        return None
+    with storage.open(key) as f:
+        return json.load(f)
 
 
 @lru_cache(maxsize=65_536)
@@ -46,22 +66,17 @@ class LocalStorage:
         return self.root / safe_key(key)
 
     def put(self, key: str, data: bytes) -> None:
-        target = self.local_path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
+        target = self.writable_path(key)
         # Write then rename, so a reader never sees half a final file.
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.replace(tmp, target)
 
-    def put_file(self, key: str, source: Path) -> None:
+    def writable_path(self, key: str) -> Path:
         target = self.local_path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if Path(source).resolve() == target.resolve():
-            return
-        tmp = target.with_name(".tmp-" + target.name)
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
+        return target
 
     def open(self, key: str) -> BinaryIO:
         return open(self.local_path(key), "rb")

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -19,6 +18,7 @@ from openchirp.api.errors import responses
 from openchirp.core.service import Artefacts
 from openchirp.engines.base import WordTiming
 from openchirp.media.lyrics_timing import aligned_words
+from openchirp.storage import load_peaks
 
 router = APIRouter(tags=["clip files"])
 
@@ -75,7 +75,5 @@ async def waveform(
 ) -> JSONResponse:  # noqa: A002
     """Peaks for drawing the clip's waveform (1000 points, 0..1)."""
     clip = await run_in_threadpool(artefacts.complete_clip, user, id)
-    storage = artefacts.service.storage
-    key = f"clips/{clip.id}/peaks.json"
-    peaks = json.loads(storage.local_path(key).read_bytes()) if storage.exists(key) else []
+    peaks = load_peaks(artefacts.service.storage, clip.id) or []
     return JSONResponse({"id": clip.id, "duration": clip.meta.get("duration"), "peaks": peaks})

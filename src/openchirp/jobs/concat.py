@@ -9,6 +9,7 @@ from openchirp.db import repo
 from openchirp.jobs.context import JobContext
 from openchirp.jobs.outputs import complete_clip, store_song
 from openchirp.media.audio import decode, write_wav
+from openchirp.storage import clip_key
 
 JOIN_FADE_S = 0.01
 """Equal-power overlap at each join: inaudible when the engine continued sample-exactly, and it
@@ -55,10 +56,8 @@ def concat_clip(ctx: JobContext) -> None:
     names = set.intersection(*(set(r.stems or {}) for r in rows)) if rows else set()
     for name in sorted(names):
         stem = join([decode(ctx.storage.local_path(r.stems[name]))[0] for r in rows], cuts, fade)
-        stems[name] = ctx.clip_key(clip.id, f"stems/{name}.wav")
-        path = ctx.storage.local_path(stems[name])
-        path.parent.mkdir(parents=True, exist_ok=True)
-        write_wav(path, stem, rate)
+        stems[name] = clip_key(clip.id, f"stems/{name}.wav")
+        write_wav(ctx.storage.writable_path(stems[name]), stem, rate)
     files = store_song(ctx, clip, song, rate)
     complete_clip(
         ctx,

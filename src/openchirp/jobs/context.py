@@ -52,9 +52,6 @@ class JobContext:
                 raise LeaseLost(self.job.id)
             repo.update_clip(conn, self.job.subject_id, **values)
 
-    def clip_key(self, clip_id: str, name: str) -> str:
-        return f"clips/{clip_id}/{name}"
-
 
 def end_clip_in_error(conn: Connection, clip_id: str, error_type: str, message: str) -> None:
     row = repo.get_clip(conn, clip_id)

@@ -16,6 +16,7 @@ from openchirp.jobs.context import JobContext
 from openchirp.media.audio import Mp3StreamWriter, write_wav
 from openchirp.media.cover import make_cover
 from openchirp.media.waveform import peaks
+from openchirp.storage import PEAKS, clip_key
 
 MP3_QUALITY = 7
 """LAME's speed/quality knob: 7 encodes ~3x faster than the default 3 and at 192 kbps the
@@ -29,8 +30,8 @@ def store_covers(ctx: JobContext, clip: Row) -> tuple[str, str, bytes]:
     tags = clip.meta.get("tags") or ""
     small = make_cover(clip.title, tags, clip.id, COVER_SIZE)
     large = make_cover(clip.title, tags, clip.id, COVER_LARGE_SIZE)
-    image_key = ctx.clip_key(clip.id, "image.jpeg")
-    large_key = ctx.clip_key(clip.id, "image_large.jpeg")
+    image_key = clip_key(clip.id, "image.jpeg")
+    large_key = clip_key(clip.id, "image_large.jpeg")
     ctx.storage.put(image_key, small)
     ctx.storage.put(large_key, large)
     return image_key, large_key, small
@@ -42,7 +43,7 @@ def mp3_writer(
     with ctx.db.read() as conn:
         owner = repo.get_user(conn, clip.user_id)
     return Mp3StreamWriter(
-        ctx.storage.local_path(key),
+        ctx.storage.writable_path(key),
         quality=MP3_QUALITY,
         sample_rate=sample_rate,
         title=clip.title,
@@ -55,13 +56,13 @@ def mp3_writer(
 def store_song(ctx: JobContext, clip: Row, pcm: np.ndarray, rate: int) -> dict[str, Any]:
     """Covers, mp3, wav and peaks of audio that exists whole; the clip columns they fill."""
     image_key, large_key, cover = store_covers(ctx, clip)
-    audio_key = ctx.clip_key(clip.id, f"{clip.id}.mp3")
-    wav_key = ctx.clip_key(clip.id, f"{clip.id}.wav")
+    audio_key = clip_key(clip.id, f"{clip.id}.mp3")
+    wav_key = clip_key(clip.id, f"{clip.id}.wav")
     ctx.check_lease()
     with mp3_writer(ctx, clip, audio_key, sample_rate=rate, cover=cover) as mp3:
         mp3.write(pcm)
-    write_wav(ctx.storage.local_path(wav_key), pcm, rate)
-    ctx.storage.put(ctx.clip_key(clip.id, "peaks.json"), json.dumps(peaks(pcm)).encode())
+    write_wav(ctx.storage.writable_path(wav_key), pcm, rate)
+    ctx.storage.put(clip_key(clip.id, PEAKS), json.dumps(peaks(pcm)).encode())
     return {
         "audio_key": audio_key,
         "wav_key": wav_key,

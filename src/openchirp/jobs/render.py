@@ -20,6 +20,7 @@ from openchirp.jobs.context import JobContext
 from openchirp.jobs.outputs import complete_clip, mp3_writer, store_covers
 from openchirp.media.audio import WavWriter
 from openchirp.media.waveform import PeakAccumulator
+from openchirp.storage import PEAKS, clip_key
 
 
 def plan_request(ctx: JobContext, clip: Row) -> PlanRequest:
@@ -91,8 +92,8 @@ def stream_audio(
     large_key: str,
 ) -> StoredAudio:
     """Pull the render's blocks into the streaming mp3, the wav, the stems and the peaks."""
-    audio_key = ctx.clip_key(clip.id, f"{clip.id}.mp3")
-    wav_key = ctx.clip_key(clip.id, f"{clip.id}.wav")
+    audio_key = clip_key(clip.id, f"{clip.id}.mp3")
+    wav_key = clip_key(clip.id, f"{clip.id}.wav")
     peaks = PeakAccumulator()
     stem_writers: dict[str, WavWriter] = {}
     stem_keys: dict[str, str] = {}
@@ -101,7 +102,7 @@ def stream_audio(
             mp3_writer(ctx, clip, audio_key, sample_rate=render.sample_rate, cover=cover)
         )
         wav = stack.enter_context(
-            WavWriter(ctx.storage.local_path(wav_key), sample_rate=render.sample_rate)
+            WavWriter(ctx.storage.writable_path(wav_key), sample_rate=render.sample_rate)
         )
         started = False
         for block in render.blocks():
@@ -111,11 +112,12 @@ def stream_audio(
             peaks.add(block.mix)
             for name, pcm in block.stems.items():
                 if name not in stem_writers:
-                    stem_keys[name] = ctx.clip_key(clip.id, f"stems/{name}.wav")
-                    path = ctx.storage.local_path(stem_keys[name])
-                    path.parent.mkdir(parents=True, exist_ok=True)
+                    stem_keys[name] = clip_key(clip.id, f"stems/{name}.wav")
                     stem_writers[name] = stack.enter_context(
-                        WavWriter(path, sample_rate=render.sample_rate)
+                        WavWriter(
+                            ctx.storage.writable_path(stem_keys[name]),
+                            sample_rate=render.sample_rate,
+                        )
                     )
                 stem_writers[name].write(pcm)
             if not started:
@@ -133,5 +135,5 @@ def stream_audio(
                     meta=meta,
                 )
         duration = mp3.duration_s
-    ctx.storage.put(ctx.clip_key(clip.id, "peaks.json"), json.dumps(peaks.result()).encode())
+    ctx.storage.put(clip_key(clip.id, PEAKS), json.dumps(peaks.result()).encode())
     return StoredAudio(duration, wav_key, stem_keys)

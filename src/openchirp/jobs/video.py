@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from openchirp.db import repo
 from openchirp.engines.base import WordTiming
 from openchirp.jobs.context import JobContext
 from openchirp.media.lyrics_timing import lines_from_words
+from openchirp.storage import clip_key, load_peaks
 
 
 def video_clip(ctx: JobContext) -> None:
@@ -16,14 +15,8 @@ def video_clip(ctx: JobContext) -> None:
     clip = ctx.clip()
     words = [WordTiming(w, s, e) for w, s, e in (clip.words or [])]
     lines = lines_from_words(clip.meta.get("prompt") or "", words)
-    peaks_key = ctx.clip_key(clip.id, "peaks.json")
-    peaks = (
-        json.loads(ctx.storage.local_path(peaks_key).read_bytes())
-        if ctx.storage.exists(peaks_key)
-        else None
-    )
-    video_key = ctx.clip_key(clip.id, f"{clip.id}.mp4")
-    out = ctx.storage.local_path(video_key)
+    video_key = clip_key(clip.id, f"{clip.id}.mp4")
+    out = ctx.storage.writable_path(video_key)
     tmp = out.with_name(".tmp-" + out.name)
     make_video(
         ctx.storage.local_path(clip.audio_key),
@@ -32,7 +25,7 @@ def video_clip(ctx: JobContext) -> None:
         title=clip.title,
         lyrics_lines=lines,
         duration_s=float(clip.meta["duration"]),
-        peaks=peaks,
+        peaks=load_peaks(ctx.storage, clip.id),
     )
     tmp.replace(out)
     with ctx.db.write() as conn:
