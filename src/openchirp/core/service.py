@@ -116,14 +116,14 @@ class Service:
     def library(self, user: Row, page: int) -> tuple[list[dict[str, Any]], int]:
         with self.db.read() as conn:
             rows = repo.library(conn, user.id, page=page, page_size=PAGE_SIZE)
-            return self.render(conn, rows), repo.count_library(conn, user.id)
+            return self.render(conn, rows, user), repo.count_library(conn, user.id)
 
     def batch(self, user: Row, batch_id: str) -> tuple[Row, list[dict[str, Any]]]:
         with self.db.read() as conn:
             batch = repo.get_batch(conn, batch_id)
             if batch is None or batch.user_id != user.id:
                 raise NotFound(f"task {batch_id} not found", field="task_id")
-            return batch, self.render(conn, repo.clips_of_batch(conn, batch_id))
+            return batch, self.render(conn, repo.clips_of_batch(conn, batch_id), user)
 
     def limits(self, user: Row) -> Limits:
         with self.db.read() as conn:
@@ -258,13 +258,15 @@ class Service:
         ]
         parts.append({"id": clip.id, "continue_at": None, "type": "gen"})
         with self.db.read() as conn:
-            for part in parts[:-1]:
-                row = repo.get_clip(conn, part["id"])
-                if row is None or row.status != ClipStatus.COMPLETE:
-                    raise Conflict(
-                        f"part {part['id']} of the song is missing or not complete", field="clip_id"
-                    )
-        prompts = [p for p in (self._prompt_of(p["id"]) for p in parts) if p]
+            ancestors = [repo.get_clip(conn, part["id"]) for part in parts[:-1]]
+        for part, row in zip(parts, ancestors, strict=False):
+            if row is None or row.status != ClipStatus.COMPLETE:
+                raise Conflict(
+                    f"part {part['id']} of the song is missing or not complete", field="clip_id"
+                )
+        prompts = [
+            p for p in ((r.meta.get("prompt") or "").strip() for r in [*ancestors, clip]) if p
+        ]
         meta = new_metadata(
             tags=clip.meta.get("tags") or "",
             prompt="\n\n".join(prompts),
@@ -275,12 +277,7 @@ class Service:
         )
         with self.db.write() as conn:
             concat_id = insert_derived(conn, user, clip, "concat", title=clip.title, meta=meta)
-            return self.render(conn, [repo.get_clip(conn, concat_id)])[0]
-
-    def _prompt_of(self, clip_id: str) -> str:
-        with self.db.read() as conn:
-            row = repo.get_clip(conn, clip_id)
-        return (row.meta.get("prompt") or "").strip() if row else ""
+            return self.render(conn, [repo.get_clip(conn, concat_id)], user)[0]
 
     def _insert_batch(
         self,
@@ -304,7 +301,7 @@ class Service:
                     f"this month, a song costs {cost * CLIPS_PER_BATCH}",
                     field="credits",
                 )
-            batch_id = repo.insert_batch(
+            batch_id, created_at = repo.insert_batch(
                 conn, user_id=user.id, kind=kind, model=model.key, request=record
             )
             for variant in range(CLIPS_PER_BATCH):
@@ -321,9 +318,8 @@ class Service:
                     credits=cost,
                 )
                 queue.enqueue(conn, "render", clip_id)
-            batch = repo.get_batch(conn, batch_id)
             rows = repo.clips_of_batch(conn, batch_id)
-            return Batch(batch_id, batch.created_at, model, self.render(conn, rows))
+            return Batch(batch_id, created_at, model, self.render(conn, rows, user))
 
     # -- lyrics ------------------------------------------------------------------------------
 
@@ -442,7 +438,7 @@ class Artefacts:
                 title = f"{source.title} ({STEM_TITLES[name]})".strip()
                 stem_id = insert_derived(conn, user, source, "stems", title=title, meta=meta)
                 rows.append(repo.get_clip(conn, stem_id))
-            return service.render(conn, rows)
+            return service.render(conn, rows, user)
 
     def file_url(self, user: Row, clip_id: str, key_of: str) -> str:
         clip = self.complete_clip(user, clip_id)

@@ -113,8 +113,9 @@ def revoke_api_key(conn: Connection, key_id_or_prefix: str) -> int:
 
 def insert_batch(
     conn: Connection, *, user_id: str, kind: str, model: str, request: dict[str, Any]
-) -> str:
-    batch_id = new_id()
+) -> tuple[str, datetime]:
+    """Store a batch; returns its id and creation time."""
+    batch_id, created_at = new_id(), utcnow()
     conn.execute(
         batches.insert().values(
             id=batch_id,
@@ -122,10 +123,10 @@ def insert_batch(
             kind=kind,
             model=model,
             request=request,
-            created_at=utcnow(),
+            created_at=created_at,
         )
     )
-    return batch_id
+    return batch_id, created_at
 
 
 def storable(value: str) -> bool:
