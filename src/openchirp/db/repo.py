@@ -262,10 +262,13 @@ def insert_lyrics(conn: Connection, *, user_id: str, prompt: str) -> str:
     return lyrics_id
 
 
-def get_lyrics(conn: Connection, lyrics_id: str, user_id: str) -> Row | None:
+def get_lyrics(conn: Connection, lyrics_id: str, user_id: str | None = None) -> Row | None:
+    """A lyrics task; with ``user_id``, only when it is that user's."""
     if not storable(lyrics_id):
         return None
-    query = select(lyrics).where(lyrics.c.id == lyrics_id, lyrics.c.user_id == user_id)
+    query = select(lyrics).where(lyrics.c.id == lyrics_id)
+    if user_id is not None:
+        query = query.where(lyrics.c.user_id == user_id)
     return conn.execute(query).first()
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import secrets
 
+from sqlalchemy import Connection
+
 from openchirp.db import repo
-from openchirp.db.tables import lyrics
 from openchirp.engines.registry import make_lyricist
 from openchirp.jobs.context import JobContext
 
@@ -13,7 +14,7 @@ from openchirp.jobs.context import JobContext
 def lyrics_job(ctx: JobContext) -> None:
     lyrics_id = ctx.job.subject_id
     with ctx.db.write() as conn:
-        row = conn.execute(lyrics.select().where(lyrics.c.id == lyrics_id)).one()
+        row = repo.get_lyrics(conn, lyrics_id)
         repo.update_lyrics(conn, lyrics_id, status="running", started_at=repo.utcnow())
     song = make_lyricist(ctx.settings).write(row.input, seed=secrets.randbits(31))
     with ctx.db.write() as conn:
@@ -29,7 +30,7 @@ def lyrics_job(ctx: JobContext) -> None:
         )
 
 
-def lyrics_failed(conn, lyrics_id: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def lyrics_failed(conn: Connection, lyrics_id: str, error_type: str, message: str) -> None:
     repo.update_lyrics(
         conn, lyrics_id, status="error", error_message=message[:1000], ended_at=repo.utcnow()
     )

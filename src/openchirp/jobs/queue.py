@@ -9,9 +9,9 @@ go back to pending; a job out of attempts fails, and the caller ends its clip in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, select, update
 
 from openchirp.db.repo import new_id, utcnow
 from openchirp.db.tables import jobs
@@ -45,6 +45,17 @@ def enqueue(conn: Connection, kind: str, subject_id: str, *, priority: int = 0) 
     return job_id
 
 
+def _runnable(now: datetime, kinds: tuple[str, ...] | None) -> ColumnElement[bool]:
+    condition = and_(jobs.c.state == "pending", jobs.c.run_after <= now)
+    return and_(condition, jobs.c.kind.in_(kinds)) if kinds else condition
+
+
+def has_runnable(conn: Connection, kinds: tuple[str, ...] | None = None) -> bool:
+    """Whether a job waits: a plain read, so idle workers poll without taking the write lock."""
+    query = select(jobs.c.id).where(_runnable(utcnow(), kinds)).limit(1)
+    return conn.execute(query).first() is not None
+
+
 def claim(
     conn: Connection, owner: str, lease_seconds: float, kinds: tuple[str, ...] | None = None
 ) -> Job | None:
@@ -52,12 +63,10 @@ def claim(
     now = utcnow()
     query = (
         select(jobs.c.id, jobs.c.kind, jobs.c.subject_id, jobs.c.attempts)
-        .where(jobs.c.state == "pending", jobs.c.run_after <= now)
+        .where(_runnable(now, kinds))
         .order_by(jobs.c.priority.desc(), jobs.c.created_at)
         .limit(1)
     )
-    if kinds:
-        query = query.where(jobs.c.kind.in_(kinds))
     if conn.dialect.name != "sqlite":
         # SQLite writers are already serialised by BEGIN IMMEDIATE.
         query = query.with_for_update(skip_locked=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Connection
+
 from openchirp.db import repo
 from openchirp.engines.base import WordTiming
 from openchirp.jobs.context import JobContext
@@ -34,7 +36,7 @@ def video_clip(ctx: JobContext) -> None:
         repo.update_clip(conn, clip.id, video_key=video_key)
 
 
-def video_failed(conn, clip_id: str, message: str) -> None:  # type: ignore[no-untyped-def]
+def video_failed(conn: Connection, clip_id: str, error_type: str, message: str) -> None:
     """A clip whose video cannot be made stays complete; it just never gets a video."""
     row = repo.get_clip(conn, clip_id)
     if row is not None:

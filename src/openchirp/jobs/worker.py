@@ -14,6 +14,9 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Connection
 
 from openchirp.config import Settings
 from openchirp.db.database import Database
@@ -30,29 +33,22 @@ from openchirp.storage import LocalStorage, Storage
 
 log = logging.getLogger("openchirp.worker")
 
-HANDLERS: dict[str, Callable[[JobContext], None]] = {
-    "render": render_clip,
-    "concat": concat_clip,
-    "video": video_clip,
-    "lyrics": lyrics_job,
-    "stems": stem_clip,
+
+@dataclass(frozen=True)
+class JobKind:
+    run: Callable[[JobContext], None]
+    failed: Callable[[Connection, str, str, str], None]
+    """Called with (conn, subject id, error type, message) when the job is out of attempts."""
+
+
+KINDS: dict[str, JobKind] = {
+    "render": JobKind(render_clip, end_clip_in_error),
+    "concat": JobKind(concat_clip, end_clip_in_error),
+    "stems": JobKind(stem_clip, end_clip_in_error),
+    "video": JobKind(video_clip, video_failed),
+    "lyrics": JobKind(lyrics_job, lyrics_failed),
 }
 EXPIRE_EVERY_S = 2.0
-
-
-def on_final_failure(
-    conn,
-    kind: str,
-    subject_id: str,
-    error_type: str,  # type: ignore[no-untyped-def]
-    message: str,
-) -> None:
-    if kind in ("render", "concat", "stems"):
-        end_clip_in_error(conn, subject_id, error_type, message)
-    elif kind == "video":
-        video_failed(conn, subject_id, message)
-    elif kind == "lyrics":
-        lyrics_failed(conn, subject_id, message)
 
 
 class Worker:
@@ -74,9 +70,8 @@ class Worker:
             for _job_id, kind, subject in queue.expire_leases(
                 conn, max_attempts=self.settings.max_attempts
             ):
-                on_final_failure(
+                KINDS[kind].failed(
                     conn,
-                    kind,
                     subject,
                     "worker_lost",
                     f"the worker died {self.settings.max_attempts} times on this job",
@@ -87,8 +82,12 @@ class Worker:
         """Claim and run at most one job; False when there was nothing to do."""
         if time.monotonic() - self._last_expire > EXPIRE_EVERY_S:
             self.expire()
+        kinds = tuple(KINDS)
+        with self.db.read() as conn:
+            if not queue.has_runnable(conn, kinds):
+                return False
         with self.db.write() as conn:
-            job = queue.claim(conn, self.name, self.settings.lease_seconds, tuple(HANDLERS))
+            job = queue.claim(conn, self.name, self.settings.lease_seconds, kinds)
         if job is None:
             return False
         self.run(job)
@@ -100,7 +99,7 @@ class Worker:
         beat = threading.Thread(target=self._heartbeat, args=(ctx, done), daemon=True)
         beat.start()
         try:
-            HANDLERS[job.kind](ctx)
+            KINDS[job.kind].run(ctx)
         except LeaseLost:
             log.warning("lost the lease of job %s (%s); leaving it", job.id, job.kind)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded against the job
@@ -123,7 +122,7 @@ class Worker:
         with self.db.write() as conn:
             state = queue.fail(conn, job, message, max_attempts=self.settings.max_attempts)
             if state == "failed":
-                on_final_failure(conn, job.kind, job.subject_id, error_type, message)
+                KINDS[job.kind].failed(conn, job.subject_id, error_type, message)
 
     def _heartbeat(self, ctx: JobContext, done: threading.Event) -> None:
         while not done.wait(self.settings.heartbeat_seconds):
