@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     def files_dir(self) -> Path:
         return self.data_dir / "files"
 
-    @property
+    @cached_property
     def allow_anonymous(self) -> bool:
         if self.anonymous is not None:
             return self.anonymous

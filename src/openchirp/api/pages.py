@@ -30,7 +30,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Row
 
 from openchirp import __version__
-from openchirp.api.deps import SESSION_COOKIE, Auth, ServiceDep, UserDep
+from openchirp.api.deps import SESSION_COOKIE, Auth, ServiceDep, UserDep, get_user
 from openchirp.core.clip import FINISHED, ClipStatus
 from openchirp.core.errors import InvalidInput, NotFound, Unauthorized
 from openchirp.core.models import DEFAULT_MODEL, MODELS
@@ -88,11 +88,9 @@ def _models() -> list[tuple[str, str]]:
 
 async def page_user(request: Request) -> tuple[Row | None, str | None]:
     """The signed-in user (or the local owner), else None and why a sign-in is needed."""
-    auth: Auth = request.app.state.auth
     cookie = request.cookies.get(SESSION_COOKIE)
     try:
-        token = auth.token(request.headers.get("authorization"), cookie)
-        return auth.cached(token) or await run_in_threadpool(auth.lookup, token), None
+        return await get_user(request), None
     except Unauthorized:
         if cookie:
             return None, "Your saved API key is no longer valid. Sign in again."
