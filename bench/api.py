@@ -38,11 +38,12 @@ from typing import Any
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.shapes import starry_lyrics  # noqa: E402
+
 REPO = Path(__file__).resolve().parents[1]
-SEED_000 = Path("/work/shared/reference/seeds")
 CLIPS = 10_000
 TAGS = "heavy metal, epic, male vocals"
-FALLBACK_LYRICS = "[Verse]\nStars they shine above me\nMoonlight softly glows"
 
 
 @dataclass(frozen=True)
@@ -56,15 +57,6 @@ class Result:
 
 
 # -- data ---------------------------------------------------------------------------------------
-
-
-def starry_lyrics() -> str:
-    """The first clip's prompt in seed 000 (sunoapi.com's sample response)."""
-    for path in sorted(SEED_000.glob("000_*.txt")):
-        match = re.search(r'"prompt":\s*("(?:[^"\\]|\\.)*")', path.read_text())
-        if match:
-            return json.loads(match.group(1))
-    return FALLBACK_LYRICS
 
 
 def real_plans(lyrics: str) -> tuple[list[dict[str, Any]], list[list[list[Any]]]]:

@@ -17,9 +17,6 @@ for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUME
     os.environ[_var] = "1"
 
 import argparse  # noqa: E402
-import glob  # noqa: E402
-import json  # noqa: E402
-import re  # noqa: E402
 import sys  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -29,36 +26,18 @@ import numpy as np  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 
 from openchirp.engines.base import PlanRequest  # noqa: E402
 from openchirp.engines.composer.engine import ComposerEngine  # noqa: E402
 from openchirp.engines.composer.render import measure, voice_available  # noqa: E402
+from tests.support.shapes import starry_lyrics  # noqa: E402
 
-SEEDS = Path("/work/shared/reference/seeds")
-FALLBACK_STARRY = (
-    "[Verse]\nStars they shine above me\nMoonlight softly glows\nWhispers in the night sky\n"
-    "Dreams that only grow\n\n[Verse 2]\nMidnight winds are calling\nCarrying a tune\n"
-    "Heartbeats echo softly\nDancing with the moon\n\n[Chorus]\nStarry night starry night\n"
-    "Let your light ignite ignite\nBright as day bright as day\nGuide my way guide my way\n\n"
-    "[Verse 3]\nShadows move and twinkle\nNighttime come alive\nMystery in the heavens\n"
-    "Stories that survive\n\n[Bridge]\nMagic fills the darkness\nWonder in the air\n"
-    "Every star a secret\nIn the sky I stare\n\n[Chorus]\nStarry night starry night\n"
-    "Let your light ignite ignite\nBright as day bright as day\nGuide my way guide my way"
-)
 BALLAD = (
     "[Verse]\nI walk along the river\nThe water running slow\nI hear your voice at evening\n"
     "And I will never go\n\n[Chorus]\nHold me in the morning\nHold me in the rain\n"
     "Sing to me of summer\nAnd I will love again"
 )
-
-
-def starry_lyrics() -> str:
-    """The prompt of reference seed 000 (the Starry night example), from its sample JSON."""
-    for path in sorted(glob.glob(str(SEEDS / "000_*.txt"))):
-        m = re.search(r'"prompt":\s*("(?:[^"\\]|\\.)*")', Path(path).read_text())
-        if m:
-            return json.loads(m.group(1))
-    return FALLBACK_STARRY
 
 
 def encode_mp3(path: Path):

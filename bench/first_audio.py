@@ -22,8 +22,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.server import Server  # noqa: E402
-
-LYRICS = Path(__file__).resolve().parents[1] / "tests/data/seed_000_clips.json"
+from tests.support.shapes import starry_lyrics  # noqa: E402
 
 
 def first_frame_decodes(data: bytes) -> bool:
@@ -68,9 +67,7 @@ def one_run(client: httpx.Client, lyrics: str) -> tuple[float, float, list[str]]
 
 
 def measure(runs: int = 3) -> dict[str, float]:
-    import json
-
-    lyrics = json.loads(LYRICS.read_text())["clips"][0]["metadata"]["prompt"]
+    lyrics = starry_lyrics()
     with tempfile.TemporaryDirectory() as tmp:
         server = Server(Path(tmp), f"sqlite:///{tmp}/oc.db", OPENCHIRP_MAKE_VIDEO="false")
         server.env.pop("OPENCHIRP_DEFAULT_ENGINE")  # the built-in composer

@@ -8,9 +8,9 @@ import time
 import httpx
 
 from tests.support.server import Server, wait_for
-from tests.support.shapes import assert_shape, sample
+from tests.support.shapes import assert_shape, sample, starry_lyrics
 
-LYRICS = sample("seed_000_clips.json")["clips"][0]["metadata"]["prompt"]
+LYRICS = starry_lyrics()
 
 
 def create_task(client: httpx.Client, mv: str = "v3.5") -> str:

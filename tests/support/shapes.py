@@ -37,3 +37,8 @@ def assert_shape(expected: Any, actual: Any, path: str = "$") -> None:
     elif isinstance(expected, list) and expected and actual:
         for item in actual:
             assert_shape(expected[0], item, f"{path}[]")
+
+
+def starry_lyrics() -> str:
+    """The "Starry night" lyrics of seed 000: the reference song of the tests and benches."""
+    return sample("seed_000_clips.json")["clips"][0]["metadata"]["prompt"]

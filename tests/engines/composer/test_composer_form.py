@@ -8,17 +8,9 @@ from openchirp.engines.base import PlanRequest
 from openchirp.engines.composer.compose import compose
 from openchirp.engines.composer.form import parse_lyrics, section_kind
 from openchirp.engines.composer.harmony import parse_chord
+from tests.support.shapes import starry_lyrics
 
-STARRY = (
-    "[Verse]\nStars they shine above me\nMoonlight softly glows\nWhispers in the night sky\n"
-    "Dreams that only grow\n\n[Verse 2]\nMidnight winds are calling\nCarrying a tune\n"
-    "Heartbeats echo softly\nDancing with the moon\n\n[Chorus]\nStarry night starry night\n"
-    "Let your light ignite ignite\nBright as day bright as day\nGuide my way guide my way\n\n"
-    "[Verse 3]\nShadows move and twinkle\nNighttime come alive\nMystery in the heavens\n"
-    "Stories that survive\n\n[Bridge]\nMagic fills the darkness\nWonder in the air\n"
-    "Every star a secret\nIn the sky I stare\n\n[Chorus]\nStarry night starry night\n"
-    "Let your light ignite ignite\nBright as day bright as day\nGuide my way guide my way"
-)
+STARRY = starry_lyrics()
 
 
 def test_section_tags() -> None:
