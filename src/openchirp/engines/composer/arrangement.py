@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from openchirp.engines.composer.drums import DRUM_CHANNELS, drum_bar, final_hit
+from openchirp.engines.composer.drums import DRUM_CHANNELS, Event, drum_bar, final_hit
 from openchirp.engines.composer.harmony import close_voicing, parse_chord
 from openchirp.engines.composer.parts import (
     CHANNELS,
@@ -23,7 +23,6 @@ from openchirp.engines.composer.parts import (
 )
 from openchirp.engines.composer.song import Section, Song
 
-Event = tuple[float, float, int, int, float]
 _PAD_LED = {
     "ambient",
     "orchestral",

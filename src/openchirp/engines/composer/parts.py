@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from openchirp.engines.composer.drums import GROOVES, SILENCE
+from openchirp.engines.composer.drums import GROOVES, SILENCE, Event
 from openchirp.engines.composer.harmony import (
     Chord,
     bass_root,
@@ -17,7 +17,6 @@ from openchirp.engines.composer.harmony import (
 )
 from openchirp.engines.composer.style import Style
 
-Event = tuple[float, float, int, int, float]
 CHANNELS = {
     "bass": 0,
     "comp": 1,
