@@ -115,7 +115,8 @@ def test_lease_fencing(db_url: str) -> None:
         assert queue.fail(conn, first, "late", max_attempts=3) is None
         assert queue.heartbeat(conn, second, 30)
         assert queue.finish(conn, second)
-    assert queue.counts(db.engine.connect()) == {"done": 1}
+    with db.read() as conn:
+        assert queue.counts(conn) == {"done": 1}
     db.dispose()
 
 
