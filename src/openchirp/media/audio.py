@@ -1,4 +1,4 @@
-"""Audio files from PCM blocks: a streaming mp3 writer, wav writers and a decoder (PyAV).
+"""Audio files from PCM blocks: a streaming mp3 writer (LAME), wav writers, a decoder (PyAV).
 
 PCM everywhere is float32 shaped (frames, 2) in [-1, 1] at 44.1 kHz, as engines produce it.
 
@@ -11,19 +11,21 @@ mp3 frame reaches the disk at once, and ``<path>.done`` is written on close
 
 from __future__ import annotations
 
-import os
 import wave
 from pathlib import Path
 from types import TracebackType
 from typing import BinaryIO
 
 import av
+import lameenc
 import numpy as np
 
 from openchirp.media import id3
+from openchirp.media.mp3_info import FrameIndex, info_frame
 from openchirp.media.streaming import clear_done, mark_done
 
 SAMPLE_RATE = 44_100
+LAME_DEFAULT_QUALITY = 3
 
 
 def as_stereo_block(block: np.ndarray) -> np.ndarray:
@@ -31,33 +33,6 @@ def as_stereo_block(block: np.ndarray) -> np.ndarray:
     if block.ndim != 2 or block.shape[1] != 2:
         raise ValueError(f"PCM block must be shaped (frames, 2), got {block.shape}")
     return np.asarray(block, dtype=np.float32)
-
-
-class _OffsetFile:
-    """A file seen from ``base`` onwards, for a muxer that must not know about the ID3 tag.
-
-    The mp3 muxer seeks back to its first frame on close to fill in the Xing/Info header
-    (frame count, encoder delay: exact duration for gapless players); it thinks that frame is
-    at 0, but the tag we wrote comes before it.
-    """
-
-    def __init__(self, raw: BinaryIO, base: int) -> None:
-        self.raw = raw
-        self.base = base
-
-    def write(self, data: bytes) -> int:
-        return self.raw.write(data)
-
-    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
-        if whence == os.SEEK_SET:
-            offset += self.base
-        return self.raw.seek(offset, whence) - self.base
-
-    def tell(self) -> int:
-        return self.raw.tell() - self.base
-
-    def flush(self) -> None:
-        self.raw.flush()
 
 
 class Mp3StreamWriter:
@@ -68,8 +43,8 @@ class Mp3StreamWriter:
     so that tailing readers never wait for a producer that is gone.
 
     ``cover_jpeg`` goes whole into the ID3 tag at the head of the file: pass the 512 px cover
-    (~50-300 KB), not the large one. ``quality`` is LAME's algorithm quality, 0 (best, slowest)
-    to 9 (fastest); None keeps LAME's default 3 (~30x real time on one core; 7 is ~50x).
+    (~50-300 KB), not the large one. ``quality`` is LAME's algorithm quality, 2 (best, slowest)
+    to 7 (fastest); None keeps LAME's default 3 (~70x real time on one core; 7 is ~170x).
     """
 
     def __init__(
@@ -92,26 +67,23 @@ class Mp3StreamWriter:
         self._closed = False
         if write_done_marker:
             clear_done(self.path)
-        # Unbuffered: every mp3 frame the muxer hands over is a write() to the OS at once.
+        self._bitrate = bitrate
+        self._index = FrameIndex()
+        self._encoder = lameenc.Encoder()
+        self._encoder.set_bit_rate(bitrate // 1000)
+        self._encoder.set_in_sample_rate(sample_rate)
+        self._encoder.set_channels(2)
+        self._encoder.set_quality(LAME_DEFAULT_QUALITY if quality is None else quality)
+        self._encoder.encode(b"")  # starts the stream: LAME flushes only a started one
+        placeholder = info_frame(bitrate=bitrate, sample_rate=sample_rate)  # checks both
+        # Unbuffered: every chunk of mp3 frames reaches the OS at once, for readers tailing it.
         self._raw: BinaryIO = open(self.path, "wb", buffering=0)  # noqa: SIM115 - closed in close()
         try:
-            tag = id3.build_tag(title=title, artist=artist, album=album, cover_jpeg=cover_jpeg)
-            self._raw.write(tag)
-            self._container = av.open(
-                _OffsetFile(self._raw, len(tag)),
-                mode="w",
-                format="mp3",
-                # No muxer tag (ours is already there); push each packet to the file as it comes.
-                options={"id3v2_version": "0", "write_id3v1": "0", "flush_packets": "1"},
-                buffer_size=4096,
+            self._raw.write(
+                id3.build_tag(title=title, artist=artist, album=album, cover_jpeg=cover_jpeg)
             )
-            self._stream = self._container.add_stream(
-                "libmp3lame",
-                rate=sample_rate,
-                layout="stereo",
-                options={"compression_level": str(quality)} if quality is not None else {},
-            )
-            self._stream.bit_rate = bitrate  # libmp3lame is CBR unless a quality scale is set
+            self._info_at = self._raw.tell()
+            self._raw.write(placeholder)
         except BaseException:
             self._raw.close()
             raise
@@ -126,23 +98,29 @@ class Mp3StreamWriter:
         pcm = as_stereo_block(block)
         if not len(pcm):
             return
-        planar = np.ascontiguousarray(np.clip(pcm, -1.0, 1.0).T)
-        frame = av.AudioFrame.from_ndarray(planar, format="fltp", layout="stereo")
-        frame.sample_rate = self.sample_rate
-        frame.pts = self.frames_written
         self.frames_written += len(pcm)
-        # PyAV re-chunks to the encoder's 1152-sample frames; LAME holds back ~1 frame of delay.
-        for packet in self._stream.encode(frame):
-            self._container.mux(packet)
+        self._emit(self._encoder.encode(to_int16(pcm).tobytes()))
+
+    def _emit(self, mp3: bytes) -> None:
+        if mp3:
+            self._index.feed(mp3)
+            self._raw.write(mp3)
 
     def close(self) -> None:
         if self._closed:
             return
         self._closed = True
         try:
-            for packet in self._stream.encode(None):
-                self._container.mux(packet)
-            self._container.close()
+            self._emit(self._encoder.flush())
+            self._raw.seek(self._info_at)
+            self._raw.write(
+                info_frame(
+                    bitrate=self._bitrate,
+                    sample_rate=self.sample_rate,
+                    samples=self.frames_written,
+                    index=self._index,
+                )
+            )
         finally:
             self._raw.close()
             if self._write_done_marker:
