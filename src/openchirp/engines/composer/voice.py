@@ -29,6 +29,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 
 import numpy as np
 from scipy import signal
@@ -192,7 +193,35 @@ def _tracks(segs: list[Segment]) -> _Tracks:
     return tr
 
 
-def _render(
+@dataclass
+class _Take:
+    """One sung take at the synthesis rate, before upsampling to the output rate."""
+
+    start: int
+    """Output sample of its first sample."""
+    n_out: int
+    """Its length in output samples."""
+    audio: np.ndarray
+    up: int
+    """Output samples per synthesis sample."""
+
+
+@lru_cache(maxsize=1)
+def _noise_table() -> np.ndarray:
+    """Half a minute of white noise (at 22.05 kHz), made once: a take reads its breath and
+    frication noise from a random place in it instead of drawing fresh numbers every time."""
+    return np.random.default_rng(0x5EED).standard_normal(1 << 20).astype(np.float32)
+
+
+def _noise(rng: np.random.Generator, n: int) -> np.ndarray:
+    table = _noise_table()
+    if n > len(table):
+        return rng.standard_normal(n).astype(np.float32)
+    at = int(rng.integers(0, len(table) - n + 1))
+    return table[at : at + n]
+
+
+def _synth(
     notes: list[SungNote],
     voice: VoiceSpec,
     sample_rate: int,
@@ -200,7 +229,11 @@ def _render(
     seed: int,
     detune_cents: float = 0.0,
     delay_s: float = 0.0,
-) -> tuple[int, np.ndarray]:
+    grid: int | None = None,
+) -> _Take:
+    """One take of the phrase. ``grid``: the start sample of another take this one will be
+    mixed with; the start moves one output sample earlier where needed so that both lie on
+    the same synthesis-rate grid (mixed before upsampling, once)."""
     up = 2 if sample_rate >= 32_000 and sample_rate % 2 == 0 else 1
     sr = sample_rate / up
     timbre = _timbre(voice.kind)
@@ -211,6 +244,8 @@ def _render(
     start_sample = round(notes[0].start_s * sample_rate) - round(
         (preroll + _LEAD_IN_S - delay_s) * sample_rate
     )
+    if grid is not None:
+        start_sample -= (start_sample - grid) % up
     t_start = (start_sample / sample_rate) - delay_s  # exactly on the output sample grid
     last = max(max(n.start_s + n.duration_s for n in notes), segs[-1].t1 if segs else 0.0)
     n_out = int(math.ceil((last + _RELEASE_S - t_start) * sample_rate))
@@ -228,8 +263,8 @@ def _render(
     pulses, phase = pulse_train(f0, av, sr)
     gb, ga = glottal_filter(sr)
     source = signal.lfilter(gb, ga, pulses)
-    breath = voice.breathiness * av * (0.55 + 0.45 * np.cos(2.0 * np.pi * phase))
-    noise = rng.standard_normal(n)
+    breath = voice.breathiness * av * (0.55 + 0.45 * _cos_cycles(phase))
+    noise = _noise(rng, n)
     excitation = (source + noise * (0.3 * ah + 0.12 * breath)).astype(np.float32)
 
     # Vocal tract: F1..F3 follow the phonemes, F1 rises with high notes (formant tuning).
@@ -260,27 +295,36 @@ def _render(
         seg_n = i1 - i0
         env = np.minimum(1.0, np.minimum(np.arange(seg_n), np.arange(seg_n)[::-1]) / (0.012 * sr))
         lo, hi = band
-        burst = signal.sosfilt(bandpass_sos(lo * shift, hi * shift, sr), rng.standard_normal(seg_n))
+        burst = signal.sosfilt(bandpass_sos(lo * shift, hi * shift, sr), _noise(rng, seg_n))
         y[i0:i1] += (0.3 * gain) * env * burst
 
     gain = _OUTPUT_GAIN * float(voice.extra.get("gain", 1.0))
-    y = y * gain
+    return _Take(start_sample, n_out, y * gain, up)
+
+
+def _cos_cycles(phase: np.ndarray) -> np.ndarray:
+    """cos(2 pi phase) for a phase in cycles: reduced to one cycle first, then float32."""
+    frac = (phase - np.floor(phase)).astype(np.float32)
+    frac *= np.float32(2.0 * np.pi)
+    return np.cos(frac, out=frac)
+
+
+def _mix(takes: list[tuple[_Take, float]]) -> tuple[int, np.ndarray]:
+    """Takes (on one synthesis grid) mixed with their gains, upsampled once: (start, audio)."""
+    up = takes[0][0].up
+    start = min(t.start for t, _ in takes)
+    end = max(t.start + t.n_out for t, _ in takes)
+    y = np.zeros(-(-(end - start) // up))
+    for t, g in takes:
+        at = (t.start - start) // up
+        y[at : at + len(t.audio)] += g * t.audio
     if up > 1:
         y = signal.resample_poly(y, up, 1)
-    out = np.asarray(y[:n_out], dtype=np.float32)
+    out = np.asarray(y[: end - start], dtype=np.float32)
     peak = float(np.max(np.abs(out))) if len(out) else 0.0
     if peak > 0.9:  # soft-limit rare peaks instead of clipping them
         out = (np.tanh(out / 0.9) * 0.9).astype(np.float32)
-    return start_sample, out
-
-
-def _mix(parts: list[tuple[int, np.ndarray, float]]) -> tuple[int, np.ndarray]:
-    start = min(p[0] for p in parts)
-    end = max(p[0] + len(p[1]) for p in parts)
-    out = np.zeros(end - start, np.float32)
-    for s, a, g in parts:
-        out[s - start : s - start + len(a)] += g * a
-    return start, np.clip(out, -1.0, 1.0)
+    return start, out
 
 
 def sing_phrase(
@@ -290,13 +334,19 @@ def sing_phrase(
     notes = sorted(notes, key=lambda n: n.start_s)
     if not notes:
         return 0, np.zeros(0, np.float32)
-    lead = _render(notes, voice, sample_rate, seed=voice.seed)
+    lead = _synth(notes, voice, sample_rate, seed=voice.seed)
     if not voice.extra.get("double"):
-        return lead
-    double = _render(
-        notes, voice, sample_rate, seed=voice.seed + 7919, detune_cents=7.0, delay_s=0.015
+        return _mix([(lead, 1.0)])
+    double = _synth(
+        notes,
+        voice,
+        sample_rate,
+        seed=voice.seed + 7919,
+        detune_cents=7.0,
+        delay_s=0.015,
+        grid=lead.start,
     )
-    return _mix([(*lead, 0.75), (*double, 0.55)])
+    return _mix([(lead, 0.75), (double, 0.55)])
 
 
 def harmonise(

@@ -3,8 +3,8 @@
 The vocal tract is a cascade of time-varying two-pole resonators (F1..F3 move with the
 phonemes) followed by fixed ones (F4, F5). A time-varying recursion cannot go through
 ``scipy.signal.lfilter``, so :func:`tv_resonator` solves the complex one-pole recursion
-``y[n] = p[n] y[n-1] + x[n]`` in closed form inside short blocks (cumulative sums of
-``x / prod(p)``) and carries the state between blocks in a short Python loop: one loop step per
+``y[n] = p[n] y[n-1] + x[n]`` in closed form inside short blocks (running sums of
+``x / p**k``) and carries the state between blocks in a short Python loop: one loop step per
 64 samples instead of per sample.
 """
 
@@ -24,41 +24,81 @@ def tv_resonator(x: np.ndarray, freq: np.ndarray, bw: np.ndarray, sr: float) -> 
     :data:`BLOCK` samples (``len(freq) == ceil(len(x) / BLOCK)``), unity gain at DC (Klatt's
     normalisation) so that a cascade shapes the spectrum like a vocal tract.
 
-    float32 is enough: with bandwidths under ~500 Hz the running pole product inside a block stays
-    above ~0.01, so dividing by it loses no precision that matters."""
+    Inside a block the complex one-pole recursion ``w[k] = p w[k-1] + x[k]`` is
+    ``w[k] = p**k (W + sum_{i<=k} x[i] / p**i)``, a running sum; the output is ``Im(w)`` times
+    the gain. Arrays are laid out sample-in-block by block, so every step is a long vector
+    operation. float32 is enough: with bandwidths under ~500 Hz the pole's powers inside a block
+    stay above ~0.01, so dividing by them loses no precision that matters."""
     n = len(x)
     m = -(-n // BLOCK)
     if n == 0:
         return np.zeros(0, np.float32)
     theta = (2.0 * np.pi / sr) * np.asarray(freq, np.float64)[:m]
     log_r = (-np.pi / sr) * np.asarray(bw, np.float64)[:m]
-    j = np.arange(1, BLOCK + 1, dtype=np.float32)
-    # Running product of the (constant) pole inside each block: p^(j+1), magnitude and angle.
-    mag = np.exp(log_r.astype(np.float32)[:, None] * j)
-    phi = theta.astype(np.float32)[:, None] * j
-    c, s = np.cos(phi), np.sin(phi)
+    p1 = np.exp(log_r + 1j * theta)
+    pr, pi = _powers(p1)
+    inv = _real_powers(np.exp(-2.0 * log_r))  # |p**k|**-2
     u = np.zeros(m * BLOCK, np.float32)
     u[:n] = x
-    u = u.reshape(m, BLOCK) / mag
-    cr = np.cumsum(u * c, axis=1)
-    ci = np.cumsum(u * s, axis=1)
-    # y0 = P * (cr - i ci): the block's response from a zero state.
-    y0_im = mag * (s * cr - c * ci)
-    y0_re = mag[:, -1] * (c[:, -1] * cr[:, -1] + s[:, -1] * ci[:, -1])
-    p_end = (mag[:, -1] * (c[:, -1] + 1j * s[:, -1])).tolist()
-    y_end = (y0_re + 1j * y0_im[:, -1]).tolist()
-    carry = [0j] * m
-    state = 0j
-    for b in range(m):
-        carry[b] = state
-        state = y_end[b] + p_end[b] * state
-    carry_arr = np.asarray(carry)
-    sr_ = carry_arr.real.astype(np.float32)[:, None]
-    si_ = carry_arr.imag.astype(np.float32)[:, None]
+    v = np.ascontiguousarray(u.reshape(m, BLOCK).T)
+    v *= inv
+    # x / p**k = x conj(p**k) / |p**k|**2: z[:, 0] its real part, z[:, 1] minus its imaginary
+    z = np.empty((BLOCK, 2, m), np.float32)
+    np.multiply(v, pr, out=z[:, 0])
+    np.multiply(v, pi, out=z[:, 1])
+    for k in range(1, BLOCK):  # the running sum, one long vector add per sample of a block
+        z[k] += z[k - 1]
+    p_end = p1**BLOCK
+    carry = _carry(p_end, p_end * (z[-1, 0] - 1j * z[-1, 1]))
+    z[:, 0] += carry.real.astype(np.float32)
+    z[:, 1] -= carry.imag.astype(np.float32)
     r = np.exp(log_r)
     gain = (1.0 - 2.0 * r * np.cos(theta) + r * r) / np.maximum(r * np.sin(theta), 1e-9)
-    y = (y0_im + mag * (s * sr_ + c * si_)) * gain.astype(np.float32)[:, None]
-    return y.ravel()[:n]
+    y = (pi * z[:, 0] - pr * z[:, 1]) * gain.astype(np.float32)
+    return y.T.ravel()[:n]
+
+
+def _powers(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Real and imaginary parts (float32, shape (BLOCK, len(p))) of ``p**k`` for k = 1..BLOCK:
+    eight coarse steps times eight fine ones, each a short run of products in float64."""
+    fine = np.empty((8, len(p)), np.complex128)
+    fine[0] = p
+    for k in range(1, 8):
+        fine[k] = fine[k - 1] * p
+    coarse = np.empty((BLOCK // 8, len(p)), np.complex128)
+    coarse[0] = 1.0
+    for k in range(1, BLOCK // 8):
+        coarse[k] = coarse[k - 1] * fine[7]
+    cr, ci = (np.ascontiguousarray(a, np.float32)[:, None] for a in (coarse.real, coarse.imag))
+    fr, fi = (np.ascontiguousarray(a, np.float32)[None] for a in (fine.real, fine.imag))
+    re = cr * fr - ci * fi
+    im = cr * fi + ci * fr
+    return re.reshape(BLOCK, len(p)), im.reshape(BLOCK, len(p))
+
+
+def _real_powers(p: np.ndarray) -> np.ndarray:
+    """``p**k`` for k = 1..BLOCK of a real ``p`` (float32, shape (BLOCK, len(p)))."""
+    fine = np.empty((8, len(p)))
+    fine[0] = p
+    for k in range(1, 8):
+        fine[k] = fine[k - 1] * p
+    coarse = np.empty((BLOCK // 8, len(p)))
+    coarse[0] = 1.0
+    for k in range(1, BLOCK // 8):
+        coarse[k] = coarse[k - 1] * fine[7]
+    out = coarse.astype(np.float32)[:, None] * fine.astype(np.float32)[None]
+    return out.reshape(BLOCK, len(p))
+
+
+def _carry(a: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """State entering each block: ``s[0] = 0``, ``s[b+1] = a[b] s[b] + w[b]`` (one step per
+    block, not per sample)."""
+    out = [0j] * len(a)
+    state = 0j
+    for b, (ab, wb) in enumerate(zip(a.tolist(), w.tolist(), strict=True)):
+        out[b] = state
+        state = wb + ab * state
+    return np.asarray(out)
 
 
 def resonator_ba(freq: float, bw: float, sr: float) -> tuple[np.ndarray, np.ndarray]:
@@ -106,7 +146,8 @@ def pulse_train(f0: np.ndarray, amp: np.ndarray, sr: float, phase0: float = 0.0)
         a = amp[k] / np.sqrt(np.maximum(f0[k], 40.0) / 100.0)
         keep = a > 1e-5
         idx = base[keep, None] + np.arange(-3, 5)[None, :] + 4
-        np.add.at(out, idx.ravel(), (taps[sub[keep]] * a[keep, None]).ravel())
+        w = (taps[sub[keep]] * a[keep, None]).ravel()
+        out = np.bincount(idx.ravel(), weights=w, minlength=n + 8)  # overlapping taps add up
     return out[4 : 4 + n], phase
 
 
