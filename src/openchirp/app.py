@@ -61,6 +61,9 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = True) 
         expose_headers=["Content-Range", "Accept-Ranges"],
     )
     errors.install(app)
+    # Routes are matched in order, one by one: the clip polls go first.
+    for router in (gcui.polls, suno_v2.polls):
+        app.include_router(router)
     for module in (suno_v2, gcui, chat, clip_media, files, pages):
         app.include_router(module.router)
 

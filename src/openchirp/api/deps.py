@@ -107,5 +107,47 @@ async def get_user(request: Request) -> Row:
     return auth.cached(token) or await run_in_threadpool(auth.lookup, token)
 
 
+# -- the clip polls ----------------------------------------------------------------------------
+# Clients poll their clips every few seconds: most of a server's requests. Once a poll's own work
+# was one small query and cached JSON, FastAPI's per-request resolution of dependencies and
+# declared query parameters was over half of its time (~40 us each), so the two poll routes take
+# the request itself and read it with these; their parameters are documented through
+# ``openapi_extra`` instead of their signatures.
+
+
+async def caller(request: Request) -> tuple[Service, Row]:
+    """The service and the user making the request."""
+    return request.app.state.service, await get_user(request)
+
+
+def query_int(request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = request.query_params.get(name, "")
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        value = minimum - 1
+    if not minimum <= value <= maximum:
+        raise InvalidInput(
+            f"{name} must be a whole number from {minimum} to {maximum}, got {raw!r}", field=name
+        )
+    return value
+
+
+def query_parameters(*params: tuple[str, dict[str, Any], bool, str]) -> dict[str, Any]:
+    """OpenAPI for query parameters read by hand: (name, schema, required, description)."""
+    return {
+        "parameters": [
+            {
+                "name": name,
+                "in": "query",
+                "required": required,
+                "schema": schema,
+                "description": description,
+            }
+            for name, schema, required, description in params
+        ]
+    }
+
+
 ServiceDep = Annotated[Service, Depends(get_service)]
 UserDep = Annotated[Row, Depends(get_user)]

@@ -6,19 +6,31 @@ import asyncio
 import time
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from openchirp.api.deps import ServiceDep, UserDep, read, split_ids
+from openchirp.api.deps import (
+    ServiceDep,
+    UserDep,
+    caller,
+    query_int,
+    query_parameters,
+    read,
+    split_ids,
+)
 from openchirp.api.errors import responses
 from openchirp.core.clip import ClipStatus
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Service
+from openchirp.core.views import json_list
 
 router = APIRouter(tags=["gcui-art/suno-api"])
+polls = APIRouter(tags=["gcui-art/suno-api"])
+"""The clip poll, most of a server's traffic: the app matches it before any other route."""
 WAIT_POLL_S = 0.25
+MAX_PAGE = 100_000
 
 
 class Generate(BaseModel):
@@ -170,20 +182,22 @@ def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) ->
     return JSONResponse({"text": song.lyrics, "title": song.title, "status": "complete"})
 
 
-@router.get("/api/get", responses=responses(401, 422))
-async def get(
-    service: ServiceDep,
-    user: UserDep,
-    ids: str | None = Query(None, description="Clip ids, comma-separated"),
-    page: int | None = Query(
-        None, ge=0, le=100_000, description="Page of the library (0 is the newest)"
+@polls.get(
+    "/api/get",
+    responses=responses(401, 422),
+    openapi_extra=query_parameters(
+        ("ids", {"type": "string"}, False, "Clip ids, comma-separated (none: the library)"),
+        ("page", {"type": "integer", "minimum": 0, "maximum": MAX_PAGE}, False, "Library page"),
     ),
-) -> JSONResponse:
+)
+async def get(request: Request) -> Response:
+    service, user = await caller(request)
+    ids = request.query_params.get("ids", "")
+    page = query_int(request, "page", 0, 0, MAX_PAGE)
     if ids:
-        wanted = split_ids(ids)
-        clips = await read(service, service.clips, user, wanted)
-    else:
-        clips, _total = await read(service, service.library, user, page or 0)
+        views = await read(service, service.clip_views, user, split_ids(ids))
+        return Response(json_list(views, audio_info), media_type="application/json")
+    clips, _total = await read(service, service.library, user, page)
     return JSONResponse([audio_info(c) for c in clips])
 
 

@@ -26,7 +26,7 @@ from openchirp.core.errors import (
 )
 from openchirp.core.models import ModelInfo, model_names, resolve_model
 from openchirp.core.requests import ExtendRequest, GenerateRequest
-from openchirp.core.views import ClipViews
+from openchirp.core.views import ClipView, ClipViews
 from openchirp.db import repo
 from openchirp.db.database import Database
 from openchirp.engines.base import Lyricist, WrittenSong
@@ -82,15 +82,18 @@ class Service:
 
     def clips(self, user: Row, ids: list[str]) -> list[dict[str, Any]]:
         """Canonical clips the user may see, in the order asked; rendered ones are reused."""
-        with self.db.read() as conn:
-            versions = repo.clip_versions(conn, ids, user.id)
-            stale = [i for i, v in versions.items() if self.views.get(i, v) is None]
-            fresh: dict[str, dict[str, Any]] = {}
-            if stale:
+        return [view.clip for view in self.clip_views(user, ids)]
+
+    def clip_views(self, user: Row, ids: list[str]) -> list[ClipView]:
+        """The rendered clips the user may see, in the order asked, each at its latest version."""
+        versions = self._versions(ids, user.id)
+        stale = [i for i, v in versions.items() if self.views.get(i, v) is None]
+        fresh: dict[str, ClipView] = {}
+        if stale:
+            with self.db.read() as conn:
                 rows = repo.clips_by_ids(conn, stale, user.id)
-                for row, view in zip(rows, self.render(conn, rows, user), strict=True):
-                    self.views.put(row.id, row.version, view)
-                    fresh[row.id] = view
+                for row, clip in zip(rows, self.render(conn, rows, user), strict=True):
+                    fresh[row.id] = self.views.put(row.id, row.version, clip)
         out = []
         for clip_id in dict.fromkeys(ids):
             if clip_id not in versions:
@@ -99,6 +102,13 @@ class Service:
             if view is not None:  # changed and gone between the two reads: skip it
                 out.append(view)
         return out
+
+    def _versions(self, ids: list[str], user_id: str) -> dict[str, str]:
+        sqlite = self.db.sqlite_reader()
+        if sqlite is not None:
+            return repo.clip_versions_sqlite(sqlite, ids, user_id)
+        with self.db.read() as conn:
+            return repo.clip_versions(conn, ids, user_id)
 
     def clip(self, user: Row, clip_id: str) -> dict[str, Any]:
         found = self.clips(user, [clip_id])

