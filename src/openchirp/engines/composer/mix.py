@@ -189,26 +189,38 @@ class Reverb:
     def __init__(self, ir: np.ndarray, chunk: int, sends: int, sr: int) -> None:
         self.chunk = chunk
         self.n_fft = sfft.next_fast_len(chunk + len(ir) - 1, real=True)
-        self.H = sfft.rfft(ir, self.n_fft)
+        self.H = sfft.rfft(ir.astype(np.float32), self.n_fft)
         self.tail = np.zeros((sends, self.n_fft - chunk), np.float32)
         self.haas = int(0.011 * sr)
         self.prev = np.zeros((sends, self.haas), np.float32)
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        """x: (sends, chunk) mono sends -> (sends, chunk, 2) wet stereo."""
-        n = x.shape[1]
-        y = np.zeros((x.shape[0], self.n_fft), np.float32)
+    def __call__(self, x: np.ndarray | list[np.ndarray]) -> np.ndarray:
+        """x: (sends, chunk) mono sends -> (sends, chunk, 2) wet stereo (a view of channel-major
+        memory: ``out.transpose(0, 2, 1)`` is contiguous)."""
+        n = len(x[0])
+        out = np.empty((len(x), 2, n), np.float32)
         for i, send in enumerate(x):
-            if send.any():  # a silent send (no singing in this chunk) costs nothing
-                y[i] = sfft.irfft(sfft.rfft(send, self.n_fft) * self.H, self.n_fft)
-        y[:, : self.tail.shape[1]] += self.tail
-        out = y[:, :n]
-        self.tail = np.concatenate([y[:, n:], np.zeros((x.shape[0], n), np.float32)], axis=1)[
-            :, : self.n_fft - self.chunk
-        ]
-        right = np.concatenate([self.prev, out], axis=1)[:, :n]
-        self.prev = np.concatenate([self.prev, out], axis=1)[:, -self.haas :]
-        return np.stack([out, right], axis=2)
+            self._convolve(i, send, out[i, 0])
+            # right: the left 11 ms later
+            out[i, 1, : self.haas] = self.prev[i]
+            out[i, 1, self.haas :] = out[i, 0, : n - self.haas]
+            self.prev[i] = out[i, 0, n - self.haas :]
+        return out.transpose(0, 2, 1)
+
+    def _convolve(self, i: int, send: np.ndarray, out: np.ndarray) -> None:
+        """Send ``i``'s wet signal for this chunk into ``out``; its tail is carried over."""
+        n, tail = len(send), self.tail[i]
+        keep = len(tail)
+        if send.any():  # a silent send (no singing in this chunk) costs no FFT
+            spec = sfft.rfft(send.astype(np.float32, copy=False), self.n_fft)
+            y = sfft.irfft(np.multiply(spec, self.H, out=spec), self.n_fft)
+        else:
+            y = np.zeros(n + keep, np.float32)
+        y[:keep] += tail
+        out[:] = y[:n]
+        rest = y[n : n + keep]
+        tail[: len(rest)] = rest
+        tail[len(rest) :] = 0.0
 
 
 # ---------------------------------------------------------------- limiter
@@ -218,54 +230,82 @@ class Limiter:
     """Look-ahead brick-wall limiter. The gain at a sample is a moving average (radius R) of the
     minimum (radius R) of the needed gain, so it never exceeds the needed gain anywhere, has no
     state beyond 2R samples either side, and does not depend on block sizes. Peaks include a
-    half-sample interpolation so inter-sample overs are caught too."""
+    half-sample interpolation so inter-sample overs are caught too.
+
+    Works channel-major inside (``part.T`` of what it is given, a free view when the caller's
+    audio is channel-major already) and hands back contiguous (samples, channels) float32."""
 
     def __init__(self, ceiling_db: float = -1.9, radius: int = 256) -> None:
         self.ceiling = 10 ** (ceiling_db / 20)
         self.r = radius
-        self.hist: list[np.ndarray] | None = None
-        self.pending: list[np.ndarray] | None = None
+        self.hist: np.ndarray | None = None  # the mix's last 2R samples already given out
+        self.pending: list[np.ndarray] = []  # every part's samples held back (2R of them)
         self.max_reduction_db = 0.0
 
-    def _peaks(self, mix: np.ndarray) -> np.ndarray:
-        # column-wise maxima: numpy's max(axis=1) over two columns is many times slower
-        a = np.maximum(np.abs(mix[:, 0]), np.abs(mix[:, 1]))
-        m = mix
-        mid = (9 * (m[1:-2] + m[2:-1]) - (m[:-3] + m[3:])) / 16
-        mid = np.maximum(np.abs(mid[:, 0]), np.abs(mid[:, 1]))
+    @staticmethod
+    def _peaks(x: np.ndarray) -> np.ndarray:
+        """Per-sample peak over channels of x (channels, n), half-sample points included."""
+        a = np.abs(x).max(axis=0)
+        mid = x[:, 1:-2] + x[:, 2:-1]
+        mid *= 9.0
+        mid -= x[:, :-3]
+        mid -= x[:, 3:]
+        mid = np.abs(mid, out=mid).max(axis=0) / 16.0
         a[1:-2] = np.maximum(a[1:-2], mid)
         a[2:-1] = np.maximum(a[2:-1], mid)
         return a
 
     def process(self, parts: list[np.ndarray], final: bool = False) -> list[np.ndarray]:
-        """parts[0] is the mix, the rest are stems; returns the same, limited and delayed by
-        2R samples (the first call returns 2R fewer samples, the final call flushes them)."""
+        """parts[0] is the mix, the rest are stems, each (samples, channels); returns the same,
+        limited and delayed by 2R samples (the first call returns 2R fewer samples, the final
+        call flushes them). The mix returned is the sum of the limited stems."""
         r2 = 2 * self.r
-        if self.hist is None:
-            self.hist = [np.zeros((r2, p.shape[1]), p.dtype) for p in parts]
-            self.pending = [p[:0] for p in parts]
-        assert self.pending is not None
+        planar = [p.T for p in parts]
         if final:
-            parts = [np.concatenate([p, np.zeros((r2, p.shape[1]), p.dtype)]) for p in parts]
-        full = [
-            np.concatenate([h, q, p])
-            for h, q, p in zip(self.hist, self.pending, parts, strict=True)
-        ]
-        x = full[0]
+            planar = [
+                np.concatenate([p, np.zeros((p.shape[0], r2), p.dtype)], axis=1) for p in planar
+            ]
+        if self.hist is None:
+            self.hist = np.zeros((planar[0].shape[0], r2), np.float32)
+            self.pending = [np.zeros((p.shape[0], 0), np.float32) for p in planar]
+        x = np.concatenate([self.hist, self.pending[0], planar[0]], axis=1)
+        n_out = x.shape[1] - 2 * r2
+        if n_out <= 0:  # not enough yet to give anything out
+            held = zip(self.pending, planar, strict=True)
+            self.pending = [np.concatenate([q, p], axis=1).astype(np.float32) for q, p in held]
+            return [np.zeros((0, p.shape[0]), np.float32) for p in planar]
         need = np.minimum(1.0, self.ceiling / np.maximum(self._peaks(x), 1e-9))
         w = 2 * self.r + 1
         g = ndimage.uniform_filter1d(
             ndimage.minimum_filter1d(need, w, mode="nearest"), w, mode="nearest"
         )
         g = np.minimum(g, need)  # float rounding in the average must not lift a peak
-        lo, hi = r2, len(x) - r2
-        gain = g[lo:hi, None].astype(np.float32)
-        if hi > lo:
-            self.max_reduction_db = min(
-                self.max_reduction_db, 20 * math.log10(float(gain.min()) + 1e-12)
-            )
-        out = [f[lo:hi] * gain for f in full[1:]]
-        mix = np.sum(out, axis=0) if out else full[0][lo:hi] * gain
-        self.hist = [f[hi - r2 : hi] for f in full]
-        self.pending = [f[hi:] for f in full]
-        return [mix.astype(np.float32), *[o.astype(np.float32) for o in out]]
+        gain = g[r2 : r2 + n_out, None].astype(np.float32)
+        self.max_reduction_db = min(
+            self.max_reduction_db, 20 * math.log10(float(gain.min()) + 1e-12)
+        )
+        stems = list(range(1, len(planar))) or [0]
+        outs = [self._apply(self.pending[k], planar[k], gain) for k in stems]
+        mix = outs[0] if len(outs) == 1 else np.add(outs[0], outs[1])
+        for o in outs[2:]:
+            mix += o
+        self.hist = x[:, r2 + n_out - r2 : r2 + n_out].copy()
+        self.pending = [_last(q, p, r2) for q, p in zip(self.pending, planar, strict=True)]
+        return [mix, *outs] if len(planar) > 1 else [mix]
+
+    @staticmethod
+    def _apply(pending: np.ndarray, part: np.ndarray, gain: np.ndarray) -> np.ndarray:
+        """The first len(gain) samples of pending + part, times gain, as (samples, channels)."""
+        n_out, held = len(gain), pending.shape[1]
+        out = np.empty((n_out, part.shape[0]), np.float32)
+        k = min(held, n_out)
+        np.multiply(pending[:, :k].T, gain[:k], out=out[:k])
+        np.multiply(part[:, : n_out - k].T, gain[k:], out=out[k:])
+        return out
+
+
+def _last(held: np.ndarray, new: np.ndarray, n: int) -> np.ndarray:
+    """The last n samples of held followed by new (channel-major), as a new array."""
+    if new.shape[1] >= n:
+        return np.array(new[:, new.shape[1] - n :], np.float32)
+    return np.concatenate([held, new], axis=1)[:, -n:].astype(np.float32)

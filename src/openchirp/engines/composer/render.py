@@ -275,6 +275,47 @@ class SongRender:
         yield from render_blocks(self.song, self.sf_path, self.sample_rate)
 
 
+class _Vocals:
+    """The sung phrases, rendered a little ahead of need and laid into chunks."""
+
+    def __init__(self, song: Song, sr: int) -> None:
+        self.song, self.sr = song, sr
+        self.phrases = sorted(
+            (p for p in song.phrases if p.notes), key=lambda p: p.notes[0].start_s
+        )
+        self.next = 0
+        self.pending: list[tuple[int, np.ndarray]] = []
+
+    def chunk(self, a: int, n: int) -> np.ndarray | None:
+        """The dry vocal of samples [a, a + n), or None when nothing is sung there."""
+        while (
+            self.next < len(self.phrases)
+            and (self.phrases[self.next].notes[0].start_s - 0.6) * self.sr < a + n
+        ):
+            self.pending.append(_rendered_phrase(self.phrases[self.next], self.song, self.sr))
+            self.next += 1
+        voc = None
+        keep = []
+        for s0, audio in self.pending:
+            lo, hi = max(s0, a), min(s0 + len(audio), a + n)
+            if hi > lo:
+                if voc is None:
+                    voc = np.zeros(n, np.float32)
+                voc[lo - a : hi - a] += audio[lo - s0 : hi - s0]
+            if s0 + len(audio) > a + n:
+                keep.append((s0, audio))
+        self.pending = keep
+        return voc
+
+
+def _master_gain(song: Song, a: int, n: int, sr: int) -> float | np.ndarray:
+    """The master gain of samples [a, a + n): one number, or per sample along a gain curve."""
+    if song.gain_curve:
+        times = (a + np.arange(n)) / sr
+        return (10 ** (song.gain_db_at(times) / 20)).astype(np.float32)
+    return 10 ** ((song.master_gain_db or 0.0) / 20)
+
+
 def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[AudioBlock]:
     voice_ok = voice_available()
     singing = voice_ok and any(p.notes for p in song.phrases)
@@ -289,14 +330,12 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
     events: EventList = song_events(song, sr, melody_fallback=not voice_ok)
     wet_i, wet_v = wet_levels(song)
     ir = impulse_response(sr, rt60(song))
-    reverb = Reverb(ir, CHUNK, 2, sr)
+    reverb = Reverb(ir, CHUNK, 2 if singing else 1, sr)
     inst_eq = instrument_eq(sr, song.style.brightness)
     limiter = Limiter()
     fade_n = int(song.fade_out_s * sr)
     end_ramp = int(0.05 * sr)
-    phrases = sorted((p for p in song.phrases if p.notes), key=lambda p: p.notes[0].start_s)
-    pending: list[tuple[int, np.ndarray]] = []
-    next_phrase = 0
+    vocals = _Vocals(song, sr)
     emitted = first  # absolute sample of the next output sample we owe the caller
     out_pos = chunk0 * CHUNK  # absolute position of the limiter's next output sample
     with loaded(sf_path, sr) as sf:
@@ -306,49 +345,36 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
         while True:
             a = k * CHUNK
             final = a + CHUNK >= last
-            inst = inst_eq(player.render(CHUNK).astype(np.float64))
-            voc = np.zeros(CHUNK, np.float32)
+            # channel-major from here on: (2, CHUNK) float32
+            inst = inst_eq(player.render(CHUNK)).T.astype(np.float32)
+            send = inst[0] + inst[1]
+            send *= 0.5 * wet_i
+            voc = vocals.chunk(a, CHUNK) if singing else None
             if singing:
-                while (
-                    next_phrase < len(phrases)
-                    and (phrases[next_phrase].notes[0].start_s - 0.6) * sr < a + CHUNK
-                ):
-                    s0, audio = _rendered_phrase(phrases[next_phrase], song, sr)
-                    pending.append((s0, audio))
-                    next_phrase += 1
-                keep = []
-                for s0, audio in pending:
-                    lo, hi = max(s0, a), min(s0 + len(audio), a + CHUNK)
-                    if hi > lo:
-                        voc[lo - a : hi - a] += audio[lo - s0 : hi - s0]
-                    if s0 + len(audio) > a + CHUNK:
-                        keep.append((s0, audio))
-                pending = keep
-            sends = np.stack([(inst[:, 0] + inst[:, 1]) * (0.5 * wet_i), voc * wet_v]).astype(
-                np.float32
-            )
-            wet = reverb(sends)
-            if song.gain_curve:
-                times = (a + np.arange(CHUNK)) / sr
-                gain = 10 ** (song.gain_db_at(times) / 20)
+                wet = reverb([send, voc * wet_v if voc is not None else np.zeros_like(send)])
             else:
-                gain = np.full(CHUNK, 10 ** ((song.master_gain_db or 0.0) / 20))
+                wet = reverb([send])
+            wet = wet.transpose(0, 2, 1)  # (send, channel, sample), contiguous
+            gain = _master_gain(song, a, CHUNK, sr)
             env = _envelope(a, CHUNK, last, fade_n, end_ramp)
             if env is not None:
-                gain = gain * env
-            inst_stem = (inst + wet[0]) * gain[:, None]
-            voc_stem = (voc[:, None] + wet[1]) * gain[:, None]
-            parts = [inst_stem + voc_stem, voc_stem, inst_stem]
-            mix, voc_out, inst_out = limiter.process(
-                [p.astype(np.float32) for p in parts], final=final
-            )
+                gain = (gain * env).astype(np.float32)
+            inst_stem = np.add(inst, wet[0], out=inst)
+            inst_stem *= gain
+            if singing:
+                voc_stem = wet[1] if voc is None else np.add(wet[1], voc)
+                voc_stem *= gain
+                mix, voc_out, inst_out = limiter.process(
+                    [(inst_stem + voc_stem).T, voc_stem.T, inst_stem.T], final=final
+                )
+            else:
+                (mix,) = limiter.process([inst_stem.T], final=final)
             n_out = len(mix)
             lo, hi = max(out_pos, emitted), min(out_pos + n_out, last)
             if hi > lo:
                 sl = slice(lo - out_pos, hi - out_pos)
-                stems = {"instrumental": inst_out[sl]}
                 if singing:
-                    stems["vocals"] = voc_out[sl]
+                    stems = {"instrumental": inst_out[sl], "vocals": voc_out[sl]}
                 else:
                     stems = {"instrumental": mix[sl]}
                 yield AudioBlock(mix=mix[sl], stems=stems)
