@@ -148,7 +148,7 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
             setup_channels(sf, song.style, None if voice_available() else _FALLBACK_MELODY_PROGRAM)
             start = int(round(bar * song.bar_s * sr))
             run_in = min(pre, start)
-            audio = Player(sf, events, start - run_in, sr).render(run_in + n)[run_in:]
+            audio = Player(sf, events, start - run_in, sr, run_in + n).render(run_in + n)[run_in:]
             audio = audio.astype(np.float64)
             audio = instrument_eq(sr, song.style.brightness)(audio)
             wet = _looped_reverb((audio[:, 0] + audio[:, 1]) * (0.5 * wet_i), ir)

@@ -18,8 +18,8 @@ import numpy as np
 import tinysoundfont._tinysoundfont as tsf
 
 from openchirp.engines.composer.arrangement import EventList
-from openchirp.engines.composer.drum_hits import DrumBus
 from openchirp.engines.composer.drums import DRUM_CHANNELS
+from openchirp.engines.composer.note_cache import CachedNotes
 from openchirp.engines.composer.parts import CHANNELS
 from openchirp.engines.composer.style import Style
 
@@ -134,24 +134,32 @@ def setup_channels(sf: tsf.SoundFont, style: Style, melody_program: int | None) 
 
 
 class Player:
-    """Plays an EventList through a synth, block after block, from a start sample on. Drum
-    hits come from :class:`~openchirp.engines.composer.drum_hits.DrumBus` instead of the
-    synth's voices (same sound, a fraction of the cost)."""
+    """Plays an EventList through a synth, block after block, from a start sample on (for at
+    most ``length`` samples, when known). Drum hits and recurring notes come from
+    :class:`~openchirp.engines.composer.note_cache.CachedNotes` instead of the synth's voices
+    (same sound, a fraction of the cost)."""
 
-    def __init__(self, sf: tsf.SoundFont, events: EventList, start: int, sr: int) -> None:
+    def __init__(
+        self,
+        sf: tsf.SoundFont,
+        events: EventList,
+        start: int,
+        sr: int,
+        length: int | None = None,
+    ) -> None:
         self.sf = sf
         self.pos = start
-        self.drums = DrumBus(sf, events, DRUM_CHANNELS, sr)
-        self.drums.skip_to(start)
-        tonal = ~np.isin(events.channel, DRUM_CHANNELS)
-        sample = events.sample[tonal]
+        self.cached = CachedNotes(sf, events, DRUM_CHANNELS, sr, start, length)
+        self.cached.skip_to(start)
+        synth = self.cached.synth
+        sample = events.sample[synth]
         self.i = int(np.searchsorted(sample, start, side="left"))
         # note-offs of notes started before `start` are harmless; skip the ons
         self._sample = sample.tolist()
-        self._on = events.on[tonal].tolist()
-        self._ch = events.channel[tonal].tolist()
-        self._key = events.key[tonal].tolist()
-        self._vel = events.velocity[tonal].tolist()
+        self._on = events.on[synth].tolist()
+        self._ch = events.channel[synth].tolist()
+        self._key = events.key[synth].tolist()
+        self._vel = events.velocity[synth].tolist()
 
     def render(self, n: int) -> np.ndarray:
         out = np.empty((n, 2), np.float32)
@@ -172,7 +180,7 @@ class Player:
             nxt = min(self._sample[i], end) if i < count else end
             sf.render(memoryview(out[cur - self.pos : nxt - self.pos]).cast("B"), False)
             cur = nxt
-        self.drums.mix_into(out, self.pos)
+        self.cached.mix_into(out, self.pos)
         self.i = i
         self.pos = end
         return out

@@ -1,0 +1,350 @@
+"""Notes mixed from a cache instead of played voice by voice through the synth.
+
+A synth voice costs about as much per sample as the whole mix bus, and a song keeps many
+alive: cymbals ring for seconds, guitars chug the same chord all chorus. But a note is a
+one-shot: with its channel set up the same way, a (key, MIDI velocity, held length) always
+sounds the same, and the velocity within one MIDI step is only a gain. So every drum hit, and
+every pitched note that recurs in the song, is rendered once through the synth (from a silent
+synth, on its own channel), kept in a per-process cache, and mixed in with numpy at its
+sample, scaled to its velocity; the synth plays only the rest.
+
+What the synth does to overlapping notes is reproduced: a note-off releases the oldest sounding
+note of its key on its channel (notes of one key never overlap before their release, see
+``arrangement.to_samples``), and a channel cut (``parts.SILENCE``) or a note of the same
+exclusive class (open/closed hi-hat) ends a note with the synth's 10 ms fast release. Which keys
+belong to a class is measured on the SoundFont itself, since the binding does not expose it;
+pitched keys in one are left to the synth.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+import tinysoundfont._tinysoundfont as tsf
+
+from openchirp.engines.composer.arrangement import EventList
+
+_PIECE = 4096
+_MAX_S = 12.0
+"""Longest a cached note may sound (a crash with its release lasts about 7.6 s)."""
+_MAX_HELD_S = 2.5
+"""Pitched notes held longer are left to the synth: they seldom recur and cost memory."""
+_QUIET = 1e-6
+"""Trailing samples below this (-120 dBFS) are dropped from a cached note."""
+_FAST_RELEASE_S = 0.01
+"""tsf's fast release (TSF_FASTRELEASETIME): a -9.226 natural-log drop over it."""
+_ENVELOPE_BLOCK = 64
+"""tsf updates envelopes once per 64 samples (TSF_RENDER_EFFECTSAMPLEBLOCK)."""
+_CACHE_BYTES = 128 << 20
+
+_lock = threading.Lock()
+_wave_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
+_wave_bytes = 0
+_kill_cache: dict[tuple, bool] = {}
+
+
+@dataclass
+class _Note:
+    start: int
+    end: int  # where its sound ends (after a cut, if any)
+    choke: int  # absolute sample where a fast release cuts it; -1: never
+    gain: float
+    wave: np.ndarray
+
+
+@dataclass
+class _Notes:
+    """Every note of an event list (in note-on order), as columns."""
+
+    on: np.ndarray  # index of the note-on event
+    off: np.ndarray  # index of its note-off event; -1: none
+    start: np.ndarray
+    channel: np.ndarray
+    key: np.ndarray
+    velocity: np.ndarray
+    midi_velocity: np.ndarray  # as tsf computes it: (short)(vel * 127) in float32
+    held: np.ndarray  # samples until its note-off; -1: none
+
+    def __getitem__(self, sel: np.ndarray) -> _Notes:
+        return _Notes(*(getattr(self, f)[sel] for f in self.__dataclass_fields__))
+
+
+class CachedNotes:
+    """The cached notes of ``events`` (every one on ``drums``, recurring short ones elsewhere),
+    mixed block after block. ``synth`` masks the events the synth must still play. Only notes
+    that can sound in [start, start + length) are loaded."""
+
+    def __init__(
+        self,
+        sf: tsf.SoundFont,
+        events: EventList,
+        drums: tuple[int, ...],
+        sr: int,
+        start: int = 0,
+        length: int | None = None,
+    ) -> None:
+        self.release = _fast_release(sr)
+        self.ids = {ch: _channel_id(sf, ch) for ch in set(events.channel.tolist())}
+        notes = _pair(events)
+        pairs = set(zip(notes.channel.tolist(), notes.key.tolist(), strict=True))
+        classed = {k for k in pairs if _probe(sf, sr, self.ids, k, k)}
+        chosen = notes[_chosen(notes, drums, classed, sr)]
+        self.synth = np.ones(len(events), bool)
+        self.synth[chosen.on] = False
+        self.synth[chosen.off[chosen.off >= 0]] = False
+        last = start + length if length is not None else np.iinfo(np.int64).max
+        chosen = chosen[(chosen.start >= start - int(_MAX_S * sr)) & (chosen.start < last)]
+        cached = set(zip(chosen.channel.tolist(), chosen.key.tolist(), strict=True)) & classed
+        kills = {(a, b) for a in cached for b in cached if _probe(sf, sr, self.ids, a, b)}
+        self.notes = self._load(sf, sr, chosen, _cuts(chosen, events, kills))
+        self.next = 0
+        self.active: list[_Note] = []
+        self.scratch = np.empty((0, 2), np.float32)
+
+    def _load(self, sf: tsf.SoundFont, sr: int, notes: _Notes, cut: np.ndarray) -> list[_Note]:
+        """Each note with its wave (rendered once per song at most) and gain, by start."""
+        waves: dict[tuple, np.ndarray] = {}
+        out = []
+        cols = (notes.start, notes.channel, notes.key, notes.velocity, notes.midi_velocity)
+        rows = zip(*(c.tolist() for c in (*cols, notes.held, cut)), strict=True)
+        for start, ch, key, vel, mv, held, choke in rows:
+            what = (self.ids[ch], key, mv, held)
+            wave = waves.get(what)
+            if wave is None:
+                wave = waves[what] = _wave(sf, sr, *what)
+            end = start + len(wave)
+            if choke >= end:
+                choke = -1
+            elif choke >= 0:
+                end = min(end, choke + len(self.release))
+            out.append(_Note(start, end, choke, vel / ((mv + 0.5) / 127), wave))
+        out.sort(key=lambda m: m.start)
+        return out
+
+    def skip_to(self, start: int) -> None:
+        """Play from ``start`` on: notes that ended before it are dropped."""
+        while self.next < len(self.notes) and self.notes[self.next].start < start:
+            if self.notes[self.next].end > start:
+                self.active.append(self.notes[self.next])
+            self.next += 1
+
+    def mix_into(self, out: np.ndarray, a: int) -> None:
+        """Add the notes sounding in samples [a, a + len(out)) to ``out``."""
+        b = a + len(out)
+        notes = self.notes
+        while self.next < len(notes) and notes[self.next].start < b:
+            self.active.append(notes[self.next])
+            self.next += 1
+        if len(self.scratch) < len(out):  # products go to one reused buffer: no temporaries
+            self.scratch = np.empty((len(out), 2), np.float32)
+        keep = []
+        for m in self.active:
+            lo, hi = max(m.start, a), min(m.end, b)
+            if hi > lo:
+                self._add(out, a, m, lo, hi)
+            if m.end > b:
+                keep.append(m)
+        self.active = keep
+
+    def _add(self, out: np.ndarray, a: int, m: _Note, lo: int, hi: int) -> None:
+        cut = hi if m.choke < 0 else min(max(m.choke, lo), hi)
+        if cut > lo:
+            tmp = self.scratch[: cut - lo]
+            np.multiply(m.wave[lo - m.start : cut - m.start], np.float32(m.gain), out=tmp)
+            out[lo - a : cut - a] += tmp
+        if hi > cut:
+            tmp = self.scratch[: hi - cut]
+            fade = self.release[cut - m.choke : hi - m.choke, None] * np.float32(m.gain)
+            np.multiply(m.wave[cut - m.start : hi - m.start], fade, out=tmp)
+            out[cut - a : hi - a] += tmp
+
+
+def _pair(events: EventList) -> _Notes:
+    """Every note with its note-off: a note-off ends the oldest sounding note of its key on
+    its channel, as the synth does, so the k-th off of a key pairs with its k-th on."""
+    idx = np.flatnonzero(events.key >= 0)
+    o = np.lexsort((idx, events.key[idx], events.channel[idx]))  # by (channel, key), in order
+    idx = idx[o]
+    ch, key, on = events.channel[idx], events.key[idx], events.on[idx]
+    new_group = np.r_[True, (ch[1:] != ch[:-1]) | (key[1:] != key[:-1])]
+    group = np.cumsum(new_group) - 1
+    firsts = np.flatnonzero(new_group)
+
+    def rank(mask: np.ndarray) -> np.ndarray:  # k-th of its kind inside its group
+        count = np.cumsum(mask) - mask
+        return (count - count[firsts][group])[mask]
+
+    big = len(idx) + 1
+    on_id = group[on] * big + rank(on)
+    off_id = group[~on] * big + rank(~on)
+    at = np.minimum(np.searchsorted(off_id, on_id), max(len(off_id) - 1, 0))
+    ons, offs = idx[on], idx[~on]
+    off = np.full(len(ons), -1, np.int64)
+    if len(offs):
+        found = (off_id[at] == on_id) & (offs[at] > ons)
+        off[found] = offs[at][found]
+    order = np.argsort(ons, kind="stable")
+    ons, off = ons[order], off[order]
+    start = events.sample[ons]
+    velocity = events.velocity[ons].astype(np.float32)
+    return _Notes(
+        on=ons,
+        off=off,
+        start=start,
+        channel=events.channel[ons],
+        key=events.key[ons],
+        velocity=velocity,
+        midi_velocity=np.minimum(127, (velocity * np.float32(127)).astype(np.int64)),
+        held=np.where(off >= 0, events.sample[np.maximum(off, 0)] - start, -1),
+    )
+
+
+def _chosen(notes: _Notes, drums: tuple[int, ...], classed: set, sr: int) -> np.ndarray:
+    """Which notes are worth caching: every drum hit; pitched notes that recur in the song,
+    are not held long, and belong to no exclusive class."""
+    drum = np.isin(notes.channel, drums)
+    rows = np.stack([notes.channel, notes.key, notes.midi_velocity, notes.held], axis=1)
+    _, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    recurs = counts[inverse.ravel()] >= 2
+    short = (notes.held >= 0) & (notes.held <= _MAX_HELD_S * sr)
+    pairs = zip(notes.channel.tolist(), notes.key.tolist(), strict=True)
+    plain = np.array([p not in classed for p in pairs], bool)
+    return drum | (~drum & recurs & short & plain)
+
+
+def _cuts(notes: _Notes, events: EventList, kills: set) -> np.ndarray:
+    """For each note, the sample of the first channel cut on its channel, or note of a class
+    that silences it, after its note-on (-1: none). Whether it still sounds then is for the
+    caller to see."""
+    big = np.iinfo(np.int64).max
+    cut = np.full(len(notes.on), big, np.int64)
+    order = np.arange(len(events))
+
+    def first_after(sel: np.ndarray, mask: np.ndarray) -> None:
+        idx, samples = order[mask], events.sample[mask]
+        i = np.searchsorted(idx, notes.on[sel], "right")
+        hit = i < len(idx)
+        where = np.flatnonzero(sel)[hit]
+        cut[where] = np.minimum(cut[where], samples[i[hit]])
+
+    for ch in np.unique(notes.channel).tolist():
+        first_after(notes.channel == ch, (events.channel == ch) & (events.key < 0))
+    for (ca, ka), (cb, kb) in kills:
+        mine = (notes.channel == ca) & (notes.key == ka)
+        first_after(mine, events.on & (events.channel == cb) & (events.key == kb))
+    return np.where(cut == big, -1, cut)
+
+
+def _fast_release(sr: int) -> np.ndarray:
+    """The gain of a note cut short, from the cut on: tsf's exponential fast release in steps
+    of one envelope block (a cut starts a block), until the voice is freed."""
+    n = int(_FAST_RELEASE_S * sr)
+    steps = -(-n // _ENVELOPE_BLOCK)
+    k = np.arange(steps * _ENVELOPE_BLOCK) // _ENVELOPE_BLOCK * _ENVELOPE_BLOCK
+    return np.exp(-9.226 / n * k).astype(np.float32)
+
+
+def _pcm(sf: tsf.SoundFont, n: int) -> np.ndarray:
+    out = np.empty((n, 2), np.float32)
+    sf.render(memoryview(out).cast("B"), False)
+    return out
+
+
+def _silence(sf: tsf.SoundFont, channel: int) -> None:
+    """Quick-release whatever still sounds on ``channel`` and render it away."""
+    sf.channel_sounds_off(channel)
+    _pcm(sf, 1024)
+
+
+def _channel_id(sf: tsf.SoundFont, channel: int) -> tuple:
+    """What makes a note on this channel sound as it does."""
+    return (
+        channel,
+        sf.channel_get_preset_index(channel),
+        round(sf.channel_get_volume(channel), 6),
+        round(sf.channel_get_pan(channel), 6),
+    )
+
+
+def _render_note(
+    sf: tsf.SoundFont, sr: int, channel: int, key: int, midi_vel: int, held: int
+) -> np.ndarray:
+    """One note at MIDI velocity ``midi_vel``, released after ``held`` samples (never when
+    negative), rendered from a silent synth until it falls silent."""
+    sf.channel_note_on(channel, key, (midi_vel + 0.5) / 127)
+    pieces = []
+    if held >= 0:
+        pieces.append(_pcm(sf, held))
+        sf.channel_note_off(channel, key)
+    total = max(held, 0)
+    while total < _MAX_S * sr:
+        p = _pcm(sf, _PIECE)
+        pieces.append(p)
+        total += _PIECE
+        if not p.any():
+            break
+    _silence(sf, channel)
+    wave = np.concatenate(pieces) if pieces else np.zeros((0, 2), np.float32)
+    loud = np.flatnonzero(np.abs(wave.ravel()) > _QUIET)
+    return wave[: loud[-1] // 2 + 1 if len(loud) else 0].copy()
+
+
+def _wave(
+    sf: tsf.SoundFont, sr: int, channel_id: tuple, key: int, midi_vel: int, held: int
+) -> np.ndarray:
+    """The note's wave from the cache (least recently used ones go first), rendered if new."""
+    global _wave_bytes
+    k = (channel_id, key, midi_vel, held, sr)
+    with _lock:
+        w = _wave_cache.get(k)
+        if w is not None:
+            _wave_cache.move_to_end(k)
+            return w
+    w = _render_note(sf, sr, channel_id[0], key, midi_vel, held)
+    w.flags.writeable = False
+    with _lock:
+        _wave_cache[k] = w
+        _wave_bytes += w.nbytes
+        while _wave_bytes > _CACHE_BYTES and len(_wave_cache) > 1:
+            _wave_bytes -= _wave_cache.popitem(last=False)[1].nbytes
+    return w
+
+
+def _probe(
+    sf: tsf.SoundFont, sr: int, ids: dict[int, tuple], a: tuple[int, int], b: tuple[int, int]
+) -> bool:
+    """Does a note of ``b`` (channel, key) cut a sounding note of ``a`` short? Compares a,
+    then b 2048 samples later, with the two rendered apart. Cached per process."""
+    k = (ids[a[0]], a[1], ids[b[0]], b[1], sr)
+    with _lock:
+        v = _kill_cache.get(k)
+    if v is None:
+        v = _cuts_short(sf, a, b)
+        with _lock:
+            _kill_cache[k] = v
+    return v
+
+
+def _cuts_short(sf: tsf.SoundFont, a: tuple[int, int], b: tuple[int, int]) -> bool:
+    half = 2048
+    (ca, ka), (cb, kb) = a, b
+    sf.channel_note_on(ca, ka, 0.8)
+    alone = _pcm(sf, 2 * half)
+    _silence(sf, ca)
+    sf.channel_note_on(cb, kb, 0.8)
+    other = _pcm(sf, half)
+    _silence(sf, cb)
+    sf.channel_note_on(ca, ka, 0.8)
+    _pcm(sf, half)
+    sf.channel_note_on(cb, kb, 0.8)
+    both = _pcm(sf, half)
+    _silence(sf, ca)
+    _silence(sf, cb)
+    skip = half // 4  # past the fast release
+    ref = alone[half + skip :]
+    diff = both[skip:] - other[skip:] - ref
+    energy = float(np.sum(ref.astype(np.float64) ** 2))
+    return energy > 1e-12 and float(np.sum(diff.astype(np.float64) ** 2)) > 0.5 * energy
