@@ -280,7 +280,7 @@ class Limiter:
             ndimage.minimum_filter1d(need, w, mode="nearest"), w, mode="nearest"
         )
         g = np.minimum(g, need)  # float rounding in the average must not lift a peak
-        gain = g[r2 : r2 + n_out, None].astype(np.float32)
+        gain = g[r2 : r2 + n_out].astype(np.float32)
         self.max_reduction_db = min(
             self.max_reduction_db, 20 * math.log10(float(gain.min()) + 1e-12)
         )
@@ -299,8 +299,9 @@ class Limiter:
         n_out, held = len(gain), pending.shape[1]
         out = np.empty((n_out, part.shape[0]), np.float32)
         k = min(held, n_out)
-        np.multiply(pending[:, :k].T, gain[:k], out=out[:k])
-        np.multiply(part[:, : n_out - k].T, gain[k:], out=out[k:])
+        for c in range(part.shape[0]):  # a row at a time: numpy interleaves rows far faster
+            out[:k, c] = pending[c, :k] * gain[:k]
+            out[k:, c] = part[c, : n_out - k] * gain[k:]
         return out
 
 
