@@ -73,48 +73,63 @@ class _Notes:
 
 
 class CachedNotes:
-    """The cached notes of ``events`` (every one on ``drums``, recurring short ones elsewhere),
-    mixed block after block. ``synth`` masks the events the synth must still play. Only notes
-    that can sound in [start, start + length) are loaded."""
+    """The cached notes of ``events``, mixed block after block; ``synth`` masks the events the
+    synth must still play. Notes that recur are cached, most frequent first, until their waves
+    add up to ``budget_s`` seconds: they are rendered before the first block, so the budget
+    bounds that delay (and the memory)."""
 
     def __init__(
-        self,
-        sf: tsf.SoundFont,
-        events: EventList,
-        drums: tuple[int, ...],
-        sr: int,
-        start: int = 0,
-        length: int | None = None,
+        self, sf: tsf.SoundFont, events: EventList, sr: int, start: int = 0, budget_s: float = 0.0
     ) -> None:
         self.release = _fast_release(sr)
         self.ids = {ch: _channel_id(sf, ch) for ch in set(events.channel.tolist())}
         notes = _pair(events)
         pairs = set(zip(notes.channel.tolist(), notes.key.tolist(), strict=True))
         classed = {k for k in pairs if _probe(sf, sr, self.ids, k, k)}
-        chosen = notes[_chosen(notes, drums, classed, sr)]
+        group, ranked = _groups(notes, classed, sr)
+        waves = self._pick(sf, sr, notes, group, ranked, budget_s * sr)
+        cached = np.isin(group, list(waves))
+        chosen, group = notes[cached], group[cached]
         self.synth = np.ones(len(events), bool)
         self.synth[chosen.on] = False
         self.synth[chosen.off[chosen.off >= 0]] = False
-        last = start + length if length is not None else np.iinfo(np.int64).max
-        chosen = chosen[(chosen.start >= start - int(_MAX_S * sr)) & (chosen.start < last)]
-        cached = set(zip(chosen.channel.tolist(), chosen.key.tolist(), strict=True)) & classed
-        kills = {(a, b) for a in cached for b in cached if _probe(sf, sr, self.ids, a, b)}
-        self.notes = self._load(sf, sr, chosen, _cuts(chosen, events, kills))
+        near = chosen.start >= start - int(_MAX_S * sr)  # the rest has died away by start
+        chosen, group = chosen[near], group[near]
+        self.notes = self._load(chosen, [waves[g] for g in group.tolist()], _cuts(chosen, events))
         self.next = 0
         self.active: list[_Note] = []
         self.scratch = np.empty((0, 2), np.float32)
 
-    def _load(self, sf: tsf.SoundFont, sr: int, notes: _Notes, cut: np.ndarray) -> list[_Note]:
-        """Each note with its wave (rendered once per song at most) and gain, by start."""
-        waves: dict[tuple, np.ndarray] = {}
+    def _pick(
+        self,
+        sf: tsf.SoundFont,
+        sr: int,
+        notes: _Notes,
+        group: np.ndarray,
+        ranked: np.ndarray,
+        budget: float,
+    ) -> dict[int, np.ndarray]:
+        """Waves of the ranked groups, in order, while their total length is within budget."""
+        waves: dict[int, np.ndarray] = {}
+        first = np.zeros(group.max(initial=-1) + 1, np.int64)
+        first[group[::-1]] = np.arange(len(group))[::-1]  # a note of each group
+        total = 0
+        for g in ranked.tolist():
+            i = int(first[g])
+            what = (self.ids[int(notes.channel[i])], int(notes.key[i]))
+            wave = _wave(sf, sr, *what, int(notes.midi_velocity[i]), int(notes.held[i]))
+            total += len(wave)
+            if total > budget:
+                break
+            waves[g] = wave
+        return waves
+
+    def _load(self, notes: _Notes, waves: list[np.ndarray], cut: np.ndarray) -> list[_Note]:
+        """Each note with its wave and gain, by start; a cut ends a note still sounding."""
         out = []
-        cols = (notes.start, notes.channel, notes.key, notes.velocity, notes.midi_velocity)
-        rows = zip(*(c.tolist() for c in (*cols, notes.held, cut)), strict=True)
-        for start, ch, key, vel, mv, held, choke in rows:
-            what = (self.ids[ch], key, mv, held)
-            wave = waves.get(what)
-            if wave is None:
-                wave = waves[what] = _wave(sf, sr, *what)
+        cols = (notes.start, notes.velocity, notes.midi_velocity, cut)
+        rows = zip(*(c.tolist() for c in cols), waves, strict=True)
+        for start, vel, mv, choke, wave in rows:
             end = start + len(wave)
             if choke >= end:
                 choke = -1
@@ -202,39 +217,36 @@ def _pair(events: EventList) -> _Notes:
     )
 
 
-def _chosen(notes: _Notes, drums: tuple[int, ...], classed: set, sr: int) -> np.ndarray:
-    """Which notes are worth caching: every drum hit; pitched notes that recur in the song,
-    are not held long, and belong to no exclusive class."""
-    drum = np.isin(notes.channel, drums)
+def _groups(notes: _Notes, classed: set, sr: int) -> tuple[np.ndarray, np.ndarray]:
+    """Notes that sound alike: (group of each note, or -1 when it is not worth caching; the
+    groups, most frequent first). Worth caching: recurring, released within _MAX_HELD_S, and
+    in no exclusive class (those stay in the synth, which cuts them)."""
     rows = np.stack([notes.channel, notes.key, notes.midi_velocity, notes.held], axis=1)
-    _, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
-    recurs = counts[inverse.ravel()] >= 2
-    short = (notes.held >= 0) & (notes.held <= _MAX_HELD_S * sr)
-    pairs = zip(notes.channel.tolist(), notes.key.tolist(), strict=True)
+    if not len(rows):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    uniq, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    inverse = inverse.ravel()
+    pairs = zip(uniq[:, 0].tolist(), uniq[:, 1].tolist(), strict=True)
     plain = np.array([p not in classed for p in pairs], bool)
-    return drum | (~drum & recurs & short & plain)
+    held = uniq[:, 3]
+    ok = (counts >= 2) & (held >= 0) & (held <= _MAX_HELD_S * sr) & plain
+    ranked = np.flatnonzero(ok)[np.argsort(-counts[ok], kind="stable")]
+    return np.where(ok[inverse], inverse, -1), ranked
 
 
-def _cuts(notes: _Notes, events: EventList, kills: set) -> np.ndarray:
-    """For each note, the sample of the first channel cut on its channel, or note of a class
-    that silences it, after its note-on (-1: none). Whether it still sounds then is for the
-    caller to see."""
+def _cuts(notes: _Notes, events: EventList) -> np.ndarray:
+    """For each note, the sample of the first channel cut on its channel after its note-on
+    (-1: none). Whether it still sounds then is for the caller to see."""
     big = np.iinfo(np.int64).max
     cut = np.full(len(notes.on), big, np.int64)
     order = np.arange(len(events))
-
-    def first_after(sel: np.ndarray, mask: np.ndarray) -> None:
+    for ch in np.unique(notes.channel).tolist():
+        mask = (events.channel == ch) & (events.key < 0)
         idx, samples = order[mask], events.sample[mask]
+        sel = np.flatnonzero(notes.channel == ch)
         i = np.searchsorted(idx, notes.on[sel], "right")
         hit = i < len(idx)
-        where = np.flatnonzero(sel)[hit]
-        cut[where] = np.minimum(cut[where], samples[i[hit]])
-
-    for ch in np.unique(notes.channel).tolist():
-        first_after(notes.channel == ch, (events.channel == ch) & (events.key < 0))
-    for (ca, ka), (cb, kb) in kills:
-        mine = (notes.channel == ca) & (notes.key == ka)
-        first_after(mine, events.on & (events.channel == cb) & (events.key == kb))
+        cut[sel[hit]] = samples[i[hit]]
     return np.where(cut == big, -1, cut)
 
 
@@ -288,8 +300,10 @@ def _render_note(
             break
     _silence(sf, channel)
     wave = np.concatenate(pieces) if pieces else np.zeros((0, 2), np.float32)
-    loud = np.flatnonzero(np.abs(wave.ravel()) > _QUIET)
-    return wave[: loud[-1] // 2 + 1 if len(loud) else 0].copy()
+    # the voice has died by the last piece: look for the end of its sound near there only
+    tail = 2 * _PIECE + 1
+    loud = np.flatnonzero(np.abs(wave[-tail:].ravel()) > _QUIET)
+    return wave[: max(len(wave) - tail, 0) + (loud[-1] // 2 + 1 if len(loud) else 0)]
 
 
 def _wave(
@@ -316,8 +330,9 @@ def _wave(
 def _probe(
     sf: tsf.SoundFont, sr: int, ids: dict[int, tuple], a: tuple[int, int], b: tuple[int, int]
 ) -> bool:
-    """Does a note of ``b`` (channel, key) cut a sounding note of ``a`` short? Compares a,
-    then b 2048 samples later, with the two rendered apart. Cached per process."""
+    """Does a note of ``b`` (channel, key) cut a sounding note of ``a`` short (an exclusive
+    class)? Compares a, then b 2048 samples later, with the two rendered apart. Cached per
+    process."""
     k = (ids[a[0]], a[1], ids[b[0]], b[1], sr)
     with _lock:
         v = _kill_cache.get(k)

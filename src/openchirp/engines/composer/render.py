@@ -47,6 +47,8 @@ RUN_IN_S = 3.5
 """A continuation re-renders at least this much of its source before the join."""
 _LIMITER_ALLOWANCE_DB = 0.0
 """What the limiter typically takes off the integrated loudness."""
+NOTE_CACHE_S = 90.0
+"""Seconds of recurring notes a render may cache (rendered before its first block)."""
 _FALLBACK_MELODY_PROGRAM = 53  # "voice oohs": the tune, when no singing voice is installed
 
 
@@ -148,7 +150,7 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
             setup_channels(sf, song.style, None if voice_available() else _FALLBACK_MELODY_PROGRAM)
             start = int(round(bar * song.bar_s * sr))
             run_in = min(pre, start)
-            audio = Player(sf, events, start - run_in, sr, run_in + n).render(run_in + n)[run_in:]
+            audio = Player(sf, events, start - run_in, sr).render(run_in + n)[run_in:]
             audio = audio.astype(np.float64)
             audio = instrument_eq(sr, song.style.brightness)(audio)
             wet = _looped_reverb((audio[:, 0] + audio[:, 1]) * (0.5 * wet_i), ir)
@@ -340,7 +342,7 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
     out_pos = chunk0 * CHUNK  # absolute position of the limiter's next output sample
     with loaded(sf_path, sr) as sf:
         setup_channels(sf, song.style, None if voice_ok else _FALLBACK_MELODY_PROGRAM)
-        player = Player(sf, events, chunk0 * CHUNK, sr)
+        player = Player(sf, events, chunk0 * CHUNK, sr, NOTE_CACHE_S)
         k = chunk0
         while True:
             a = k * CHUNK

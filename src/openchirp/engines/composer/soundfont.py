@@ -134,24 +134,20 @@ def setup_channels(sf: tsf.SoundFont, style: Style, melody_program: int | None) 
 
 
 class Player:
-    """Plays an EventList through a synth, block after block, from a start sample on (for at
-    most ``length`` samples, when known). Drum hits and recurring notes come from
+    """Plays an EventList through a synth, block after block, from a start sample on.
+    Recurring notes (drum hits above all) come from
     :class:`~openchirp.engines.composer.note_cache.CachedNotes` instead of the synth's voices
-    (same sound, a fraction of the cost)."""
+    when ``cache_s`` allows: same sound, a fraction of the cost, paid up front."""
 
     def __init__(
-        self,
-        sf: tsf.SoundFont,
-        events: EventList,
-        start: int,
-        sr: int,
-        length: int | None = None,
+        self, sf: tsf.SoundFont, events: EventList, start: int, sr: int, cache_s: float = 0.0
     ) -> None:
         self.sf = sf
         self.pos = start
-        self.cached = CachedNotes(sf, events, DRUM_CHANNELS, sr, start, length)
-        self.cached.skip_to(start)
-        synth = self.cached.synth
+        self.cached = CachedNotes(sf, events, sr, start, cache_s) if cache_s > 0 else None
+        if self.cached is not None:
+            self.cached.skip_to(start)
+        synth = self.cached.synth if self.cached is not None else np.ones(len(events), bool)
         sample = events.sample[synth]
         self.i = int(np.searchsorted(sample, start, side="left"))
         # note-offs of notes started before `start` are harmless; skip the ons
@@ -180,7 +176,8 @@ class Player:
             nxt = min(self._sample[i], end) if i < count else end
             sf.render(memoryview(out[cur - self.pos : nxt - self.pos]).cast("B"), False)
             cur = nxt
-        self.cached.mix_into(out, self.pos)
+        if self.cached is not None:
+            self.cached.mix_into(out, self.pos)
         self.i = i
         self.pos = end
         return out
