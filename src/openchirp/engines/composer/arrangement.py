@@ -220,8 +220,8 @@ def to_samples(song: Song, events: list[Event], sample_rate: int) -> EventList:
         return EventList(z, z.astype(bool), z, z, z.astype(np.float32))
     arr = np.array(events, dtype=np.float64)
     start_b, dur_b = arr[:, 0], arr[:, 1]
-    t0 = np.array([song.beat_time(b) for b in start_b])
-    t1 = np.array([song.beat_time(b) for b in start_b + dur_b])
+    t0 = song.beat_times(start_b)
+    t1 = song.beat_times(start_b + dur_b)
     s0 = np.round(t0 * sample_rate).astype(np.int64)
     s1 = np.maximum(np.round(t1 * sample_rate).astype(np.int64), s0 + 1)
     ch = arr[:, 2].astype(np.int64)

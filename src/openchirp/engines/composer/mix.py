@@ -181,6 +181,19 @@ def impulse_response(sr: int, rt60: float, seed: int = 7) -> np.ndarray:
     return (ir / np.sqrt(np.sum(ir * ir))).astype(np.float32)
 
 
+def fft_size(n: int) -> int:
+    """The smallest length >= n that is a power of two times 1, 3, 5, 9, 15 or 45: pocketfft
+    is quickest on long runs of radix-2 passes (next_fast_len's 2**5 * 3**2 * 5**4 runs
+    ~15% slower than 2**12 * 45 just above it)."""
+    best = 1 << max(n - 1, 1).bit_length()
+    for odd in (3, 5, 9, 15, 45):
+        size = odd
+        while size < n:
+            size *= 2
+        best = min(best, size)
+    return best
+
+
 class Reverb:
     """Overlap-add FFT convolution of a mono send with one impulse response; the right channel
     is the left delayed 11 ms (Haas), which widens it at half the cost of a true stereo IR.
@@ -188,7 +201,7 @@ class Reverb:
 
     def __init__(self, ir: np.ndarray, chunk: int, sends: int, sr: int) -> None:
         self.chunk = chunk
-        self.n_fft = sfft.next_fast_len(chunk + len(ir) - 1, real=True)
+        self.n_fft = fft_size(chunk + len(ir) - 1)
         self.H = sfft.rfft(ir.astype(np.float32), self.n_fft)
         self.tail = np.zeros((sends, self.n_fft - chunk), np.float32)
         self.haas = int(0.011 * sr)

@@ -157,6 +157,18 @@ class Song:
             frac = frac / 0.5 * mid if frac <= 0.5 else mid + (frac - 0.5) / 0.5 * (1 - mid)
         return (whole + frac) * self.style.beat_s
 
+    def beat_times(self, beats: np.ndarray) -> np.ndarray:
+        """:meth:`beat_time` of many beats at once (the same arithmetic, elementwise)."""
+        sw = self.style.swing
+        b = np.asarray(beats, np.float64)
+        whole = np.floor(b)
+        frac = b - whole
+        if sw > 0:
+            mid = 0.5 + sw / 2
+            swung = np.where(frac <= 0.5, frac / 0.5 * mid, mid + (frac - 0.5) / 0.5 * (1 - mid))
+            frac = np.where((frac > 0) & (frac < 1), swung, frac)
+        return (whole + frac) * self.style.beat_s
+
     def last_bar(self) -> int:
         return max((s.end_bar for s in self.sections), default=0)
 
