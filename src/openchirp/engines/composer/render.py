@@ -166,8 +166,9 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
         # phrases are levelled to vocal_gain_db per sung second (dry); the reverb adds a share
         # that depends on the voice's spectrum, measured on the first phrase
         plain = [p for p in own if not p.harmony] or own
-        _, dry = _rendered_phrase(plain[0], song, sr)
-        dry = dry.astype(np.float64)
+        sung = _rendered_phrase(plain[0], song, sr)
+        song.sung[_index(song, plain[0]), song.vocal_gain_db] = sung
+        dry = sung[1].astype(np.float64)
         wet = signal.fftconvolve(dry * wet_v, ir)
         full = np.pad(dry, (0, len(wet) - len(dry))) + wet
         ratio = k_power(full, sr) * len(full) / max(k_power(dry, sr) * len(dry), 1e-20)
@@ -288,13 +289,18 @@ class _Vocals:
         self.next = 0
         self.pending: list[tuple[int, np.ndarray]] = []
 
+    def _sung(self, phrase: Phrase) -> tuple[int, np.ndarray]:
+        """The phrase rendered, or as calibration left it."""
+        done = self.song.sung.pop((_index(self.song, phrase), self.song.vocal_gain_db), None)
+        return done if done is not None else _rendered_phrase(phrase, self.song, self.sr)
+
     def chunk(self, a: int, n: int) -> np.ndarray | None:
         """The dry vocal of samples [a, a + n), or None when nothing is sung there."""
         while (
             self.next < len(self.phrases)
             and (self.phrases[self.next].notes[0].start_s - 0.6) * self.sr < a + n
         ):
-            self.pending.append(_rendered_phrase(self.phrases[self.next], self.song, self.sr))
+            self.pending.append(self._sung(self.phrases[self.next]))
             self.next += 1
         voc = None
         keep = []
@@ -308,6 +314,10 @@ class _Vocals:
                 keep.append((s0, audio))
         self.pending = keep
         return voc
+
+
+def _index(song: Song, phrase: Phrase) -> int:
+    return next(i for i, p in enumerate(song.phrases) if p is phrase)
 
 
 def _master_gain(song: Song, a: int, n: int, sr: int) -> float | np.ndarray:

@@ -130,6 +130,11 @@ class Song:
     glides to its own calibrated gain over the first bars of the new part."""
     ramp_from_s: float | None = None
     """Song time where a continuation's new material starts (where its gain glide begins)."""
+    sung: dict[tuple[int, float], tuple[int, np.ndarray]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+    """Phrases rendered while calibrating, (index, vocal gain) -> (start, audio): the render
+    takes them from here instead of singing them again."""
 
     def gain_db_at(self, t: np.ndarray) -> np.ndarray:
         if not self.gain_curve:
