@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import tinysoundfont._tinysoundfont as tsf
+from scipy.linalg import blas
 
 from openchirp.engines.composer.arrangement import EventList
 
@@ -155,6 +156,7 @@ class CachedNotes:
             self.next += 1
         if len(self.scratch) < len(out):  # products go to one reused buffer: no temporaries
             self.scratch = np.empty((len(out), 2), np.float32)
+        assert out.flags.c_contiguous and out.dtype == np.float32  # axpy writes into it
         keep = []
         for m in self.active:
             lo, hi = max(m.start, a), min(m.end, b)
@@ -166,10 +168,9 @@ class CachedNotes:
 
     def _add(self, out: np.ndarray, a: int, m: _Note, lo: int, hi: int) -> None:
         cut = hi if m.choke < 0 else min(max(m.choke, lo), hi)
-        if cut > lo:
-            tmp = self.scratch[: cut - lo]
-            np.multiply(m.wave[lo - m.start : cut - m.start], np.float32(m.gain), out=tmp)
-            out[lo - a : cut - a] += tmp
+        if cut > lo:  # out += gain * wave in one pass (BLAS axpy, in place on the view)
+            wave = m.wave[lo - m.start : cut - m.start].reshape(-1)
+            blas.saxpy(wave, out[lo - a : cut - a].reshape(-1), a=m.gain)
         if hi > cut:
             tmp = self.scratch[: hi - cut]
             fade = self.release[cut - m.choke : hi - m.choke, None] * np.float32(m.gain)
