@@ -221,6 +221,23 @@ def _noise(rng: np.random.Generator, n: int) -> np.ndarray:
     return table[at : at + n]
 
 
+@lru_cache(maxsize=64)
+def _band_table(lo: float, hi: float, sr: float) -> np.ndarray:
+    """A few seconds of the noise table band-passed (steady state: its first second dropped)."""
+    noise = _noise_table()[: 1 << 17]
+    return signal.sosfilt(bandpass_sos(lo, hi, sr), noise)[int(sr) :].astype(np.float32)
+
+
+def _band_noise(rng: np.random.Generator, lo: float, hi: float, sr: float, n: int) -> np.ndarray:
+    """n samples of band-passed noise for a fricative or a burst, from a random place in a
+    per-band table (the bands are few: one per phoneme kind and voice)."""
+    table = _band_table(round(lo, 3), round(hi, 3), sr)
+    if n > len(table):
+        return signal.sosfilt(bandpass_sos(lo, hi, sr), rng.standard_normal(n))
+    at = int(rng.integers(0, len(table) - n + 1))
+    return table[at : at + n]
+
+
 def _synth(
     notes: list[SungNote],
     voice: VoiceSpec,
@@ -295,7 +312,7 @@ def _synth(
         seg_n = i1 - i0
         env = np.minimum(1.0, np.minimum(np.arange(seg_n), np.arange(seg_n)[::-1]) / (0.012 * sr))
         lo, hi = band
-        burst = signal.sosfilt(bandpass_sos(lo * shift, hi * shift, sr), _noise(rng, seg_n))
+        burst = _band_noise(rng, lo * shift, hi * shift, sr, seg_n)
         y[i0:i1] += (0.3 * gain) * env * burst
 
     gain = _OUTPUT_GAIN * float(voice.extra.get("gain", 1.0))
