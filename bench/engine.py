@@ -105,12 +105,14 @@ def word_error_rate(ref: list[str], hyp: list[str]) -> float:
     return float(d[len(hyp)]) / max(1, len(ref))
 
 
-def recognise(vocals: np.ndarray) -> list[str]:
+def recognise(vocals: np.ndarray, rate: int = 44_100) -> list[str]:
     from pocketsphinx import Decoder
     from scipy import signal
 
-    mono = vocals.astype(np.float64).mean(axis=1)
-    x = signal.resample_poly(mono, 160, 441)
+    mono = vocals.astype(np.float64)
+    if mono.ndim == 2:
+        mono = mono.mean(axis=1)
+    x = signal.resample_poly(mono, 16_000, rate)
     x = x / (np.max(np.abs(x)) + 1e-9) * 0.9
     pcm = (x * 32767).astype(np.int16).tobytes()
     decoder = Decoder(samprate=16000)
@@ -119,6 +121,39 @@ def recognise(vocals: np.ndarray) -> list[str]:
     decoder.end_utt()
     hyp = decoder.hyp()
     return [w.lower() for w in (hyp.hypstr.split() if hyp else [])]
+
+
+def speak(text: str) -> tuple[np.ndarray, int]:
+    """espeak-ng *speaking* the lyrics (the library the singer takes its phonemes from): the
+    recogniser's baseline, so the singing's error rate is read against what it makes of plain
+    synthetic speech of the same words."""
+    import ctypes
+
+    from openchirp.engines.composer import phonemes
+
+    lib = phonemes._espeak()
+    if lib is None:
+        raise RuntimeError("espeak-ng is not available")
+    chunks: list[np.ndarray] = []
+    callback_type = ctypes.CFUNCTYPE(
+        ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+    )
+
+    def collect(wav, count, _events):  # type: ignore[no-untyped-def]
+        if wav and count > 0:
+            chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
+        return 0
+
+    callback = callback_type(collect)
+    lib.espeak_SetSynthCallback(callback)
+    data = text.encode() + b"\0"
+    lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int]
+    lib.espeak_Synth.argtypes += [ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+    with phonemes._lock:  # espeak-ng is not thread safe; the engine shares this lock
+        lib.espeak_Synth(data, len(data), 0, 0, 0, 1, None, None)  # 1: espeakCHARS_UTF8
+        lib.espeak_Synchronize()
+    rate = 22_050  # espeak-ng's output rate
+    return np.concatenate(chunks).astype(np.float64) / 32768, rate
 
 
 def main() -> None:
@@ -177,11 +212,14 @@ def main() -> None:
     r = run_clip(engine, "wer_ballad", req, out)
     ref = [w.word.lower() for w in r["render"].words]
     hyp = recognise(r["vocals"])
+    spoken = recognise(*speak(" ".join(ref)))
     print(
         f"WER (pocketsphinx, vocal stem of a slow ballad, {len(ref)} words): "
-        f"{word_error_rate(ref, hyp):.2f}"
+        f"{word_error_rate(ref, hyp):.2f}; baseline, espeak-ng speaking the same words: "
+        f"{word_error_rate(ref, spoken):.2f}"
     )
-    print(f"  heard: {' '.join(hyp)}")
+    print(f"  heard (sung):   {' '.join(hyp)}")
+    print(f"  heard (spoken): {' '.join(spoken)}")
 
 
 if __name__ == "__main__":
