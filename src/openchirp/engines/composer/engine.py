@@ -7,7 +7,8 @@ its loudness in a few tens of milliseconds; ``Render.blocks`` then renders it ch
 from __future__ import annotations
 
 from openchirp.engines.base import SAMPLE_RATE, EngineError, PlanRequest
-from openchirp.engines.composer.compose import compose
+from openchirp.engines.composer.compose import compose, words_of
+from openchirp.engines.composer.mix import k_weighting_sos
 from openchirp.engines.composer.plan import plan_dict
 from openchirp.engines.composer.render import (
     SongRender,
@@ -18,6 +19,7 @@ from openchirp.engines.composer.render import (
 )
 from openchirp.engines.composer.song import ENGINE_NAME
 from openchirp.engines.composer.soundfont import find_soundfont, preload
+from openchirp.engines.composer.style import parse_style
 
 
 class ComposerEngine:
@@ -40,6 +42,7 @@ class ComposerEngine:
         self.sample_rate = sample_rate
         if preload_soundfont:
             preload(self.soundfont, sample_rate)
+            _warm_up(sample_rate)
 
     def plan(self, request: PlanRequest) -> SongRender:
         if request.continuation is not None:
@@ -63,3 +66,16 @@ class ComposerEngine:
             duration_s=song.duration_s,
             sung_notes=sung_notes(song),
         )
+
+
+def _warm_up(sample_rate: int) -> None:
+    """What a process does once, done along with loading the SoundFont rather than in its
+    first clip: the style parser's keyword patterns, the phonemiser, the loudness filter and
+    the singing voice's module and noise table."""
+    parse_style("pop")
+    words_of("la")
+    k_weighting_sos(sample_rate)
+    if voice_available():
+        from openchirp.engines.composer.voice import warm_up
+
+        warm_up(sample_rate)

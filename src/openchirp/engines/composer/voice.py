@@ -44,6 +44,7 @@ from openchirp.engines.composer.voice_dsp import (
     tv_resonator,
 )
 from openchirp.engines.composer.voice_plan import Segment, plan_segments
+from openchirp.engines.composer.voice_tables import CONSONANTS
 
 _LEAD_IN_S = 0.01  # silence before the first sound, so the first consonant starts from zero
 _RELEASE_S = 0.08  # tail after the last sound (resonator ring-out, release ramp)
@@ -211,6 +212,17 @@ def _noise_table() -> np.ndarray:
     """Half a minute of white noise (at 22.05 kHz), made once: a take reads its breath and
     frication noise from a random place in it instead of drawing fresh numbers every time."""
     return np.random.default_rng(0x5EED).standard_normal(1 << 20).astype(np.float32)
+
+
+def warm_up(sample_rate: int = 44100) -> None:
+    """Make the shared noise tables now (the engine calls this once per process): the white
+    one, and the band-passed one of every consonant for the lead and the backing voice."""
+    _noise_table()
+    up = 2 if sample_rate >= 32_000 and sample_rate % 2 == 0 else 1
+    bands = {a.noise_band for a in CONSONANTS.values() if a.noise_band is not None}
+    for lo, hi in bands:
+        for shift in (1.0, 1.03):
+            _band_table(round(lo * shift, 3), round(hi * shift, 3), sample_rate / up)
 
 
 def _noise(rng: np.random.Generator, n: int) -> np.ndarray:
