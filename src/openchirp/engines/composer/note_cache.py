@@ -112,8 +112,9 @@ class CachedNotes:
     ) -> dict[int, np.ndarray]:
         """Waves of the ranked groups, in order, while their total length is within budget."""
         waves: dict[int, np.ndarray] = {}
-        first = np.zeros(group.max(initial=-1) + 1, np.int64)
-        first[group[::-1]] = np.arange(len(group))[::-1]  # a note of each group
+        first = np.zeros(group.max(initial=-1) + 1, np.int64)  # a note of each group
+        member = np.flatnonzero(group >= 0)
+        first[group[member]] = member
         total = 0
         for g in ranked.tolist():
             i = int(first[g])
@@ -185,7 +186,8 @@ def _pair(events: EventList) -> _Notes:
     o = np.lexsort((idx, events.key[idx], events.channel[idx]))  # by (channel, key), in order
     idx = idx[o]
     ch, key, on = events.channel[idx], events.key[idx], events.on[idx]
-    new_group = np.r_[True, (ch[1:] != ch[:-1]) | (key[1:] != key[:-1])]
+    new_group = np.ones(len(idx), bool)
+    new_group[1:] = (ch[1:] != ch[:-1]) | (key[1:] != key[:-1])
     group = np.cumsum(new_group) - 1
     firsts = np.flatnonzero(new_group)
 
