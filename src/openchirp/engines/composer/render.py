@@ -403,16 +403,16 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
 def _envelope(a: int, n: int, last: int, fade_n: int, ramp_n: int) -> np.ndarray | None:
     """Gain envelope for samples [a, a+n): the fade-out when the song was cut short, and a
     short ramp to silence at the very end so the clip never stops on a click."""
+    fading = fade_n > 0 and a + n > last - fade_n
+    if not fading and a + n <= last - ramp_n:
+        return None
     idx = np.arange(a, a + n)
     env = np.ones(n)
-    touched = False
-    if fade_n > 0 and a + n > last - fade_n:
+    if fading:
         env *= np.clip((last - idx) / fade_n, 0.0, 1.0) ** 2
-        touched = True
     if a + n > last - ramp_n:
         env *= np.clip((last - idx) / ramp_n, 0.0, 1.0)
-        touched = True
-    return env if touched else None
+    return env
 
 
 def sung_notes(song: Song) -> list[dict[str, Any]]:
