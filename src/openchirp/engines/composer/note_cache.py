@@ -1,19 +1,20 @@
 """Notes mixed from a cache instead of played voice by voice through the synth.
 
-A synth voice costs about as much per sample as the whole mix bus, and a song keeps many
-alive: cymbals ring for seconds, guitars chug the same chord all chorus. But a note is a
-one-shot: with its channel set up the same way, a (key, MIDI velocity, held length) always
-sounds the same, and the velocity within one MIDI step is only a gain. So every drum hit, and
-every pitched note that recurs in the song, is rendered once through the synth (from a silent
-synth, on its own channel), kept in a per-process cache, and mixed in with numpy at its
-sample, scaled to its velocity; the synth plays only the rest.
+Synth voices are most of a song's render time: cymbals ring for seconds, guitars chug the same
+chord all chorus. But a note is a one-shot: with its channel set up the same way, a (key, MIDI
+velocity, held length) always sounds the same, and the velocity within one MIDI step is only a
+gain. So the notes that recur in a song (drum hits above all) are rendered once through the
+synth (from a silent synth, on their own channel), kept in a per-process cache, and mixed in
+with numpy at their sample, scaled to their velocity; the synth plays only the rest. The most
+frequent are cached first, within a budget of wave seconds that bounds the work done before
+the first block (the synth cannot render a note apart once the song is playing).
 
 What the synth does to overlapping notes is reproduced: a note-off releases the oldest sounding
 note of its key on its channel (notes of one key never overlap before their release, see
-``arrangement.to_samples``), and a channel cut (``parts.SILENCE``) or a note of the same
-exclusive class (open/closed hi-hat) ends a note with the synth's 10 ms fast release. Which keys
-belong to a class is measured on the SoundFont itself, since the binding does not expose it;
-pitched keys in one are left to the synth.
+``arrangement.to_samples``), and a channel cut (``parts.SILENCE``) ends a note with the synth's
+10 ms fast release, step for step. Keys in an exclusive class (open/closed hi-hat: a note cuts
+the others) are measured on the SoundFont, since the binding does not expose them, and left to
+the synth. Each channel renders as through the synth to 45-100 dB SNR.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ _FAST_RELEASE_S = 0.01
 """tsf's fast release (TSF_FASTRELEASETIME): a -9.226 natural-log drop over it."""
 _ENVELOPE_BLOCK = 64
 """tsf updates envelopes once per 64 samples (TSF_RENDER_EFFECTSAMPLEBLOCK)."""
-_CACHE_BYTES = 128 << 20
+_CACHE_BYTES = 64 << 20
+"""Cached waves kept per process (least recently used go first): two songs' worth."""
 
 _lock = threading.Lock()
 _wave_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
