@@ -41,7 +41,7 @@ from openchirp.engines.composer.voice_dsp import (
     glottal_filter,
     pulse_train,
     resonator_ba,
-    tv_resonator,
+    tv_cascade,
 )
 from openchirp.engines.composer.voice_plan import Segment, plan_segments
 from openchirp.engines.composer.voice_tables import CONSONANTS
@@ -300,7 +300,7 @@ def _synth(
     keys = [k for group in tr.formants for k in group]
     kt = np.maximum.accumulate(np.array([k[0] for k in keys])) if keys else np.zeros(1)
     nasal = _keyframes_interp(tc, tr.nasal, 0.0)
-    y = excitation
+    stages = []
     for i in range(3):
         kv = np.array([k[i + 1] for k in keys]) if keys else np.full(1, 500.0 * (2 * i + 1))
         freq = np.interp(tc, kt, kv) * timbre.formant_scale[i] * shift
@@ -308,8 +308,8 @@ def _synth(
         if i == 0:
             freq = np.maximum(freq, 1.05 * f0_c)
             bw = bw * (1.0 + 1.5 * nasal)  # nasal murmur: a damped, low first resonance
-        freq = np.minimum(freq, 0.45 * sr)
-        y = tv_resonator(y, freq, bw, sr)
+        stages.append((np.minimum(freq, 0.45 * sr), bw))
+    y = tv_cascade(excitation, stages, sr)
     (f4, b4), (f5, b5) = timbre.high_formants
     b4c, a4c = resonator_ba(min(f4 * shift, 0.45 * sr), b4, sr)
     b5c, a5c = resonator_ba(min(f5 * shift, 0.46 * sr), b5, sr)

@@ -22,26 +22,39 @@ BLOCK = 64
 def tv_resonator(x: np.ndarray, freq: np.ndarray, bw: np.ndarray, sr: float) -> np.ndarray:
     """Two-pole resonator whose centre ``freq`` and bandwidth ``bw`` (Hz) are given per block of
     :data:`BLOCK` samples (``len(freq) == ceil(len(x) / BLOCK)``), unity gain at DC (Klatt's
-    normalisation) so that a cascade shapes the spectrum like a vocal tract.
+    normalisation) so that a cascade shapes the spectrum like a vocal tract."""
+    return tv_cascade(x, [(freq, bw)], sr)
 
-    Inside a block the complex one-pole recursion ``w[k] = p w[k-1] + x[k]`` is
-    ``w[k] = p**k (W + sum_{i<=k} x[i] / p**i)``, a running sum; the output is ``Im(w)`` times
-    the gain. Arrays are laid out sample-in-block by block, so every step is a long vector
-    operation. float32 is enough: with bandwidths under ~500 Hz the pole's powers inside a block
-    stay above ~0.01, so dividing by them loses no precision that matters."""
+
+def tv_cascade(x: np.ndarray, stages: list[tuple[np.ndarray, np.ndarray]], sr: float) -> np.ndarray:
+    """:func:`tv_resonator` for each (freq, bw) of ``stages`` in turn, the signal kept in block
+    layout (sample in block, block) from the first stage to the last."""
     n = len(x)
     m = -(-n // BLOCK)
     if n == 0:
         return np.zeros(0, np.float32)
+    u = np.zeros(m * BLOCK, np.float32)
+    u[:n] = x
+    v = np.ascontiguousarray(u.reshape(m, BLOCK).T)
+    for freq, bw in stages:
+        v = _resonate(v, freq, bw, sr)
+    return v.T.ravel()[:n]
+
+
+def _resonate(v: np.ndarray, freq: np.ndarray, bw: np.ndarray, sr: float) -> np.ndarray:
+    """One resonator on a signal in block layout (BLOCK, m).
+
+    Inside a block the complex one-pole recursion ``w[k] = p w[k-1] + x[k]`` is
+    ``w[k] = p**k (W + sum_{i<=k} x[i] / p**i)``, a running sum; the output is ``Im(w)`` times
+    the gain. In this layout every step is a long vector operation. float32 is enough: with
+    bandwidths under ~500 Hz the pole's powers inside a block stay above ~0.01, so dividing by
+    them loses no precision that matters."""
+    m = v.shape[1]
     theta = (2.0 * np.pi / sr) * np.asarray(freq, np.float64)[:m]
     log_r = (-np.pi / sr) * np.asarray(bw, np.float64)[:m]
     p1 = np.exp(log_r + 1j * theta)
     pr, pi = _powers(p1)
-    inv = _real_powers(np.exp(-2.0 * log_r))  # |p**k|**-2
-    u = np.zeros(m * BLOCK, np.float32)
-    u[:n] = x
-    v = np.ascontiguousarray(u.reshape(m, BLOCK).T)
-    v *= inv
+    v = v * _real_powers(np.exp(-2.0 * log_r))  # x / |p**k|**2
     # x / p**k = x conj(p**k) / |p**k|**2: z[:, 0] its real part, z[:, 1] minus its imaginary
     z = np.empty((BLOCK, 2, m), np.float32)
     np.multiply(v, pr, out=z[:, 0])
@@ -54,8 +67,7 @@ def tv_resonator(x: np.ndarray, freq: np.ndarray, bw: np.ndarray, sr: float) -> 
     z[:, 1] -= carry.imag.astype(np.float32)
     r = np.exp(log_r)
     gain = (1.0 - 2.0 * r * np.cos(theta) + r * r) / np.maximum(r * np.sin(theta), 1e-9)
-    y = (pi * z[:, 0] - pr * z[:, 1]) * gain.astype(np.float32)
-    return y.T.ravel()[:n]
+    return (pi * z[:, 0] - pr * z[:, 1]) * gain.astype(np.float32)
 
 
 def _powers(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
