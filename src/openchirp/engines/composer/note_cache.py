@@ -82,10 +82,17 @@ class CachedNotes:
     bounds that delay (and the memory)."""
 
     def __init__(
-        self, sf: tsf.SoundFont, events: EventList, sr: int, start: int = 0, budget_s: float = 0.0
+        self,
+        sf: tsf.SoundFont,
+        events: EventList,
+        sr: int,
+        start: int = 0,
+        budget_s: float = 0.0,
+        font: str = "",
     ) -> None:
         self.release = _fast_release(sr)
-        self.ids = {ch: _channel_id(sf, ch) for ch in set(events.channel.tolist())}
+        font = font or f"synth {id(sf)}"  # the process-wide caches must tell fonts apart
+        self.ids = {ch: (font, *_channel_id(sf, ch)) for ch in set(events.channel.tolist())}
         notes = _pair(events)
         pairs = set(zip(notes.channel.tolist(), notes.key.tolist(), strict=True))
         classed = {k for k in pairs if _probe(sf, sr, self.ids, k, k)}
@@ -277,7 +284,7 @@ def _silence(sf: tsf.SoundFont, channel: int) -> None:
 
 
 def _channel_id(sf: tsf.SoundFont, channel: int) -> tuple:
-    """What makes a note on this channel sound as it does."""
+    """What makes a note on this channel sound as it does (with the font: see CachedNotes)."""
     return (
         channel,
         sf.channel_get_preset_index(channel),
@@ -322,7 +329,7 @@ def _wave(
         if w is not None:
             _wave_cache.move_to_end(k)
             return w
-    w = _render_note(sf, sr, channel_id[0], key, midi_vel, held)
+    w = _render_note(sf, sr, channel_id[1], key, midi_vel, held)
     w.flags.writeable = False
     with _lock:
         _wave_cache[k] = w

@@ -352,7 +352,7 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
     out_pos = chunk0 * CHUNK  # absolute position of the limiter's next output sample
     with loaded(sf_path, sr) as sf:
         setup_channels(sf, song.style, None if voice_ok else _FALLBACK_MELODY_PROGRAM)
-        player = Player(sf, events, chunk0 * CHUNK, sr, NOTE_CACHE_S)
+        player = Player(sf, events, chunk0 * CHUNK, sr, NOTE_CACHE_S, sf_path)
         k = chunk0
         while True:
             a = k * CHUNK

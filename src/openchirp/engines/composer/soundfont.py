@@ -137,14 +137,22 @@ class Player:
     """Plays an EventList through a synth, block after block, from a start sample on.
     Recurring notes (drum hits above all) come from
     :class:`~openchirp.engines.composer.note_cache.CachedNotes` instead of the synth's voices
-    when ``cache_s`` allows: same sound, a fraction of the cost, paid up front."""
+    when ``cache_s`` allows: same sound, a fraction of the cost, paid up front. ``font``: the
+    SoundFont's path, which names the synth in the process-wide cache of notes."""
 
     def __init__(
-        self, sf: tsf.SoundFont, events: EventList, start: int, sr: int, cache_s: float = 0.0
+        self,
+        sf: tsf.SoundFont,
+        events: EventList,
+        start: int,
+        sr: int,
+        cache_s: float = 0.0,
+        font: str = "",
     ) -> None:
         self.sf = sf
         self.pos = start
-        self.cached = CachedNotes(sf, events, sr, start, cache_s) if cache_s > 0 else None
+        cached = cache_s > 0
+        self.cached = CachedNotes(sf, events, sr, start, cache_s, font) if cached else None
         if self.cached is not None:
             self.cached.skip_to(start)
         synth = self.cached.synth if self.cached is not None else np.ones(len(events), bool)
