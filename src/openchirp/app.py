@@ -10,7 +10,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from openchirp import __version__
 from openchirp.api import chat, clip_media, errors, files, gcui, pages, suno_v2
-from openchirp.api.deps import Auth
+from openchirp.api.deps import Auth, polls
 from openchirp.config import Settings
 from openchirp.core.service import Artefacts, Service
 from openchirp.db import repo
@@ -62,8 +62,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = True) 
     )
     errors.install(app)
     # Routes are matched in order, one by one: the clip polls go first.
-    for router in (gcui.polls, suno_v2.polls):
-        app.include_router(router)
+    app.include_router(polls)
     for module in (suno_v2, gcui, chat, clip_media, files, pages):
         app.include_router(module.router)
 

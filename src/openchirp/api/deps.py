@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Row
 
@@ -115,6 +115,10 @@ async def get_user(request: Request) -> Row:
 # ``openapi_extra`` instead of their signatures.
 
 
+polls = APIRouter()
+"""Both dialects' clip polls, in one router the app includes before any other."""
+
+
 async def caller(request: Request) -> tuple[Service, Row]:
     """The service and the user making the request."""
     return request.app.state.service, await get_user(request)
@@ -133,20 +137,10 @@ def query_int(request: Request, name: str, default: int, minimum: int, maximum: 
     return value
 
 
-def query_parameters(*params: tuple[str, dict[str, Any], bool, str]) -> dict[str, Any]:
-    """OpenAPI for query parameters read by hand: (name, schema, required, description)."""
-    return {
-        "parameters": [
-            {
-                "name": name,
-                "in": "query",
-                "required": required,
-                "schema": schema,
-                "description": description,
-            }
-            for name, schema, required, description in params
-        ]
-    }
+def parameters(*params: tuple[str, str, dict[str, Any], bool, str]) -> dict[str, Any]:
+    """OpenAPI for parameters read by hand: (name, where, schema, required, description)."""
+    keys = ("name", "in", "schema", "required", "description")
+    return {"parameters": [dict(zip(keys, param, strict=True)) for param in params]}
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]

@@ -15,8 +15,9 @@ from openchirp.api.deps import (
     ServiceDep,
     UserDep,
     caller,
+    parameters,
+    polls,
     query_int,
-    query_parameters,
     read,
     split_ids,
 )
@@ -27,8 +28,6 @@ from openchirp.core.service import Service
 from openchirp.core.views import json_list
 
 router = APIRouter(tags=["gcui-art/suno-api"])
-polls = APIRouter(tags=["gcui-art/suno-api"])
-"""The clip poll, most of a server's traffic: the app matches it before any other route."""
 WAIT_POLL_S = 0.25
 MAX_PAGE = 100_000
 
@@ -184,10 +183,11 @@ def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) ->
 
 @polls.get(
     "/api/get",
+    tags=router.tags,
     responses=responses(401, 422),
-    openapi_extra=query_parameters(
-        ("ids", {"type": "string"}, False, "Clip ids, comma-separated (none: the library)"),
-        ("page", {"type": "integer", "minimum": 0, "maximum": MAX_PAGE}, False, "Library page"),
+    openapi_extra=parameters(
+        ("ids", "query", {"type": "string"}, False, "Clip ids, comma-separated (none: library)"),
+        ("page", "query", {"type": "integer", "minimum": 0, "maximum": MAX_PAGE}, False, "Page"),
     ),
 )
 async def get(request: Request) -> Response:

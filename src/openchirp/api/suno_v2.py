@@ -13,7 +13,8 @@ from openchirp.api.deps import (
     ServiceDep,
     UserDep,
     caller,
-    query_parameters,
+    parameters,
+    polls,
     read,
     split_ids,
 )
@@ -26,9 +27,8 @@ from openchirp.core.service import Batch
 from openchirp.core.views import canonical, json_list
 
 router = APIRouter(tags=["sunoapi.com v2"])
-polls = APIRouter(tags=["sunoapi.com v2"])
-"""The clip poll, most of a server's traffic: the app matches it before any other route."""
-MV = Annotated[str, Path(description="Model version: v3.5, v4, v4.5, v5...", examples=["v3.5"])]
+MV_DESCRIPTION = "Model version: v3.5, v4, v4.5, v5..."
+MV = Annotated[str, Path(description=MV_DESCRIPTION, examples=["v3.5"])]
 
 
 class CreateLyricsSong(BaseModel):
@@ -144,14 +144,16 @@ def _input_of(record: dict[str, Any]) -> dict[str, Any]:
 
 @polls.get(
     "/api/v2/suno/{mv}/clips",
+    tags=router.tags,
     responses=responses(401, 422, dialect="a"),
-    openapi_extra=query_parameters(
-        ("ids", {"type": "string"}, True, "Clip ids, comma-separated"),
+    openapi_extra=parameters(
+        ("mv", "path", {"type": "string", "examples": ["v3.5"]}, True, MV_DESCRIPTION),
+        ("ids", "query", {"type": "string"}, True, "Clip ids, comma-separated"),
     ),
 )
-async def get_clips(request: Request, mv: MV) -> Response:
+async def get_clips(request: Request) -> Response:
     service, user = await caller(request)
-    model_of(mv)
+    model_of(request.path_params["mv"])
     ids = request.query_params.get("ids", "")
     if not ids:
         raise InvalidInput("ids is required: clip ids, comma-separated", field="ids")
