@@ -13,6 +13,7 @@ from openchirp.engines.composer.soundfont import (
     Player,
     bundled_soundfont,
     clear,
+    find_soundfont,
     loaded,
     setup_channels,
 )
@@ -42,6 +43,37 @@ def test_cached_notes_sound_like_the_synth() -> None:
     synth, cached = outs
     assert np.abs(synth).max() > 0.01
     assert _snr_db(synth, cached) > 35.0
+
+
+def test_velocity_layers_are_one_wave_scaled() -> None:
+    """Velocities that select the same regions share a wave (the loudest, scaled), and a note
+    at any of them sounds as the synth plays it; velocities of other layers keep their own."""
+    from openchirp.engines.composer import note_cache
+
+    with loaded(find_soundfont(None), SR) as sf:  # FluidR3's piano has velocity layers
+        clear(sf)
+        sf.channel_set_preset_number(0, 0, False)
+        n = 50_000
+        for key in (48, 60, 72):
+            vels = [(mv + 0.5) / 127 for mv in (30, 31, 64, 90, 91, 120, 127)]
+            ev = note_cache.EventList(
+                sample=np.array([0, 20_000] * len(vels)),
+                on=np.array([True, False] * len(vels)),
+                channel=np.zeros(2 * len(vels), np.int64),
+                key=np.full(2 * len(vels), key),
+                velocity=np.repeat(np.array(vels, np.float32), 2),
+            )
+            notes = note_cache._pair(ev)
+            ids = {0: ("test", *note_cache._channel_id(sf, 0))}
+            layer = note_cache._layers(sf, SR, ids, notes)
+            assert set(layer.tolist()) <= set(notes.midi_velocity.tolist())
+            assert len(set(layer.tolist())) < len(vels)  # some share a wave
+            for mv, v, lay in zip(notes.midi_velocity, notes.velocity, layer, strict=True):
+                own = note_cache._render_note(sf, SR, 0, key, int(mv), 20_000)[:n]
+                wave = note_cache._render_note(sf, SR, 0, key, int(lay), 20_000)[:n]
+                scaled = wave * np.float32(v / ((lay + 0.5) / 127))
+                m = min(len(own), len(scaled))
+                assert _snr_db(own[:m], scaled[:m]) > 90.0
 
 
 def test_block_resonator_matches_the_recursion() -> None:

@@ -3,7 +3,9 @@
 Synth voices are most of a song's render time: cymbals ring for seconds, guitars chug the same
 chord all chorus. But a note is a one-shot: with its channel set up the same way, a (key, MIDI
 velocity, held length) always sounds the same, and the velocity within one MIDI step is only a
-gain. So the notes that recur in a song (drum hits above all) are rendered once through the
+gain. Across steps too, as long as the velocities pick the same regions of the preset and
+release alike: velocities of a key are compared on a short excerpt (:func:`_layers`) and those
+that match share one wave. So the notes that recur in a song (drum hits above all) are rendered once through the
 synth (from a silent synth, on their own channel), kept in a per-process cache, and mixed in
 with numpy at their sample, scaled to their velocity; the synth plays only the rest. The most
 frequent are cached first, within a budget of wave seconds that bounds the work done before
@@ -40,6 +42,9 @@ _FAST_RELEASE_S = 0.01
 """tsf's fast release (TSF_FASTRELEASETIME): a -9.226 natural-log drop over it."""
 _ENVELOPE_BLOCK = 64
 """tsf updates envelopes once per 64 samples (TSF_RENDER_EFFECTSAMPLEBLOCK)."""
+_EXCERPT = 8192
+"""Samples of a note (half of them held, half released) compared to tell its velocity layers
+apart."""
 _CACHE_BYTES = 64 << 20
 """Cached waves kept per process (least recently used go first): two songs' worth."""
 
@@ -47,6 +52,7 @@ _lock = threading.Lock()
 _wave_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
 _wave_bytes = 0
 _kill_cache: dict[tuple, bool] = {}
+_layer_cache: dict[tuple, bool] = {}
 
 
 @dataclass
@@ -70,6 +76,7 @@ class _Notes:
     velocity: np.ndarray
     midi_velocity: np.ndarray  # as tsf computes it: (short)(vel * 127) in float32
     held: np.ndarray  # samples until its note-off; -1: none
+    layer: np.ndarray  # the MIDI velocity its wave is rendered at (see _layers)
 
     def __getitem__(self, sel: np.ndarray) -> _Notes:
         return _Notes(*(getattr(self, f)[sel] for f in self.__dataclass_fields__))
@@ -94,6 +101,7 @@ class CachedNotes:
         font = font or f"synth {id(sf)}"  # the process-wide caches must tell fonts apart
         self.ids = {ch: (font, *_channel_id(sf, ch)) for ch in set(events.channel.tolist())}
         notes = _pair(events)
+        notes.layer = _layers(sf, sr, self.ids, notes)
         pairs = set(zip(notes.channel.tolist(), notes.key.tolist(), strict=True))
         classed = {k for k in pairs if _probe(sf, sr, self.ids, k, k)}
         group, ranked = _groups(notes, classed, sr)
@@ -128,7 +136,7 @@ class CachedNotes:
         for g in ranked.tolist():
             i = int(first[g])
             what = (self.ids[int(notes.channel[i])], int(notes.key[i]))
-            wave = _wave(sf, sr, *what, int(notes.midi_velocity[i]), int(notes.held[i]))
+            wave = _wave(sf, sr, *what, int(notes.layer[i]), int(notes.held[i]))
             total += len(wave)
             if total > budget:
                 break
@@ -138,7 +146,7 @@ class CachedNotes:
     def _load(self, notes: _Notes, waves: list[np.ndarray], cut: np.ndarray) -> list[_Note]:
         """Each note with its wave and gain, by start; a cut ends a note still sounding."""
         out = []
-        cols = (notes.start, notes.velocity, notes.midi_velocity, cut)
+        cols = (notes.start, notes.velocity, notes.layer, cut)
         rows = zip(*(c.tolist() for c in cols), waves, strict=True)
         for start, vel, mv, choke, wave in rows:
             end = start + len(wave)
@@ -217,6 +225,7 @@ def _pair(events: EventList) -> _Notes:
     ons, off = ons[order], off[order]
     start = events.sample[ons]
     velocity = events.velocity[ons].astype(np.float32)
+    midi_velocity = np.minimum(127, (velocity * np.float32(127)).astype(np.int64))
     return _Notes(
         on=ons,
         off=off,
@@ -224,16 +233,74 @@ def _pair(events: EventList) -> _Notes:
         channel=events.channel[ons],
         key=events.key[ons],
         velocity=velocity,
-        midi_velocity=np.minimum(127, (velocity * np.float32(127)).astype(np.int64)),
+        midi_velocity=midi_velocity,
         held=np.where(off >= 0, events.sample[np.maximum(off, 0)] - start, -1),
+        layer=midi_velocity,
     )
+
+
+def _layers(sf: tsf.SoundFont, sr: int, ids: dict[int, tuple], notes: _Notes) -> np.ndarray:
+    """The MIDI velocity each note's wave is rendered at. tsf uses a note's velocity for two
+    things only: which of the preset's regions sound (velocity layers) and a gain. So notes of
+    one key whose velocities select the same regions are one wave at the loudest of them,
+    scaled: the velocities used of each key are compared, loudest first, with the ones kept so
+    far, on an excerpt of each rendered from a silent synth."""
+    combos = np.stack([notes.channel, notes.key, notes.midi_velocity], axis=1)
+    if not len(combos):
+        return notes.midi_velocity.copy()
+    uniq, inverse = np.unique(combos, axis=0, return_inverse=True)
+    kept: dict[tuple[int, int], list[int]] = {}
+    excerpts: dict[tuple, np.ndarray] = {}
+    layer = uniq[:, 2].copy()
+    for i in np.lexsort((-uniq[:, 2], uniq[:, 1], uniq[:, 0])).tolist():
+        ch, key, mv = uniq[i].tolist()
+        loud = kept.setdefault((ch, key), [])
+        same = next((v for v in loud if _scaled(sf, sr, ids, excerpts, ch, key, v, mv)), None)
+        if same is None:
+            loud.append(mv)
+        else:
+            layer[i] = same
+    return layer[inverse.ravel()]
+
+
+def _scaled(
+    sf: tsf.SoundFont,
+    sr: int,
+    ids: dict[int, tuple],
+    excerpts: dict[tuple, np.ndarray],
+    ch: int,
+    key: int,
+    a: int,
+    b: int,
+) -> bool:
+    """Does velocity ``b`` of this key sound as velocity ``a`` times the ratio of the two?
+    Cached per process (``excerpts``: the notes' first samples, per song)."""
+    k = (ids[ch], key, a, b, sr)
+    with _lock:
+        v = _layer_cache.get(k)
+    if v is None:
+        for m in (a, b):
+            if (ch, key, m) not in excerpts:  # from a silent synth, released half way:
+                sf.channel_note_on(ch, key, (m + 0.5) / 127)  # some presets' releases differ
+                held = _pcm(sf, _EXCERPT // 2)
+                sf.channel_note_off(ch, key)
+                released = _pcm(sf, _EXCERPT // 2)
+                excerpts[ch, key, m] = np.concatenate([held, released]).astype(np.float64)
+                _silence(sf, ch)
+        x = excerpts[ch, key, a] * ((b + 0.5) / (a + 0.5))
+        y = excerpts[ch, key, b]
+        energy = float(np.sum(x * x))
+        v = energy > 1e-12 and float(np.sum((y - x) ** 2)) <= 1e-9 * energy
+        with _lock:
+            _layer_cache[k] = v
+    return v
 
 
 def _groups(notes: _Notes, classed: set, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """Notes that sound alike: (group of each note, or -1 when it is not worth caching; the
     groups, most frequent first). Worth caching: recurring, released within _MAX_HELD_S, and
     in no exclusive class (those stay in the synth, which cuts them)."""
-    rows = np.stack([notes.channel, notes.key, notes.midi_velocity, notes.held], axis=1)
+    rows = np.stack([notes.channel, notes.key, notes.layer, notes.held], axis=1)
     if not len(rows):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     uniq, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
