@@ -34,15 +34,16 @@ from openchirp.engines.composer.arrangement import EventList
 _PIECE = 4096
 _MAX_S = 12.0
 """Longest a cached note may sound (a crash with its release lasts about 7.6 s)."""
-_MAX_HELD_S = 2.5
-"""Pitched notes held longer are left to the synth: they seldom recur and cost memory."""
+_MAX_HELD_S = 8.0
+"""Pitched notes held longer are left to the synth: they seldom recur and cost memory (a pad's
+chord held a bar or two recurs often, and costs the synth more than anything else)."""
 _QUIET = 1e-6
 """Trailing samples below this (-120 dBFS) are dropped from a cached note."""
 _FAST_RELEASE_S = 0.01
 """tsf's fast release (TSF_FASTRELEASETIME): a -9.226 natural-log drop over it."""
 _ENVELOPE_BLOCK = 64
 """tsf updates envelopes once per 64 samples (TSF_RENDER_EFFECTSAMPLEBLOCK)."""
-_EXCERPT = 8192
+_EXCERPT = 4096
 """Samples of a note (half of them held, half released) compared to tell its velocity layers
 apart."""
 _CACHE_BYTES = 64 << 20
@@ -140,7 +141,8 @@ class CachedNotes:
             total += len(wave)
             if total > budget:
                 break
-            waves[g] = wave
+            if len(wave) < _MAX_S * sr - 2 * _PIECE:  # else it may still sound: the synth's
+                waves[g] = wave
         return waves
 
     def _load(self, notes: _Notes, waves: list[np.ndarray], cut: np.ndarray) -> list[_Note]:

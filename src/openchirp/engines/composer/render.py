@@ -47,7 +47,7 @@ RUN_IN_S = 3.5
 """A continuation re-renders at least this much of its source before the join."""
 _LIMITER_ALLOWANCE_DB = 0.0
 """What the limiter typically takes off the integrated loudness."""
-NOTE_CACHE_S = 120.0
+NOTE_CACHE_S = 150.0
 """Seconds of recurring notes a render may cache (rendered before its first block)."""
 _FALLBACK_MELODY_PROGRAM = 53  # "voice oohs": the tune, when no singing voice is installed
 
