@@ -5,11 +5,12 @@ chord all chorus. But a note is a one-shot: with its channel set up the same way
 velocity, held length) always sounds the same, and the velocity within one MIDI step is only a
 gain. Across steps too, as long as the velocities pick the same regions of the preset and
 release alike: velocities of a key are compared on a short excerpt (:func:`_layers`) and those
-that match share one wave. So the notes that recur in a song (drum hits above all) are rendered once through the
-synth (from a silent synth, on their own channel), kept in a per-process cache, and mixed in
-with numpy at their sample, scaled to their velocity; the synth plays only the rest. The most
-frequent are cached first, within a budget of wave seconds that bounds the work done before
-the first block (the synth cannot render a note apart once the song is playing).
+that match share one wave. So the notes that recur in a song (drum hits above all) are rendered
+once through the synth (from a silent synth, on their own channel), kept in a per-process
+cache, and mixed in with numpy at their sample, scaled to their velocity; the synth plays only
+the rest. The most frequent are cached first, within a budget of wave seconds that bounds
+the work done before the first block (the synth cannot render a note apart once the song is
+playing).
 
 What the synth does to overlapping notes is reproduced: a note-off releases the oldest sounding
 note of its key on its channel (notes of one key never overlap before their release, see
