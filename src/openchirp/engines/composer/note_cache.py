@@ -104,6 +104,7 @@ class CachedNotes:
         self.ids = {ch: (font, *_channel_id(sf, ch)) for ch in set(events.channel.tolist())}
         notes = _pair(events)
         notes.layer = _layers(sf, sr, self.ids, notes)
+        notes.held = _snapped(notes)
         pairs = set(zip(notes.channel.tolist(), notes.key.tolist(), strict=True))
         classed = {k for k in pairs if _probe(sf, sr, self.ids, k, k)}
         group, ranked = _groups(notes, classed, sr)
@@ -264,6 +265,25 @@ def _layers(sf: tsf.SoundFont, sr: int, ids: dict[int, tuple], notes: _Notes) ->
         else:
             layer[i] = same
     return layer[inverse.ravel()]
+
+
+def _snapped(notes: _Notes) -> np.ndarray:
+    """Held lengths with pairs one sample apart made one (the more frequent of the two): beat
+    times rounded to samples make a held length come out as n or n + 1 all over the song, and a
+    release 23 us earlier or later is the same note (55-75 dB SNR per note)."""
+    rows = np.stack([notes.channel, notes.key, notes.layer, notes.held], axis=1)
+    if not len(rows):
+        return notes.held
+    uniq, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
+    held = uniq[:, 3].copy()
+    near = np.all(uniq[1:, :3] == uniq[:-1, :3], axis=1) & (uniq[1:, 3] == uniq[:-1, 3] + 1)
+    near &= uniq[:-1, 3] >= 0
+    free = 0  # rows before this one are paired already
+    for j in np.flatnonzero(near).tolist():
+        if j >= free:
+            held[j] = held[j + 1] = uniq[j if counts[j] >= counts[j + 1] else j + 1, 3]
+            free = j + 2
+    return held[inverse.ravel()]
 
 
 def _scaled(
