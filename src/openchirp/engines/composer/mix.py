@@ -313,18 +313,21 @@ class Limiter:
             held = zip(self.pending, planar, strict=True)
             self.pending = [np.concatenate([q, p], axis=1).astype(np.float32) for q, p in held]
             return [np.zeros((0, p.shape[0]), np.float32) for p in planar]
-        need = np.minimum(1.0, self.ceiling / np.maximum(self._peaks(x), 1e-9))
-        w = 2 * self.r + 1
-        g = ndimage.uniform_filter1d(
-            ndimage.minimum_filter1d(need, w, mode="nearest"), w, mode="nearest"
-        )
-        g = np.minimum(g, need)  # float rounding in the average must not lift a peak
-        gain = g[r2 : r2 + n_out].astype(np.float32)
-        self.max_reduction_db = min(
-            self.max_reduction_db, 20 * math.log10(float(gain.min()) + 1e-12)
-        )
+        peaks = self._peaks(x)
+        gain = None  # no peak over the ceiling anywhere near: the gain is exactly 1
+        if float(peaks.max()) > np.float32(self.ceiling):
+            need = np.minimum(1.0, self.ceiling / np.maximum(peaks, 1e-9))
+            w = 2 * self.r + 1
+            g = ndimage.uniform_filter1d(
+                ndimage.minimum_filter1d(need, w, mode="nearest"), w, mode="nearest"
+            )
+            g = np.minimum(g, need)  # float rounding in the average must not lift a peak
+            gain = g[r2 : r2 + n_out].astype(np.float32)
+            self.max_reduction_db = min(
+                self.max_reduction_db, 20 * math.log10(float(gain.min()) + 1e-12)
+            )
         stems = list(range(1, len(planar))) or [0]
-        outs = [self._apply(self.pending[k], planar[k], gain) for k in stems]
+        outs = [self._apply(self.pending[k], planar[k], gain, n_out) for k in stems]
         mix = outs[0] if len(outs) == 1 else np.add(outs[0], outs[1])
         for o in outs[2:]:
             mix += o
@@ -333,14 +336,21 @@ class Limiter:
         return [mix, *outs] if len(planar) > 1 else [mix]
 
     @staticmethod
-    def _apply(pending: np.ndarray, part: np.ndarray, gain: np.ndarray) -> np.ndarray:
-        """The first len(gain) samples of pending + part, times gain, as (samples, channels)."""
-        n_out, held = len(gain), pending.shape[1]
+    def _apply(
+        pending: np.ndarray, part: np.ndarray, gain: np.ndarray | None, n_out: int
+    ) -> np.ndarray:
+        """The first n_out samples of pending + part, times gain (None: 1), as (samples,
+        channels)."""
+        held = pending.shape[1]
         out = np.empty((n_out, part.shape[0]), np.float32)
         k = min(held, n_out)
         for c in range(part.shape[0]):  # a row at a time: numpy interleaves rows far faster
-            out[:k, c] = pending[c, :k] * gain[:k]
-            out[k:, c] = part[c, : n_out - k] * gain[k:]
+            if gain is None:
+                out[:k, c] = pending[c, :k]
+                out[k:, c] = part[c, : n_out - k]
+            else:
+                out[:k, c] = pending[c, :k] * gain[:k]
+                out[k:, c] = part[c, : n_out - k] * gain[k:]
         return out
 
 
