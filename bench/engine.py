@@ -31,6 +31,8 @@ sys.path.insert(0, str(ROOT))
 from openchirp.engines.base import PlanRequest  # noqa: E402
 from openchirp.engines.composer.engine import ComposerEngine  # noqa: E402
 from openchirp.engines.composer.render import measure, voice_available  # noqa: E402
+from openchirp.jobs.outputs import MP3_QUALITY  # noqa: E402 - imported before any timer
+from openchirp.media.audio import Mp3StreamWriter  # noqa: E402
 from tests.support.shapes import starry_lyrics  # noqa: E402
 
 BALLAD = (
@@ -42,9 +44,6 @@ BALLAD = (
 
 def encode_mp3(path: Path):
     """The worker's own streaming mp3 writer and settings: returns (write(block), close())."""
-    from openchirp.jobs.outputs import MP3_QUALITY
-    from openchirp.media.audio import Mp3StreamWriter
-
     writer = Mp3StreamWriter(path, quality=MP3_QUALITY, title="bench", write_done_marker=False)
     return writer.write, writer.close
 
