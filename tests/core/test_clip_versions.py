@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
+
+import pytest
 
 from openchirp.db import repo
 from openchirp.db.database import Database
@@ -48,6 +51,9 @@ def test_plain_sqlite_versions_match_sqlalchemy(tmp_path: Path) -> None:
     thread.join()
     assert seen[0] is not None and seen[0] is not raw
     db.dispose()
+    for closed in (raw, seen[0]):  # every thread's reader, not only the disposing thread's
+        with pytest.raises(sqlite3.ProgrammingError):
+            closed.execute("SELECT 1")
 
 
 def test_postgres_has_no_plain_sqlite_reader() -> None:

@@ -28,6 +28,7 @@ class Database:
         self.url = url
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self._threads = threading.local()
+        self._sqlite_readers: list[sqlite3.Connection] = []  # every thread's, closed on dispose
         if self.is_sqlite:
             _ensure_sqlite_dir(url)
             self._writer = _sqlite_engine(url, immediate=True)
@@ -72,13 +73,13 @@ class Database:
             )
             _configure_sqlite(conn)
             self._threads.sqlite = conn
+            self._sqlite_readers.append(conn)  # list.append is atomic under the GIL
         return conn
 
     def dispose(self) -> None:
-        conn = getattr(self._threads, "sqlite", None)
-        if conn is not None:
-            conn.close()
-            self._threads.sqlite = None
+        while self._sqlite_readers:
+            self._sqlite_readers.pop().close()
+        self._threads = threading.local()
         self._writer.dispose()
         if self._reader is not self._writer:
             self._reader.dispose()
