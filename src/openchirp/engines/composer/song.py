@@ -153,17 +153,11 @@ class Song:
 
     def beat_time(self, beat: float) -> float:
         """Song time of a beat, with swing on the off-beat eighths."""
-        sw = self.style.swing
-        b = float(beat)
-        whole = int(b // 1)
-        frac = b - whole
-        if sw > 0 and 0 < frac < 1:
-            mid = 0.5 + sw / 2
-            frac = frac / 0.5 * mid if frac <= 0.5 else mid + (frac - 0.5) / 0.5 * (1 - mid)
-        return (whole + frac) * self.style.beat_s
+        return float(self.beat_times(np.array([beat], np.float64))[0])
 
     def beat_times(self, beats: np.ndarray) -> np.ndarray:
-        """:meth:`beat_time` of many beats at once (the same arithmetic, elementwise)."""
+        """Song times of many beats at once: one arithmetic for sung notes and the band, so
+        the two can never drift apart."""
         sw = self.style.swing
         b = np.asarray(beats, np.float64)
         whole = np.floor(b)
