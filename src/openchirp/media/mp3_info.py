@@ -18,6 +18,7 @@ ENCODER_DELAY = 576  # LAME's fixed delay at the start of the stream
 DECODER_DELAY = 529  # what an mp3 decoder adds on top; players subtract it themselves
 
 _RATES = {44_100: 0, 48_000: 1, 32_000: 2}
+_RATE_OF_INDEX = tuple(_RATES)
 _BITRATES_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
 _SIDE_INFO_STEREO = 32
 _TOC_SIZE = 100
@@ -62,7 +63,7 @@ def frame_length(header: bytes) -> int:
     if header[0] != 0xFF or header[1] & 0xFE != 0xFA:
         raise ValueError("not an MPEG-1 Layer III frame header")
     kbps = _BITRATES_KBPS[header[2] >> 4]
-    rate = list(_RATES)[header[2] >> 2 & 3]
+    rate = _RATE_OF_INDEX[header[2] >> 2 & 3]
     return 144_000 * kbps // rate + (header[2] >> 1 & 1)
 
 
