@@ -7,6 +7,7 @@ its loudness in a few tens of milliseconds; ``Render.blocks`` then renders it ch
 from __future__ import annotations
 
 from openchirp.engines.base import SAMPLE_RATE, EngineError, PlanRequest
+from openchirp.engines.composer import kernels
 from openchirp.engines.composer.compose import compose, words_of
 from openchirp.engines.composer.mix import k_weighting_sos
 from openchirp.engines.composer.plan import plan_dict
@@ -70,9 +71,10 @@ class ComposerEngine:
 
 def _warm_up(sample_rate: int) -> None:
     """What a process does once, done along with loading the SoundFont rather than in its
-    first clip: the style parser's keyword patterns, the phonemiser, the loudness filter and
-    the singing voice's module and noise table."""
+    first clip: the style parser's keyword patterns, the phonemiser, the loudness filter, the
+    compiled DSP loops and the singing voice's module and noise table."""
     parse_style("pop")
+    kernels.warm_up()
     words_of("la")
     k_weighting_sos(sample_rate)
     if voice_available():

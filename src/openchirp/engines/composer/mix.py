@@ -15,6 +15,8 @@ import numpy as np
 import scipy.fft as sfft
 from scipy import ndimage, signal
 
+from openchirp.engines.composer.kernels import sos_filter
+
 # ---------------------------------------------------------------- loudness (ITU-R BS.1770)
 
 
@@ -35,21 +37,24 @@ def k_weighting_sos(sample_rate: int) -> np.ndarray:
     return sos
 
 
-def k_power(x: np.ndarray, sample_rate: int) -> float:
-    """Mean-square K-weighted power summed over channels (ungated); x is (n,) or (n, ch)."""
+def k_weighted(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """x (n,) or (n, ch) through the meter's K-weighting, as (n, ch) float64."""
     if x.ndim == 1:
         x = x[:, None]
+    return EQ(k_weighting_sos(sample_rate), x.shape[1])(x.astype(np.float64, copy=False))
+
+
+def k_power(x: np.ndarray, sample_rate: int) -> float:
+    """Mean-square K-weighted power summed over channels (ungated); x is (n,) or (n, ch)."""
     if len(x) == 0:
         return 0.0
-    y = signal.sosfilt(k_weighting_sos(sample_rate), x, axis=0)
+    y = k_weighted(x, sample_rate)
     return float(np.sum(np.mean(y * y, axis=0)))
 
 
 def k_blocks(x: np.ndarray, sample_rate: int) -> np.ndarray:
     """K-weighted power (summed over channels) of the meter's 400 ms blocks, 100 ms apart."""
-    if x.ndim == 1:
-        x = x[:, None]
-    y = signal.sosfilt(k_weighting_sos(sample_rate), x, axis=0)
+    y = k_weighted(x, sample_rate)
     sq = np.sum(y * y, axis=1)
     block, hop = int(0.4 * sample_rate), int(0.1 * sample_rate)
     if len(sq) < block:
@@ -124,15 +129,20 @@ def _biquad(kind: str, f0: float, sr: int, gain_db: float = 0.0, q: float = 0.70
 
 
 class EQ:
-    """A fixed chain of biquads with state, for one stereo bus."""
+    """A fixed chain of biquads with state, for one bus of ``channels``."""
 
     def __init__(self, sos: np.ndarray, channels: int = 2) -> None:
-        self.sos = sos
+        self.sos = np.ascontiguousarray(sos, np.float64)
         self.zi = np.zeros((len(sos), 2, channels))
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
-        y, self.zi = signal.sosfilt(self.sos, x, axis=0, zi=self.zi)
-        return y
+    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """x (samples, channels) filtered, into ``out`` if given (same shape, any layout: the
+        transpose of a channel-major buffer saves the caller a copy), else a new array of x's
+        dtype."""
+        if out is None:
+            out = np.empty(x.shape, x.dtype)
+        sos_filter(self.sos, x, self.zi, out)
+        return out
 
 
 def instrument_eq(sr: int, brightness: float) -> EQ:

@@ -92,13 +92,13 @@ def _rendered_phrase(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarr
     start, audio, backing = _sing(phrase, song, sr)
     if len(audio) == 0:
         return start, audio.astype(np.float32)
-    y = vocal_eq(sr)(audio.astype(np.float64)[:, None])[:, 0]
+    y = vocal_eq(sr)(audio[:, None])[:, 0]
     sung_s = max(sum(n.duration_s for n in phrase.notes), 1e-3)
     per_second = 2 * k_power(y, sr) * len(y) / sr / sung_s  # dual mono on two channels
     target = power_of_lufs(song.vocal_gain_db if song.vocal_gain_db is not None else -20.0)
     gain = math.sqrt(target / per_second) if per_second > 1e-12 else 0.0
     if backing is not None:  # levelled with the lead, so it stays the voice's "quieter" choir
-        y = y + vocal_eq(sr)(backing.astype(np.float64)[:, None])[:, 0]
+        y = y + vocal_eq(sr)(backing[:, None])[:, 0]
     return start, (y * gain).astype(np.float32)
 
 
@@ -358,7 +358,8 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
             a = k * CHUNK
             final = a + CHUNK >= last
             # channel-major from here on: (2, CHUNK) float32
-            inst = inst_eq(player.render(CHUNK)).T.astype(np.float32)
+            inst = np.empty((2, CHUNK), np.float32)
+            inst_eq(player.render(CHUNK), out=inst.T)
             send = inst[0] + inst[1]
             send *= 0.5 * wet_i
             voc = vocals.chunk(a, CHUNK) if singing else None

@@ -38,10 +38,10 @@ from openchirp.engines.composer.vocal import SungNote, VoiceSpec
 from openchirp.engines.composer.voice_dsp import (
     BLOCK,
     bandpass_sos,
-    glottal_filter,
+    glottal_sos,
     pulse_train,
-    resonator_ba,
-    tv_cascade,
+    resonator_sos,
+    tract,
 )
 from openchirp.engines.composer.voice_plan import Segment, plan_segments
 from openchirp.engines.composer.voice_tables import CONSONANTS
@@ -290,11 +290,8 @@ def _synth(
     ah = _keyframes_interp(ts, tr.ah, 0.0)
 
     pulses, phase = pulse_train(f0, av, sr)
-    gb, ga = glottal_filter(sr)
-    source = signal.lfilter(gb, ga, pulses)
     breath = voice.breathiness * av * (0.55 + 0.45 * _cos_cycles(phase))
-    noise = _noise(rng, n)
-    excitation = (source + noise * (0.3 * ah + 0.12 * breath)).astype(np.float32)
+    noise = _noise(rng, n) * (0.3 * ah + 0.12 * breath)
 
     # Vocal tract: F1..F3 follow the phonemes, F1 rises with high notes (formant tuning).
     keys = [k for group in tr.formants for k in group]
@@ -309,11 +306,14 @@ def _synth(
             freq = np.maximum(freq, 1.05 * f0_c)
             bw = bw * (1.0 + 1.5 * nasal)  # nasal murmur: a damped, low first resonance
         stages.append((np.minimum(freq, 0.45 * sr), bw))
-    y = tv_cascade(excitation, stages, sr)
     (f4, b4), (f5, b5) = timbre.high_formants
-    b4c, a4c = resonator_ba(min(f4 * shift, 0.45 * sr), b4, sr)
-    b5c, a5c = resonator_ba(min(f5 * shift, 0.46 * sr), b5, sr)
-    y = signal.lfilter(np.convolve(b4c, b5c), np.convolve(a4c, a5c), y)
+    upper = np.concatenate(
+        [
+            resonator_sos(min(f4 * shift, 0.45 * sr), b4, sr),
+            resonator_sos(min(f5 * shift, 0.46 * sr), b5, sr),
+        ]
+    ).reshape(2, 6)
+    y = tract(pulses, noise, glottal_sos(sr), stages, sr, upper)
 
     # Parallel frication branch: band-passed noise for fricatives, affricates and bursts.
     for t0, t1, band, gain in tr.noise:
