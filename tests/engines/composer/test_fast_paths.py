@@ -11,6 +11,7 @@ from scipy import signal
 from openchirp.engines.base import PlanRequest
 from openchirp.engines.composer.arrangement import song_events
 from openchirp.engines.composer.compose import compose
+from openchirp.engines.composer.kernels import peaks
 from openchirp.engines.composer.mix import EQ, _biquad, fft_size
 from openchirp.engines.composer.soundfont import (
     Player,
@@ -147,6 +148,21 @@ def test_compiled_biquads_match_scipy_across_calls() -> None:
         assert _snr_db(ref, y) > (130.0 if dtype == np.float64 else 120.0)
     with pytest.raises(ValueError):
         EQ(np.concatenate([sos, sos]), 2)(np.zeros((4, 2)))
+
+
+def test_compiled_limiter_peaks_match_numpy() -> None:
+    """The limiter's compiled peak (channels' maximum, with half-sample points) against numpy
+    written plainly."""
+    rng = np.random.default_rng(7)
+    x = (rng.standard_normal((2, 30_000)) * np.linspace(0.2, 1.6, 30_000)).astype(np.float32)
+    ref = np.abs(x).max(axis=0)
+    mid = np.abs(9 * (x[:, 1:-2] + x[:, 2:-1]) - x[:, :-3] - x[:, 3:]).max(axis=0) / 16
+    ref[1:-2] = np.maximum(ref[1:-2], mid)
+    ref[2:-1] = np.maximum(ref[2:-1], mid)
+    peak = peaks(x)
+    assert peak.dtype == np.float32 and len(peak) == x.shape[1]
+    assert np.allclose(peak, ref, rtol=1e-6)
+    assert peaks(x[:, :2]).tolist() == np.abs(x[:, :2]).max(axis=0).tolist()
 
 
 def test_fft_sizes_cover_and_stay_close() -> None:

@@ -159,6 +159,28 @@ def vocal_tract(
     return out
 
 
+@numba.njit(**_JIT)
+def peaks(x: np.ndarray) -> np.ndarray:
+    """Per-sample peak over the channels of ``x`` (channels, samples), float32, with each
+    half-sample point between two samples (4-tap interpolation, 9/16 and -1/16) counted at
+    both: the limiter's cheap stand-in for true peak. Channel by channel in float32, loops
+    the compiler turns into SIMD."""
+    channels, n = x.shape
+    out = np.zeros(n, np.float32)
+    mid = np.zeros(n, np.float32)  # mid[i]: the point between samples i and i + 1
+    nine, sixteenth = np.float32(9.0), np.float32(1.0 / 16.0)
+    for c in range(channels):
+        row = x[c].astype(np.float32)
+        for i in range(n):
+            out[i] = max(out[i], abs(row[i]))
+        for i in range(1, n - 2):
+            v = abs(nine * (row[i] + row[i + 1]) - row[i - 1] - row[i + 2]) * sixteenth
+            mid[i] = max(mid[i], v)
+    for i in range(1, n - 1):
+        out[i] = max(out[i], max(mid[i], mid[i - 1]))
+    return out
+
+
 def warm_up() -> None:
     """Compile (or load from numba's cache) the specialisations the engine uses, so that its
     first clip does not pay for them."""
@@ -168,5 +190,7 @@ def warm_up() -> None:
         sos_filter(sos, x, np.zeros((1, 2, 2)), np.empty_like(x))
         sos_filter(sos, x, np.zeros((1, 2, 2)), np.empty((2, 4), dtype).T)
         sos_filter(sos, x[:, :1].copy(), np.zeros((1, 2, 1)), np.empty((4, 1), dtype))
+    for dtype in (np.float32, np.float64):
+        peaks(np.zeros((2, 8), dtype))
     poles = np.zeros((3, 1))
     vocal_tract(np.zeros(4), np.zeros(4), sos, poles, poles, poles, 64, np.concatenate([sos, sos]))

@@ -15,7 +15,7 @@ import numpy as np
 import scipy.fft as sfft
 from scipy import ndimage, signal
 
-from openchirp.engines.composer.kernels import sos_filter
+from openchirp.engines.composer.kernels import peaks, sos_filter
 
 # ---------------------------------------------------------------- loudness (ITU-R BS.1770)
 
@@ -291,19 +291,6 @@ class Limiter:
         self.pending: list[np.ndarray] = []  # every part's samples held back (2R of them)
         self.max_reduction_db = 0.0
 
-    @staticmethod
-    def _peaks(x: np.ndarray) -> np.ndarray:
-        """Per-sample peak over channels of x (channels, n), half-sample points included."""
-        a = np.abs(x).max(axis=0)
-        mid = x[:, 1:-2] + x[:, 2:-1]
-        mid *= 9.0
-        mid -= x[:, :-3]
-        mid -= x[:, 3:]
-        mid = np.abs(mid, out=mid).max(axis=0) / 16.0
-        a[1:-2] = np.maximum(a[1:-2], mid)
-        a[2:-1] = np.maximum(a[2:-1], mid)
-        return a
-
     def process(self, parts: list[np.ndarray], final: bool = False) -> list[np.ndarray]:
         """parts[0] is the mix, the rest are stems, each (samples, channels); returns the same,
         limited and delayed by 2R samples (the first call returns 2R fewer samples, the final
@@ -323,10 +310,10 @@ class Limiter:
             held = zip(self.pending, planar, strict=True)
             self.pending = [np.concatenate([q, p], axis=1).astype(np.float32) for q, p in held]
             return [np.zeros((0, p.shape[0]), np.float32) for p in planar]
-        peaks = self._peaks(x)
+        peak = peaks(x)
         gain = None  # no peak over the ceiling anywhere near: the gain is exactly 1
-        if float(peaks.max()) > np.float32(self.ceiling):
-            need = np.minimum(1.0, self.ceiling / np.maximum(peaks, 1e-9))
+        if float(peak.max()) > np.float32(self.ceiling):
+            need = np.minimum(1.0, self.ceiling / np.maximum(peak, 1e-9))
             w = 2 * self.r + 1
             g = ndimage.uniform_filter1d(
                 ndimage.minimum_filter1d(need, w, mode="nearest"), w, mode="nearest"
