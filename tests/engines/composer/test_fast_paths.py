@@ -9,6 +9,7 @@ import pytest
 from scipy import signal
 
 from openchirp.engines.base import PlanRequest
+from openchirp.engines.composer import note_cache
 from openchirp.engines.composer.arrangement import song_events
 from openchirp.engines.composer.compose import compose
 from openchirp.engines.composer.kernels import peaks
@@ -47,6 +48,64 @@ def test_cached_notes_sound_like_the_synth() -> None:
     synth, cached = outs
     assert np.abs(synth).max() > 0.01
     assert _snr_db(synth, cached) > 35.0
+
+
+def test_hi_hats_cut_each_other_from_the_cache_as_in_the_synth() -> None:
+    """Closed, pedal and open hi-hat are an exclusive class (a note cuts the others): cached,
+    each is cut at the next one's note-on, and they sound as the synth plays them; so does a
+    class spread over two drum channels that share the drum kit."""
+    song = compose(PlanRequest("Stars above", "synthwave, moody", seed=2))
+    step = SR // 8
+    pattern = [(9, 46), (9, 42), (10, 42), (9, 44), (9, 46), (10, 46), (9, 42), (9, 36)]
+    rows = []  # (sample, on, channel, key, velocity): every note held half a step
+    for i, (ch, key) in enumerate(pattern * 6):
+        rows += [(i * step, True, ch, key, 0.8), (i * step + step // 2, False, ch, key, 0.0)]
+    rows.sort(key=lambda r: r[0])
+    cols = list(zip(*rows, strict=True))
+    events = note_cache.EventList(
+        sample=np.array(cols[0]),
+        on=np.array(cols[1]),
+        channel=np.array(cols[2]),
+        key=np.array(cols[3]),
+        velocity=np.array(cols[4], np.float32),
+    )
+    n = 7 * SR
+    with loaded(bundled_soundfont(), SR) as sf:
+        outs = []
+        for cache_s in (0.0, 60.0):
+            clear(sf)
+            setup_channels(sf, song.style, None)
+            player = Player(sf, events, 0, SR, cache_s)
+            outs.append(np.concatenate([player.render(SR) for _ in range(n // SR)]))
+        assert player.cached is not None and not player.cached.synth.any()  # all cached
+        assert sum(m.choke >= 0 for m in player.cached.notes) >= 12  # open hats cut short
+    synth, cached = outs
+    assert np.abs(synth).max() > 0.01
+    assert _snr_db(synth, cached) > 50.0
+
+
+def test_exclusive_classes_are_cached_whole_and_cut_by_the_next_note() -> None:
+    from openchirp.engines.composer.note_cache import _class_cuts, _Notes, _whole_classes
+
+    closed, pedal, open_, kick = (9, 42), (9, 44), (9, 46), (9, 36)
+    order = [closed, kick, open_, closed, pedal, kick, open_]
+    start = np.array([0, 0, 10, 20, 20, 30, 40])
+    cols = {f: np.zeros(len(order), np.int64) for f in _Notes.__dataclass_fields__}
+    cols.update(
+        on=np.arange(len(order)),
+        start=start,
+        channel=np.array([c for c, _ in order]),
+        key=np.array([k for _, k in order]),
+    )
+    notes = _Notes(**cols)
+    hats = {closed, pedal, open_}
+    killers = {a: hats for a in hats}
+    assert _class_cuts(notes, killers).tolist() == [10, -1, 20, 20, 40, -1, -1]
+    assert _class_cuts(notes, {}).tolist() == [-1] * len(order)
+    all_but_one = np.array([True, True, True, True, False, True, True])
+    whole = _whole_classes(notes, all_but_one, killers)
+    assert whole.tolist() == [False, True, False, False, False, True, False]
+    assert _whole_classes(notes, np.ones(len(order), bool), killers).all()
 
 
 def test_velocity_layers_are_one_wave_scaled() -> None:

@@ -15,9 +15,10 @@ playing).
 What the synth does to overlapping notes is reproduced: a note-off releases the oldest sounding
 note of its key on its channel (notes of one key never overlap before their release, see
 ``arrangement.to_samples``), and a channel cut (``parts.SILENCE``) ends a note with the synth's
-10 ms fast release, step for step. Keys in an exclusive class (open/closed hi-hat: a note cuts
-the others) are measured on the SoundFont, since the binding does not expose them, and left to
-the synth. Each channel renders as through the synth to 45-100 dB SNR.
+10 ms fast release, step for step. So does an exclusive class (closed, pedal and open hi-hat: a
+note cuts the others sounding, on every channel that plays the same preset): which keys cut
+which is measured on the SoundFont, since the binding does not expose it, and a class is cached
+whole or left to the synth whole. Each channel renders as through the synth to 45-100 dB SNR.
 """
 
 from __future__ import annotations
@@ -107,17 +108,21 @@ class CachedNotes:
         notes.layer = _layers(sf, sr, self.ids, notes)
         notes.held = _snapped(notes)
         pairs = set(zip(notes.channel.tolist(), notes.key.tolist(), strict=True))
+        # exclusive classes (hi-hats): which (channel, key) cut which; tsf cuts across
+        # channels that share a preset, so drum channels are probed against each other
         classed = {k for k in pairs if _probe(sf, sr, self.ids, k, k)}
-        group, ranked = _groups(notes, classed, sr)
+        killers = {a: {b for b in classed if _probe(sf, sr, self.ids, a, b)} for a in classed}
+        group, ranked = _groups(notes, sr)
         waves = self._pick(sf, sr, notes, group, ranked, budget_s * sr)
-        cached = np.isin(group, list(waves))
+        cached = _whole_classes(notes, np.isin(group, list(waves)), killers)
         chosen, group = notes[cached], group[cached]
         self.synth = np.ones(len(events), bool)
         self.synth[chosen.on] = False
         self.synth[chosen.off[chosen.off >= 0]] = False
+        cut = _earliest(_cuts(chosen, events), _class_cuts(chosen, killers))
         near = chosen.start >= start - int(_MAX_S * sr)  # the rest has died away by start
-        chosen, group = chosen[near], group[near]
-        self.notes = self._load(chosen, [waves[g] for g in group.tolist()], _cuts(chosen, events))
+        chosen, group, cut = chosen[near], group[near], cut[near]
+        self.notes = self._load(chosen, [waves[g] for g in group.tolist()], cut)
         self.next = 0
         self.active: list[_Note] = []
         self.scratch = np.empty((0, 2), np.float32)
@@ -320,21 +325,63 @@ def _scaled(
     return v
 
 
-def _groups(notes: _Notes, classed: set, sr: int) -> tuple[np.ndarray, np.ndarray]:
+def _groups(notes: _Notes, sr: int) -> tuple[np.ndarray, np.ndarray]:
     """Notes that sound alike: (group of each note, or -1 when it is not worth caching; the
-    groups, most frequent first). Worth caching: recurring, released within _MAX_HELD_S, and
-    in no exclusive class (those stay in the synth, which cuts them)."""
+    groups, most frequent first). Worth caching: recurring and released within _MAX_HELD_S."""
     rows = np.stack([notes.channel, notes.key, notes.layer, notes.held], axis=1)
     if not len(rows):
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     uniq, inverse, counts = np.unique(rows, axis=0, return_inverse=True, return_counts=True)
     inverse = inverse.ravel()
-    pairs = zip(uniq[:, 0].tolist(), uniq[:, 1].tolist(), strict=True)
-    plain = np.array([p not in classed for p in pairs], bool)
     held = uniq[:, 3]
-    ok = (counts >= 2) & (held >= 0) & (held <= _MAX_HELD_S * sr) & plain
+    ok = (counts >= 2) & (held >= 0) & (held <= _MAX_HELD_S * sr)
     ranked = np.flatnonzero(ok)[np.argsort(-counts[ok], kind="stable")]
     return np.where(ok[inverse], inverse, -1), ranked
+
+
+def _whole_classes(notes: _Notes, cached: np.ndarray, killers: dict) -> np.ndarray:
+    """``cached`` with each exclusive class cached whole or not at all: a note the synth plays
+    cannot cut a cached one, nor a cached note one the synth plays."""
+    cached = cached.copy()
+    pair = list(zip(notes.channel.tolist(), notes.key.tolist(), strict=True))
+    left = set(killers)
+    while left:  # one class: the pairs linked by cutting, either way
+        members, todo = set(), [left.pop()]
+        while todo:
+            a = todo.pop()
+            members.add(a)
+            todo += [b for b in left if b in killers[a] or a in killers[b]]
+            left -= set(todo)
+        mask = np.array([p in members for p in pair], bool)
+        if not cached[mask].all():
+            cached[mask] = False
+    return cached
+
+
+def _class_cuts(notes: _Notes, killers: dict) -> np.ndarray:
+    """For each note (in note-on order), the sample of the next note-on that cuts it through
+    its exclusive class (-1: none)."""
+    cut = np.full(len(notes.on), -1, np.int64)
+    if not killers:
+        return cut
+    pair = list(zip(notes.channel.tolist(), notes.key.tolist(), strict=True))
+    start = notes.start.tolist()
+    following: dict[tuple[int, int], int] = {}  # pair -> start of its next note-on
+    for i in range(len(pair) - 1, -1, -1):
+        if pair[i] not in killers:
+            continue
+        later = [following[b] for b in killers[pair[i]] if b in following]
+        if later:
+            cut[i] = min(later)
+        following[pair[i]] = start[i]
+    return cut
+
+
+def _earliest(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Element-wise the earlier of two cut samples, where -1 means none."""
+    big = np.iinfo(np.int64).max
+    first = np.minimum(np.where(a < 0, big, a), np.where(b < 0, big, b))
+    return np.where(first == big, -1, first)
 
 
 def _cuts(notes: _Notes, events: EventList) -> np.ndarray:
