@@ -59,6 +59,16 @@ _kill_cache: dict[tuple, bool] = {}
 _layer_cache: dict[tuple, bool] = {}
 
 
+def clear() -> None:
+    """Empty this process's caches of note waves and of what was measured on the SoundFonts."""
+    global _wave_bytes
+    with _lock:
+        _wave_cache.clear()
+        _wave_bytes = 0
+        _kill_cache.clear()
+        _layer_cache.clear()
+
+
 @dataclass
 class _Note:
     start: int
