@@ -34,13 +34,14 @@ from functools import lru_cache
 import numpy as np
 from scipy import signal
 
+from openchirp.engines.composer.kernels import glottal_source
 from openchirp.engines.composer.vocal import SungNote, VoiceSpec
 from openchirp.engines.composer.voice_dsp import (
     BLOCK,
     bandpass_sos,
     glottal_sos,
-    pulse_train,
     resonator_sos,
+    sinc_taps,
     tract,
 )
 from openchirp.engines.composer.voice_plan import Segment, plan_segments
@@ -85,6 +86,15 @@ def _keyframes_interp(t: np.ndarray, keys: list[tuple[float, float]], default: f
         return np.full(len(t), default)
     kt = np.maximum.accumulate(np.array([k[0] for k in keys]))
     return np.interp(t, kt, np.array([k[1] for k in keys]))
+
+
+def _keyframes(keys: list[tuple[float, float]], t0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Keyframes as (times, values) arrays for the compiled source, times made non-decreasing
+    (as :func:`_keyframes_interp` reads them); none: silence from ``t0`` on."""
+    if not keys:
+        return np.array([t0]), np.zeros(1)
+    times = np.maximum.accumulate(np.array([k[0] for k in keys], np.float64))
+    return times, np.array([k[1] for k in keys], np.float64)
 
 
 def _pitch_track(
@@ -280,18 +290,22 @@ def _synth(
     n_out = int(math.ceil((last + _RELEASE_S - t_start) * sample_rate))
     n = -(-n_out // up)
     m = -(-n // BLOCK)
-    ts = t_start + np.arange(n) / sr
     tc = t_start + (np.arange(m) + 0.5) * BLOCK / sr
 
     tr = _tracks(segs)
     f0_c = _pitch_track(notes, tc, voice, rng, detune_cents)
-    f0 = np.interp(ts, tc, f0_c)
-    av = _keyframes_interp(ts, tr.av, 0.0)
-    ah = _keyframes_interp(ts, tr.ah, 0.0)
-
-    pulses, phase = pulse_train(f0, av, sr)
-    breath = voice.breathiness * av * (0.55 + 0.45 * _cos_cycles(phase))
-    noise = _noise(rng, n) * (0.3 * ah + 0.12 * breath)
+    pulses, noise = glottal_source(
+        n,
+        t_start,
+        sr,
+        tc,
+        f0_c,
+        *_keyframes(tr.av, t_start),
+        *_keyframes(tr.ah, t_start),
+        sinc_taps(),
+        _noise(rng, n),
+        voice.breathiness,
+    )
 
     # Vocal tract: F1..F3 follow the phonemes, F1 rises with high notes (formant tuning).
     keys = [k for group in tr.formants for k in group]
@@ -329,13 +343,6 @@ def _synth(
 
     gain = _OUTPUT_GAIN * float(voice.extra.get("gain", 1.0))
     return _Take(start_sample, n_out, y * gain, up)
-
-
-def _cos_cycles(phase: np.ndarray) -> np.ndarray:
-    """cos(2 pi phase) for a phase in cycles: reduced to one cycle first, then float32."""
-    frac = (phase - np.floor(phase)).astype(np.float32)
-    frac *= np.float32(2.0 * np.pi)
-    return np.cos(frac, out=frac)
 
 
 def _mix(takes: list[tuple[_Take, float]]) -> tuple[int, np.ndarray]:

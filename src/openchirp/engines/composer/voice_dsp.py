@@ -1,9 +1,10 @@
-"""Signal building blocks of the formant singer, all vectorised over whole phrases.
+"""Signal building blocks of the formant singer.
 
-The vocal tract is a cascade of time-varying two-pole resonators (F1..F3 move with the
-phonemes) followed by fixed ones (F4, F5). A time-varying recursion cannot go through
-``scipy.signal.lfilter``: :func:`tract` runs the glottal filter, the moving resonators and the
-fixed ones sample by sample in one compiled loop (:func:`kernels.vocal_tract`).
+The source (glottal pulses at the sung pitch, aspiration and breath noise) and the vocal tract
+(a cascade of time-varying two-pole resonators, F1..F3 moving with the phonemes, then fixed
+ones, F4 and F5) are recursions over samples, which numpy cannot vectorise: they run as
+compiled loops (:mod:`kernels`, ``glottal_source`` and ``vocal_tract``). This module designs
+their filters and tables and hands them over (:func:`tract`).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def bandpass_sos(lo: float, hi: float, sr: float) -> np.ndarray:
 
 
 @lru_cache(maxsize=16)
-def _sinc_taps(sub: int = 32, half: int = 4) -> np.ndarray:
+def sinc_taps(sub: int = 32, half: int = 4) -> np.ndarray:
     """Windowed-sinc fractional-delay kernels, ``sub`` fractional positions x 2*half taps."""
     frac = np.arange(sub) / sub
     n = np.arange(-half + 1, half + 1)
@@ -92,30 +93,6 @@ def _sinc_taps(sub: int = 32, half: int = 4) -> np.ndarray:
     win = np.cos(np.pi * x / (2 * half + 1)) ** 2
     taps = np.sinc(x) * win
     return taps / taps.sum(axis=1, keepdims=True)
-
-
-def pulse_train(f0: np.ndarray, amp: np.ndarray, sr: float, phase0: float = 0.0) -> np.ndarray:
-    """Band-limited impulse train (one impulse per glottal cycle at the exact fractional time).
-
-    Impulses are scaled by ``amp`` at their time and by 1/sqrt(f0) so that loudness does not
-    depend on pitch. Returns the impulses and the running glottal phase (cycles)."""
-    n = len(f0)
-    phase = phase0 + np.cumsum(f0 / sr)
-    cyc = np.floor(phase)
-    k = np.nonzero(np.diff(cyc))[0]  # a pulse falls between sample k and k+1
-    out = np.zeros(n + 8)
-    if len(k):
-        frac = (phase[k + 1] - cyc[k + 1]) / np.maximum(phase[k + 1] - phase[k], 1e-12)
-        pos = k + 1 - frac  # fractional sample position of the pulse
-        base = np.floor(pos).astype(np.int64)
-        taps = _sinc_taps()
-        sub = np.minimum((pos - base) * taps.shape[0], taps.shape[0] - 1).astype(np.int64)
-        a = amp[k] / np.sqrt(np.maximum(f0[k], 40.0) / 100.0)
-        keep = a > 1e-5
-        idx = base[keep, None] + np.arange(-3, 5)[None, :] + 4
-        w = (taps[sub[keep]] * a[keep, None]).ravel()
-        out = np.bincount(idx.ravel(), weights=w, minlength=n + 8)  # overlapping taps add up
-    return out[4 : 4 + n], phase
 
 
 @lru_cache(maxsize=16)
