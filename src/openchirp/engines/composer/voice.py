@@ -49,9 +49,6 @@ from openchirp.engines.composer.voice_tables import CONSONANTS
 _LEAD_IN_S = 0.01  # silence before the first sound, so the first consonant starts from zero
 _RELEASE_S = 0.08  # tail after the last sound (resonator ring-out, release ramp)
 _OUTPUT_GAIN = 0.05
-# Breath noise through the vocal tract while a vowel is sung: it fills in the spectral envelope
-# between the harmonics (sparse at sung pitches), so the vowel's formants read more clearly.
-_VOWEL_ASPIRATION = 0.5
 _H_ASPIRATION = 0.8  # "h": whispered, on the formants of the vowel it leads into
 
 
@@ -161,10 +158,7 @@ def _tracks(segs: list[Segment]) -> _Tracks:
             else:
                 fk.append([(t1 - tau, *f)])
             tr.av += [(t0 + ramp, seg.loud), (t1 - ramp, seg.loud)]
-            tr.ah += [
-                (t0 + ramp, _VOWEL_ASPIRATION * seg.loud),
-                (t1 - ramp, _VOWEL_ASPIRATION * seg.loud),
-            ]
+            tr.ah += [(t0 + ramp, 0.0), (t1 - ramp, 0.0)]
         elif art.kind in ("aspirate", "glottal"):
             # "h" is the next vowel whispered: it takes that vowel's formants.
             nxt = segs[si + 1] if si + 1 < len(segs) else None
