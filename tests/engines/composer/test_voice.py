@@ -203,8 +203,9 @@ RECOGNITION_LINES = [
 def test_pocketsphinx_understands_slowly_sung_words() -> None:
     """An honest intelligibility figure: a speech recogniser on clearly sung lines (eighth
     notes at 120 bpm, one syllable each).
-    Measured mean WER at the time of writing is printed; the bar is set above it, as a
-    regression guard, not a claim that the voice is as clear as speech."""
+    Measured mean WER is printed: 0.65 at first, 0.58 since "h" is whispered on the formants
+    of the vowel it leads into. The bar is set above it, as a regression guard, not a claim
+    that the voice is as clear as speech."""
     errors: list[float] = []
     for i, line in enumerate(RECOGNITION_LINES):
         kind, base = ("male", 50.0) if i % 2 else ("female", 60.0)
@@ -215,4 +216,4 @@ def test_pocketsphinx_understands_slowly_sung_words() -> None:
         print(f"{kind}: {line!r} -> {' '.join(hyp)!r} WER {errors[-1]:.2f}")
     mean = float(np.mean(errors))
     print(f"pocketsphinx mean WER {mean:.2f}")
-    assert mean < 0.8
+    assert mean < 0.7

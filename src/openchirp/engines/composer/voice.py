@@ -50,6 +50,7 @@ from openchirp.engines.composer.voice_tables import CONSONANTS
 _LEAD_IN_S = 0.01  # silence before the first sound, so the first consonant starts from zero
 _RELEASE_S = 0.08  # tail after the last sound (resonator ring-out, release ramp)
 _OUTPUT_GAIN = 0.05
+_H_ASPIRATION = 0.8  # "h": whispered, on the formants of the vowel it leads into
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ def _tracks(segs: list[Segment]) -> _Tracks:
     tr = _Tracks([], [], [], [], [])
     fk = tr.formants
     prev_end: float | None = None
-    for seg in segs:
+    for si, seg in enumerate(segs):
         art, t0, t1 = seg.art, seg.t0, seg.t1
         d = max(t1 - t0, 1e-4)
         f = art.formants
@@ -169,8 +170,11 @@ def _tracks(segs: list[Segment]) -> _Tracks:
             tr.av += [(t0 + ramp, seg.loud), (t1 - ramp, seg.loud)]
             tr.ah += [(t0 + ramp, 0.0), (t1 - ramp, 0.0)]
         elif art.kind in ("aspirate", "glottal"):
-            # "h" takes the formants of the vowels around it: no keyframe of its own.
-            asp = 0.55 * seg.loud if art.kind == "aspirate" else 0.0
+            # "h" is the next vowel whispered: it takes that vowel's formants.
+            nxt = segs[si + 1] if si + 1 < len(segs) else None
+            if art.kind == "aspirate" and nxt is not None and nxt.art.kind == "vowel":
+                fk.append([(t0 + 0.3 * d, *nxt.art.formants)])
+            asp = _H_ASPIRATION * seg.loud if art.kind == "aspirate" else 0.0
             tr.av += [(t0 + ramp, 0.0), (t1 - ramp, 0.0)]
             tr.ah += [(t0 + ramp, asp), (t1 - ramp, asp)]
         elif art.kind in ("stop", "affricate"):
