@@ -14,6 +14,7 @@ from openchirp.engines.composer.arrangement import song_events
 from openchirp.engines.composer.compose import compose
 from openchirp.engines.composer.kernels import glottal_source, peaks
 from openchirp.engines.composer.mix import EQ, _biquad, fft_size
+from openchirp.engines.composer.song import Song
 from openchirp.engines.composer.soundfont import (
     Player,
     bundled_soundfont,
@@ -39,19 +40,25 @@ def _snr_db(ref: np.ndarray, x: np.ndarray) -> float:
     return float(10 * np.log10(np.sum(ref * ref) / max(float(np.sum(err * err)), 1e-30)))
 
 
-def test_cached_notes_sound_like_the_synth() -> None:
-    song = compose(PlanRequest("Stars above\nShine on me", "heavy metal", seed=3))
-    events = song_events(song, SR)
-    n = 8 * SR
+def _through_both(
+    song: Song, events: note_cache.EventList, seconds: int
+) -> tuple[np.ndarray, np.ndarray, Player]:
+    """The events played by the synth alone, then with the note cache: (synth, cached, the
+    cached player)."""
     with loaded(bundled_soundfont(), SR) as sf:
         outs = []
         for cache_s in (0.0, 60.0):
             clear(sf)
             setup_channels(sf, song.style, None)
             player = Player(sf, events, 0, SR, cache_s)
-            outs.append(np.concatenate([player.render(SR) for _ in range(n // SR)]))
-        assert player.cached is not None and not player.cached.synth.all()  # some are cached
-    synth, cached = outs
+            outs.append(np.concatenate([player.render(SR) for _ in range(seconds)]))
+    return outs[0], outs[1], player
+
+
+def test_cached_notes_sound_like_the_synth() -> None:
+    song = compose(PlanRequest("Stars above\nShine on me", "heavy metal", seed=3))
+    synth, cached, player = _through_both(song, song_events(song, SR), 8)
+    assert player.cached is not None and not player.cached.synth.all()  # some are cached
     assert np.abs(synth).max() > 0.01
     assert _snr_db(synth, cached) > 35.0
 
@@ -75,17 +82,9 @@ def test_hi_hats_cut_each_other_from_the_cache_as_in_the_synth() -> None:
         key=np.array(cols[3]),
         velocity=np.array(cols[4], np.float32),
     )
-    n = 7 * SR
-    with loaded(bundled_soundfont(), SR) as sf:
-        outs = []
-        for cache_s in (0.0, 60.0):
-            clear(sf)
-            setup_channels(sf, song.style, None)
-            player = Player(sf, events, 0, SR, cache_s)
-            outs.append(np.concatenate([player.render(SR) for _ in range(n // SR)]))
-        assert player.cached is not None and not player.cached.synth.any()  # all cached
-        assert sum(m.choke >= 0 for m in player.cached.notes) >= 12  # open hats cut short
-    synth, cached = outs
+    synth, cached, player = _through_both(song, events, 7)
+    assert player.cached is not None and not player.cached.synth.any()  # all cached
+    assert sum(m.choke >= 0 for m in player.cached.notes) >= 12  # open hats cut short
     assert np.abs(synth).max() > 0.01
     assert _snr_db(synth, cached) > 50.0
 
