@@ -325,12 +325,12 @@ def _synth(
             bw = bw * (1.0 + 1.5 * nasal)  # nasal murmur: a damped, low first resonance
         stages.append((np.minimum(freq, 0.45 * sr), bw))
     (f4, b4), (f5, b5) = timbre.high_formants
-    upper = np.concatenate(
+    upper = np.stack(
         [
             resonator_sos(min(f4 * shift, 0.45 * sr), b4, sr),
             resonator_sos(min(f5 * shift, 0.46 * sr), b5, sr),
         ]
-    ).reshape(2, 6)
+    )
     y = tract(pulses, noise, glottal_sos(sr), stages, sr, upper)
 
     # Parallel frication branch: band-passed noise for fricatives, affricates and bursts.
