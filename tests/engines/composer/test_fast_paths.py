@@ -260,6 +260,23 @@ def test_compiled_limiter_peaks_match_numpy() -> None:
     assert peaks(x[:, :2]).tolist() == np.abs(x[:, :2]).max(axis=0).tolist()
 
 
+def test_warm_up_compiles_what_a_render_uses() -> None:
+    """Every compiled loop a sung clip calls (calibration and render) was compiled, or loaded,
+    by the engine's warm-up, so no clip pays for it: a clip adds no type specialisation."""
+    from openchirp.engines.composer import kernels
+    from openchirp.engines.composer.engine import ComposerEngine
+
+    engine = ComposerEngine(bundled_soundfont())  # warms up
+    loops = [kernels._sos3, kernels.vocal_tract, kernels.glottal_source, kernels.peaks]
+    before = [set(f.signatures) for f in loops]
+    render = engine.plan(PlanRequest("Stars above\nShine on me", "heavy metal", seed=1))
+    assert render.has_vocal
+    for block in render.blocks():
+        assert len(block.mix)
+    for f, known in zip(loops, before, strict=True):
+        assert set(f.signatures) == known, f.__name__
+
+
 def test_fft_sizes_cover_and_stay_close() -> None:
     for n in (1, 100, 8192 + 52_919, 131_072 + 48_686, 131_072 + 61_739):
         size = fft_size(n)

@@ -260,6 +260,7 @@ def warm_up() -> None:
     for dtype in (np.float32, np.float64):
         peaks(np.zeros((2, 8), dtype))
     one = np.ones(1)
-    glottal_source(4, 0.0, 100.0, one, one, one, one, one, one, np.ones((2, 8)), np.zeros(4), 0.1)
+    noise = np.zeros(4, np.float32)  # the voice reads its noise from a float32 table
+    glottal_source(4, 0.0, 100.0, one, one, one, one, one, one, np.ones((2, 8)), noise, 0.1)
     poles = np.zeros((3, 1))
     vocal_tract(np.zeros(4), np.zeros(4), sos, poles, poles, poles, 64, np.concatenate([sos, sos]))
