@@ -24,6 +24,15 @@ _THROUGH = np.array([1.0, 0.0, 0.0, 1.0, 0.0, 0.0])
 """A biquad that passes its input through: pads a cascade to the kernels' three sections."""
 
 
+@numba.njit(inline="always", **_JIT)
+def _biquad(
+    b0: float, b1: float, b2: float, a1: float, a2: float, z0: float, z1: float, v: float
+) -> tuple[float, float, float]:
+    """One sample through a biquad in transposed direct form II (scipy's): (out, z0, z1)."""
+    y = b0 * v + z0
+    return y, b1 * v - a1 * y + z1, b2 * v - a2 * y
+
+
 def sos_filter(sos: np.ndarray, x: np.ndarray, zi: np.ndarray, out: np.ndarray) -> None:
     """Up to three biquads along axis 0 of ``x`` (samples, 1 or 2 channels) into ``out`` (same
     shape, any layout: a transposed view of channel-major memory works). ``sos`` is scipy's
@@ -55,19 +64,13 @@ def _sos3(sos: np.ndarray, x: np.ndarray, zi: np.ndarray, out: np.ndarray, right
     r0, r1, R0, R1 = zi[2, 0, 0], zi[2, 1, 0], zi[2, 0, 1], zi[2, 1, 1]
     for i in range(x.shape[0]):
         v, V = np.float64(x[i, 0]), np.float64(x[i, right])
-        y = b00 * v + p0
-        Y = b00 * V + P0
-        p0, P0 = b01 * v - a01 * y + p1, b01 * V - a01 * Y + P1
-        p1, P1 = b02 * v - a02 * y, b02 * V - a02 * Y
-        v = b10 * y + q0
-        V = b10 * Y + Q0
-        q0, Q0 = b11 * y - a11 * v + q1, b11 * Y - a11 * V + Q1
-        q1, Q1 = b12 * y - a12 * v, b12 * Y - a12 * V
-        y = b20 * v + r0
-        Y = b20 * V + R0
-        r0, R0 = b21 * v - a21 * y + r1, b21 * V - a21 * Y + R1
-        r1, R1 = b22 * v - a22 * y, b22 * V - a22 * Y
-        out[i, 0], out[i, right] = y, Y
+        v, p0, p1 = _biquad(b00, b01, b02, a01, a02, p0, p1, v)
+        V, P0, P1 = _biquad(b00, b01, b02, a01, a02, P0, P1, V)
+        v, q0, q1 = _biquad(b10, b11, b12, a11, a12, q0, q1, v)
+        V, Q0, Q1 = _biquad(b10, b11, b12, a11, a12, Q0, Q1, V)
+        v, r0, r1 = _biquad(b20, b21, b22, a21, a22, r0, r1, v)
+        V, R0, R1 = _biquad(b20, b21, b22, a21, a22, R0, R1, V)
+        out[i, 0], out[i, right] = v, V
     zi[0, 0, 0], zi[0, 1, 0], zi[0, 0, 1], zi[0, 1, 1] = p0, p1, P0, P1
     zi[1, 0, 0], zi[1, 1, 0], zi[1, 0, 1], zi[1, 1, 1] = q0, q1, Q0, Q1
     zi[2, 0, 0], zi[2, 1, 0], zi[2, 0, 1], zi[2, 1, 1] = r0, r1, R0, R1
@@ -110,23 +113,16 @@ def vocal_tract(
             a1, c1, k1 = pole_re[0, b], pole_im[0, b], gain[0, b]
             a2, c2, k2 = pole_re[1, b], pole_im[1, b], gain[1, b]
             a3, c3, k3 = pole_re[2, b], pole_im[2, b], gain[2, b]
-        x = np.float64(pulses[i])
-        y = g0 * x + s0
-        s0 = g1 * x - ga1 * y + s1
-        s1 = g2 * x - ga2 * y
-        v = y + np.float64(noise[i])
+        v, s0, s1 = _biquad(g0, g1, g2, ga1, ga2, s0, s1, np.float64(pulses[i]))
+        v += np.float64(noise[i])
         w1r, w1i = a1 * w1r - c1 * w1i + v, a1 * w1i + c1 * w1r
         v = w1i * k1
         w2r, w2i = a2 * w2r - c2 * w2i + v, a2 * w2i + c2 * w2r
         v = w2i * k2
         w3r, w3i = a3 * w3r - c3 * w3i + v, a3 * w3i + c3 * w3r
         v = w3i * k3
-        y = f00 * v + u0
-        u0 = f01 * v - fa01 * y + u1
-        u1 = f02 * v - fa02 * y
-        v = f10 * y + t0
-        t0 = f11 * y - fa11 * v + t1
-        t1 = f12 * y - fa12 * v
+        v, u0, u1 = _biquad(f00, f01, f02, fa01, fa02, u0, u1, v)
+        v, t0, t1 = _biquad(f10, f11, f12, fa11, fa12, t0, t1, v)
         out[i] = v
     return out
 
