@@ -100,7 +100,7 @@ class CachedNotes:
     """The cached notes of ``events``, mixed block after block; ``synth`` masks the events the
     synth must still play. Notes that recur are cached, most frequent first, until their waves
     add up to ``budget_s`` seconds: they are rendered before the first block, so the budget
-    bounds that delay (and the memory)."""
+    bounds that delay (and the memory). Mixing starts at sample ``start``."""
 
     def __init__(
         self,
@@ -136,6 +136,7 @@ class CachedNotes:
         self.next = 0
         self.active: list[_Note] = []
         self.scratch = np.empty((0, 2), np.float32)
+        self._skip_to(start)
 
     def _pick(
         self,
@@ -178,7 +179,7 @@ class CachedNotes:
         out.sort(key=lambda m: m.start)
         return out
 
-    def skip_to(self, start: int) -> None:
+    def _skip_to(self, start: int) -> None:
         """Play from ``start`` on: notes that ended before it are dropped."""
         while self.next < len(self.notes) and self.notes[self.next].start < start:
             if self.notes[self.next].end > start:

@@ -153,8 +153,6 @@ class Player:
         self.pos = start
         cached = cache_s > 0
         self.cached = CachedNotes(sf, events, sr, start, cache_s, font) if cached else None
-        if self.cached is not None:
-            self.cached.skip_to(start)
         synth = self.cached.synth if self.cached is not None else np.ones(len(events), bool)
         sample = events.sample[synth]
         self.i = int(np.searchsorted(sample, start, side="left"))
