@@ -64,7 +64,8 @@ class Server:
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
-            "PYTHONPATH": str(REPO),
+            # This checkout's code first (a git worktree shares the venv of another checkout).
+            "PYTHONPATH": os.pathsep.join([str(REPO / "src"), str(REPO)]),
             "OPENCHIRP_DATA_DIR": str(data_dir),
             "OPENCHIRP_DATABASE_URL": database_url,
             "OPENCHIRP_PORT": str(self.port),
