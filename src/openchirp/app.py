@@ -17,13 +17,13 @@ from openchirp.db import repo
 from openchirp.db.database import Database
 from openchirp.db.migrate import upgrade
 from openchirp.jobs.pool import WorkerPool
-from openchirp.storage import LocalStorage
+from openchirp.storage import make_storage
 
 
 def create_app(settings: Settings | None = None, *, start_workers: bool = True) -> FastAPI:
     settings = settings or Settings()
     db = Database(settings.resolved_database_url)
-    storage = LocalStorage(settings.files_dir, settings.public_base_url)
+    storage = make_storage(settings)
     service = Service(settings, db, storage)
 
     @asynccontextmanager

@@ -6,6 +6,7 @@ import ipaddress
 import os
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -67,6 +68,13 @@ class Settings(BaseSettings):
 
     make_video: bool = True
 
+    storage_url: str | None = None
+    """Where finished files are published: ``file:///folder`` (default: ``data_dir/files``) or
+    ``s3://bucket/prefix`` (endpoint, region and keys from the usual ``AWS_*`` variables)."""
+    storage_serve: Literal["proxy", "redirect"] = "proxy"
+    """How ``/files/<key>`` answers for a remote backend: stream the object through, or 307 to a
+    presigned URL (the local backend always serves the file itself)."""
+
     @cached_property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -85,6 +93,10 @@ class Settings(BaseSettings):
     @property
     def files_dir(self) -> Path:
         return self.data_dir / "files"
+
+    @cached_property
+    def resolved_storage_url(self) -> str:
+        return self.storage_url or self.files_dir.resolve().as_uri()
 
     @cached_property
     def allow_anonymous(self) -> bool:

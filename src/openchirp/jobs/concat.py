@@ -43,7 +43,7 @@ def concat_clip(ctx: JobContext) -> None:
     mixes, cuts, words = [], [], []
     offset = 0.0
     for part, row in zip(parts_meta, rows, strict=True):
-        pcm, rate = decode(ctx.storage.local_path(row.wav_key))
+        pcm, rate = decode(ctx.storage.fetch(row.wav_key))
         cut = round(part["continue_at"] * rate) if part["continue_at"] is not None else None
         mixes.append(pcm)
         cuts.append(cut)
@@ -55,9 +55,10 @@ def concat_clip(ctx: JobContext) -> None:
     stems: dict[str, str] = {}
     names = set.intersection(*(set(r.stems or {}) for r in rows)) if rows else set()
     for name in sorted(names):
-        stem = join([decode(ctx.storage.local_path(r.stems[name]))[0] for r in rows], cuts, fade)
+        stem = join([decode(ctx.storage.fetch(r.stems[name]))[0] for r in rows], cuts, fade)
         stems[name] = clip_key(clip.id, f"stems/{name}.wav")
-        write_wav(ctx.storage.writable_path(stems[name]), stem, rate)
+        write_wav(ctx.storage.workspace.writable_path(stems[name]), stem, rate)
+        ctx.storage.publish(stems[name])
     files = store_song(ctx, clip, song, rate)
     complete_clip(
         ctx,

@@ -44,7 +44,7 @@ def mp3_writer(
     with ctx.db.read() as conn:
         owner = repo.get_user(conn, clip.user_id)
     return Mp3StreamWriter(
-        ctx.storage.writable_path(key),
+        ctx.storage.workspace.writable_path(key),
         quality=MP3_QUALITY,
         sample_rate=sample_rate,
         title=clip.title,
@@ -62,7 +62,9 @@ def store_song(ctx: JobContext, clip: Row, pcm: np.ndarray, rate: int) -> dict[s
     ctx.check_lease()
     with mp3_writer(ctx, clip, audio_key, sample_rate=rate, cover=cover) as mp3:
         mp3.write(pcm)
-    write_wav(ctx.storage.writable_path(wav_key), pcm, rate)
+    ctx.storage.publish(audio_key)
+    write_wav(ctx.storage.workspace.writable_path(wav_key), pcm, rate)
+    ctx.storage.publish(wav_key)
     ctx.storage.put(clip_key(clip.id, PEAKS), json.dumps(peaks(pcm)).encode())
     return {
         "audio_key": audio_key,

@@ -102,7 +102,7 @@ def stream_audio(
             mp3_writer(ctx, clip, audio_key, sample_rate=render.sample_rate, cover=cover)
         )
         wav = stack.enter_context(
-            WavWriter(ctx.storage.writable_path(wav_key), sample_rate=render.sample_rate)
+            WavWriter(ctx.storage.workspace.writable_path(wav_key), sample_rate=render.sample_rate)
         )
         started = False
         for block in render.blocks():
@@ -115,7 +115,7 @@ def stream_audio(
                     stem_keys[name] = clip_key(clip.id, f"stems/{name}.wav")
                     stem_writers[name] = stack.enter_context(
                         WavWriter(
-                            ctx.storage.writable_path(stem_keys[name]),
+                            ctx.storage.workspace.writable_path(stem_keys[name]),
                             sample_rate=render.sample_rate,
                         )
                     )
@@ -135,5 +135,7 @@ def stream_audio(
                     meta=meta,
                 )
         duration = mp3.duration_s
+    for key in (audio_key, wav_key, *stem_keys.values()):
+        ctx.storage.publish(key)
     ctx.storage.put(clip_key(clip.id, PEAKS), json.dumps(peaks.result()).encode())
     return StoredAudio(duration, wav_key, stem_keys)

@@ -17,7 +17,7 @@ def stem_clip(ctx: JobContext) -> None:
         source = repo.get_clip(conn, clip.meta["stem_from_id"])
     if source is None or name not in (source.stems or {}):
         raise LookupError(f"the source clip has no {name} stem")
-    pcm, rate = decode(ctx.storage.local_path(source.stems[name]))
+    pcm, rate = decode(ctx.storage.fetch(source.stems[name]))
     files = store_song(ctx, clip, pcm, rate)
     complete_clip(
         ctx,

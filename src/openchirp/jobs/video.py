@@ -18,19 +18,20 @@ def video_clip(ctx: JobContext) -> None:
     words = [WordTiming(w, s, e) for w, s, e in (clip.words or [])]
     lines = lines_from_words(clip.meta.get("prompt") or "", words)
     video_key = clip_key(clip.id, f"{clip.id}.mp4")
-    out = ctx.storage.writable_path(video_key)
+    out = ctx.storage.workspace.writable_path(video_key)
     tmp = out.with_name(".tmp-" + out.name)
     make_video(
         # The lossless wav: no mp3 -> AAC generation loss, and it decodes far faster.
-        ctx.storage.local_path(clip.wav_key),
+        ctx.storage.fetch(clip.wav_key),
         tmp,
-        cover_jpeg=ctx.storage.local_path(clip.image_large_key).read_bytes(),
+        cover_jpeg=ctx.storage.fetch(clip.image_large_key).read_bytes(),
         title=clip.title,
         lyrics_lines=lines,
         duration_s=float(clip.meta["duration"]),
         peaks=load_peaks(ctx.storage, clip.id),
     )
     tmp.replace(out)
+    ctx.storage.publish(video_key)
     with ctx.db.write() as conn:
         ctx.finish(conn)
         repo.update_clip(conn, clip.id, video_key=video_key)

@@ -29,7 +29,7 @@ from openchirp.jobs.queue import Job
 from openchirp.jobs.render import render_clip
 from openchirp.jobs.stems import stem_clip
 from openchirp.jobs.video import video_clip, video_failed
-from openchirp.storage import LocalStorage, Storage
+from openchirp.storage import Storage, make_storage
 
 log = logging.getLogger("openchirp.worker")
 
@@ -61,7 +61,7 @@ class Worker:
     ) -> None:
         self.settings = settings
         self.db = db or Database(settings.resolved_database_url)
-        self.storage = storage or LocalStorage(settings.files_dir, settings.public_base_url)
+        self.storage = storage or make_storage(settings)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}:{id(self) % 10000}"
         self._last_expire = 0.0
 
