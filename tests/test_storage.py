@@ -292,3 +292,34 @@ def test_files_serve_s3_objects(
             assert bad.status_code == 416
         assert client.get("/files/clips/c/none.mp3").status_code == 404
         assert client.get("/files/../../etc/passwd").status_code == 404
+
+
+def test_a_stream_tailer_stops_when_its_file_is_published_away(tmp_path: Path) -> None:
+    """A remote backend moves the finished mp3 out of the workspace: /stream's tailer sends the
+    rest from its open file and stops, and before the file exists it waits for it."""
+    import asyncio
+
+    from openchirp.api.files import done_or_moved
+    from openchirp.media.streaming import tail_file
+
+    path = tmp_path / "clip.mp3"
+
+    async def scenario() -> bytes:
+        got: list[bytes] = []
+
+        async def read() -> None:
+            async for chunk in tail_file(path, done_or_moved(path), poll_s=0.01):
+                got.append(chunk)
+
+        reader = asyncio.create_task(read())
+        await asyncio.sleep(0.05)
+        assert not reader.done()  # no file yet: waiting, not finished
+        path.write_bytes(b"first ")
+        await asyncio.sleep(0.05)
+        with open(path, "ab") as f:
+            f.write(b"second")
+        path.rename(tmp_path / "published.mp3")  # no .done marker ever written here
+        await asyncio.wait_for(reader, 5)
+        return b"".join(got)
+
+    assert asyncio.run(scenario()) == b"first second"
