@@ -19,7 +19,8 @@ from openchirp.engines.composer.form import VOCAL_KINDS, LyricSection, parse_lyr
 from openchirp.engines.composer.harmony import parse_chord
 from openchirp.engines.composer.melody import LineContext, compose_line, pseudo_stresses
 from openchirp.engines.composer.song import Phrase, Section, Song
-from openchirp.engines.composer.style import MINOR_LIKE, Style, parse_style
+from openchirp.engines.composer.style import Style, parse_style
+from openchirp.engines.composer.style_data import MINOR_LIKE
 from openchirp.engines.composer.vocal import SungNote, Syllable, VoiceSpec, Word
 
 JOIN_MARGIN_S = 0.35
