@@ -22,7 +22,8 @@ import scipy.fft as sfft
 from scipy import signal
 
 from openchirp.engines.base import SAMPLE_RATE, AudioBlock, WordTiming
-from openchirp.engines.composer.arrangement import EventList, section_of, song_events
+from openchirp.engines.composer.arrangement import section_of, song_events
+from openchirp.engines.composer.events import EventList
 from openchirp.engines.composer.mix import (
     Limiter,
     Reverb,
