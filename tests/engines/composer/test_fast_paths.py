@@ -24,7 +24,7 @@ from openchirp.engines.composer.soundfont import (
     loaded,
     setup_channels,
 )
-from openchirp.engines.composer.voice_dsp import (
+from openchirp.engines.composer.voice.dsp import (
     BLOCK,
     glottal_sos,
     resonator_sos,
