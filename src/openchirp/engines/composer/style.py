@@ -1,10 +1,12 @@
 """Free-text style tags -> a Style: tempo, meter, key, harmony, grooves, instruments, voice, mix.
 
-Tags are matched against tables of genres (with their common spellings), moods, instrument words
-and a few explicit settings ("120 bpm", "in D minor", "3/4", "male vocals"). Unknown words are
-ignored; ``negative_tags`` remove what they name. The choices left open by the tags (exact tempo
-inside the genre's range, key, which progression) are drawn from an RNG seeded by (seed, variant),
-so the same request always yields the same Style and the two clips of a request differ.
+Tags are read as :mod:`openchirp.vocabulary` reads them (the genre words and the reading rules
+the cover art shares) and matched against the tables of :mod:`style_data`: genres, moods,
+instrument words, and a few explicit settings ("120 bpm", "in D minor", "3/4", "male vocals"),
+each by a pass of its own. Unknown words are ignored; ``negative_tags`` remove what they name.
+The choices left open by the tags (exact tempo inside the genre's range, key, which progression)
+are drawn from an RNG seeded by (seed, variant), so the same request always yields the same
+Style and the two clips of a request differ.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ import numpy as np
 
 from openchirp.engines.composer.style_data import (
     FEMALE_WORDS,
-    GENRE_ALIASES,
     GENRES,
     GM,
     INSTRUMENT_WORDS,
@@ -32,6 +33,7 @@ from openchirp.engines.composer.style_data import (
     SOLO_ROLE,
     Genre,
 )
+from openchirp.vocabulary import GENRE_ALIASES, contains, find_all, phrases, tag_text
 
 _PITCH = {"c": 0, "d": 2, "e": 4, "f": 5, "g": 7, "a": 9, "b": 11}
 
@@ -93,35 +95,6 @@ class Style:
         return cls(**fields)
 
 
-def _normalise(text: str) -> str:
-    text = text.lower().replace("_", " ")
-    text = re.sub(r"[^\w&'#/+\-\s,.;|]", " ", text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _phrases(text: str) -> list[str]:
-    """Comma/semicolon separated phrases, each normalised."""
-    return [p.strip() for p in re.split(r"[,;|\n.]+", _normalise(text)) if p.strip()]
-
-
-def _contains(haystack: str, needle: str) -> bool:
-    return re.search(r"(?<![\w&-])" + re.escape(needle) + r"(?![\w&-])", haystack) is not None
-
-
-def _find_all(text: str, table: dict[str, Any]) -> list[tuple[int, str]]:
-    """(position, key) of every table key in text, longest keys first, without overlaps."""
-    found: list[tuple[int, str]] = []
-    taken = [False] * (len(text) + 1)
-    for key in sorted(table, key=len, reverse=True):
-        for m in re.finditer(r"(?<![\w&-])" + re.escape(key) + r"(?![\w&-])", text):
-            if any(taken[m.start() : m.end()]):
-                continue
-            for i in range(m.start(), m.end()):
-                taken[i] = True
-            found.append((m.start(), key))
-    return sorted(found)
-
-
 @dataclass(frozen=True)
 class _Tags:
     """The tags and the negative tags as every pass reads them: normalised phrases joined by
@@ -165,7 +138,7 @@ def parse_style(
     The passes run in a fixed order: the RNG draws (tempo, mode, tonic, progressions) must come
     in the same sequence for the same request to give the same Style."""
     rng = np.random.default_rng([abs(int(seed)) % (2**63), int(variant), 0x57_71E])
-    t = _Tags(" , ".join(_phrases(tags)), " , ".join(_phrases(negative_tags)))
+    t = _Tags(tag_text(tags), tag_text(negative_tags))
     genre_key = _genre(t)
     g = GENRES[genre_key]
     mood = _moods(t, genre_key)
@@ -201,20 +174,18 @@ def parse_style(
         vocal_level_db=g.vocal_level_db,
         energy_bias=int(np.clip(round(extra.get("energy", 0)), -1, 1)),
         drums=drums and g.groove != "none",
-        instrumental=instrumental
-        or _contains(t.text, "instrumental")
-        or _contains(t.neg, "vocals"),
+        instrumental=instrumental or contains(t.text, "instrumental") or contains(t.neg, "vocals"),
         solo=solo,
         chord_rate=g.chord_rate,
-        tags=_phrases(tags),
+        tags=phrases(tags),
         flow=_flow(t, genre_key),
     )
 
 
 def _genre(t: _Tags) -> str:
     """The genre named first and not banned by the negative tags; pop (or rock) when none."""
-    hits = [GENRE_ALIASES[k] for _, k in _find_all(t.text, GENRE_ALIASES)]
-    banned = {GENRE_ALIASES[k] for _, k in _find_all(t.neg, GENRE_ALIASES)}
+    hits = [GENRE_ALIASES[k] for _, k in find_all(t.text, GENRE_ALIASES)]
+    banned = {GENRE_ALIASES[k] for _, k in find_all(t.neg, GENRE_ALIASES)}
     hits = [g for g in hits if g not in banned]
     genre = hits[0] if hits else ("pop" if "pop" not in banned else "rock")
     if genre == "cinematic" and len(hits) > 1:
@@ -224,8 +195,8 @@ def _genre(t: _Tags) -> str:
 
 def _moods(t: _Tags, genre: str) -> _Mood:
     """Every mood word not negated: tempo factors multiply, the last mode wins, effects add."""
-    moods = [k for _, k in _find_all(t.text, MOODS) if not _contains(t.neg, k)]
-    if genre != "ballad" and _contains(t.text, "ballad"):
+    moods = [k for _, k in find_all(t.text, MOODS) if not contains(t.neg, k)]
+    if genre != "ballad" and contains(t.text, "ballad"):
         moods.append("ballad")  # "folk ballad": folk, played as a ballad
     factor = 1.0
     mode_pref = ""
@@ -284,9 +255,9 @@ def _band(t: _Tags, g: Genre, extra: dict[str, Any]) -> _Band:
             band.instruments[role] = GM[extra[role]]
     if isinstance(extra.get("bass"), str):
         band.bass_style = extra["bass"]
-    for _, word in _find_all(t.text, INSTRUMENT_WORDS):
+    for _, word in find_all(t.text, INSTRUMENT_WORDS):
         role, prog, style_hint = INSTRUMENT_WORDS[word]
-        if _contains(t.neg, word) or re.search(r"\bno " + re.escape(word), t.text):
+        if contains(t.neg, word) or re.search(r"\bno " + re.escape(word), t.text):
             continue
         if not prog:  # a bare "guitar"/"bass": keep the genre's, or pick a sensible one
             prog = {"comp": "steel_guitar", "bass": "finger_bass"}[role]
@@ -313,7 +284,7 @@ def _solo(t: _Tags, band: _Band) -> str:
 
 def _drums(t: _Tags, g: Genre) -> bool:
     drums = g.drums
-    if re.search(r"\b(drums|beat|percussion|drum kit)\b", t.text) and not _contains(t.neg, "drums"):
+    if re.search(r"\b(drums|beat|percussion|drum kit)\b", t.text) and not contains(t.neg, "drums"):
         drums = True
     if re.search(r"\bno (drums|percussion|beat)\b", t.text) or re.search(
         r"\b(drums|percussion|drum)\b", t.neg
@@ -325,7 +296,7 @@ def _drums(t: _Tags, g: Genre) -> bool:
 def _remove_negated(t: _Tags, band: _Band) -> None:
     """Remove every role whose instrument the negative tags (or a "no <instrument>") name."""
     instruments = band.instruments
-    for _, word in _find_all(t.neg, INSTRUMENT_WORDS):
+    for _, word in find_all(t.neg, INSTRUMENT_WORDS):
         role, prog, _hint = INSTRUMENT_WORDS[word]
         if role in instruments and (not prog or instruments[role] == GM[prog]):
             del instruments[role]
@@ -353,7 +324,7 @@ _GUITARS_AND_BASSES = {GM[n] for n in GM if "guitar" in n or "bass" in n}
 
 def _vocal_kind(text: str, neg: str, default: str, variant: int) -> str:
     def said(words: tuple[str, ...], where: str) -> bool:
-        return any(_contains(where, w) for w in words)
+        return any(contains(where, w) for w in words)
 
     male, female = said(MALE_WORDS, text), said(FEMALE_WORDS, text)
     if said(MALE_WORDS, neg):
