@@ -119,7 +119,7 @@ def _bass_sustain(b: _BassBar, rng: np.random.Generator) -> list[NoteEvent]:
     ]
 
 
-def _bass_pulse(div: int, octaves: bool):
+def _bass_pulse(div: int, octaves: bool) -> BassStyle:
     """Repeated roots ``div`` to the beat, every other one an octave up if ``octaves``."""
 
     def play(b: _BassBar, rng: np.random.Generator) -> list[NoteEvent]:
