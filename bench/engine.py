@@ -131,7 +131,7 @@ def speak(text: str) -> tuple[np.ndarray, int]:
     synthetic speech of the same words."""
     import ctypes
 
-    from openchirp.engines.composer import phonemes
+    from openchirp.engines.composer.voice import phonemes
 
     lib = phonemes._espeak()
     if lib is None:

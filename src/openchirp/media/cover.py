@@ -1,5 +1,8 @@
 """Cover art: a JPEG whose colours and pattern follow the style tags, with the title on it.
 
+The tags are read with :mod:`openchirp.vocabulary`, the words the engine reads too: a cover
+takes the look of the genre the engine plays (and a few scene and mood words of its own).
+
 Deterministic per clip id (same id, same bytes), and the two clips of a request differ: the id
 seeds the gradient, the pattern, the colour order and where the title sits. It depends only on
 title, tags and clip id, so it is made before rendering and goes into the mp3's ID3 tag.
@@ -12,11 +15,12 @@ import hashlib
 import io
 import math
 import random
-import re
 from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+
+from openchirp.vocabulary import look_of, shade_of
 
 RGB = tuple[int, int, int]
 
@@ -29,105 +33,69 @@ class Palette:
     patterns: tuple[str, ...]
 
 
-# Order matters only for ties; the style named earliest in the tags wins.
-_PALETTES: tuple[tuple[tuple[str, ...], Palette], ...] = (
-    (
-        ("synthwave", "retrowave", "outrun", "vaporwave", "cyberpunk", "80s", "synth-pop"),
-        Palette(
-            "synthwave",
-            ((18, 4, 38), (70, 10, 110), (255, 40, 200), (0, 230, 255), (255, 150, 50)),
-            ("grid_sun", "grid"),
-        ),
+# Look (see openchirp.vocabulary.LOOK_WORDS: which words set which look) -> palette.
+_PALETTES: dict[str, Palette] = {
+    "synthwave": Palette(
+        "synthwave",
+        ((18, 4, 38), (70, 10, 110), (255, 40, 200), (0, 230, 255), (255, 150, 50)),
+        ("grid_sun", "grid"),
     ),
-    (
-        ("metal", "heavy", "doom", "thrash", "death", "hardcore", "grindcore", "industrial"),
-        Palette(
-            "metal",
-            ((8, 6, 6), (40, 8, 10), (120, 0, 12), (190, 25, 20), (90, 90, 95)),
-            ("shards", "noise", "rays"),
-        ),
+    "metal": Palette(
+        "metal",
+        ((8, 6, 6), (40, 8, 10), (120, 0, 12), (190, 25, 20), (90, 90, 95)),
+        ("shards", "noise", "rays"),
     ),
-    (
-        ("reggae", "dub", "ska", "dancehall", "roots", "rocksteady"),
-        Palette(
-            "reggae",
-            ((15, 20, 10), (0, 130, 60), (250, 205, 0), (215, 35, 30), (30, 170, 80)),
-            ("stripes", "circles", "rays"),
-        ),
+    "reggae": Palette(
+        "reggae",
+        ((15, 20, 10), (0, 130, 60), (250, 205, 0), (215, 35, 30), (30, 170, 80)),
+        ("stripes", "circles", "rays"),
     ),
-    (
-        ("jazz", "blues", "swing", "soul", "bossa", "funk", "motown", "bebop"),
-        Palette(
-            "jazz",
-            ((45, 22, 12), (110, 55, 25), (205, 135, 45), (240, 215, 170), (25, 70, 80)),
-            ("circles", "waves", "lines"),
-        ),
+    "jazz": Palette(
+        "jazz",
+        ((45, 22, 12), (110, 55, 25), (205, 135, 45), (240, 215, 170), (25, 70, 80)),
+        ("circles", "waves", "lines"),
     ),
-    (
-        ("classical", "orchestral", "baroque", "opera", "symphonic", "piano", "string"),
-        Palette(
-            "classical",
-            ((60, 48, 36), (150, 115, 70), (195, 160, 90), (235, 225, 200), (248, 244, 232)),
-            ("lines", "waves", "circles"),
-        ),
+    "classical": Palette(
+        "classical",
+        ((60, 48, 36), (150, 115, 70), (195, 160, 90), (235, 225, 200), (248, 244, 232)),
+        ("lines", "waves", "circles"),
     ),
-    (
-        ("lo-fi", "lofi", "chill", "chillhop", "bedroom", "dreamy", "study"),
-        Palette(
-            "lofi",
-            ((120, 110, 150), (250, 200, 210), (190, 220, 240), (220, 200, 250), (255, 235, 200)),
-            ("circles", "waves", "noise"),
-        ),
+    "lofi": Palette(
+        "lofi",
+        ((120, 110, 150), (250, 200, 210), (190, 220, 240), (220, 200, 250), (255, 235, 200)),
+        ("circles", "waves", "noise"),
     ),
-    (
-        ("hip hop", "hip-hop", "hiphop", "rap", "trap", "drill", "grime", "boom bap"),
-        Palette(
-            "hiphop",
-            ((10, 10, 14), (60, 20, 90), (140, 60, 200), (235, 185, 40), (250, 250, 250)),
-            ("rays", "noise", "stripes"),
-        ),
+    "hiphop": Palette(
+        "hiphop",
+        ((10, 10, 14), (60, 20, 90), (140, 60, 200), (235, 185, 40), (250, 250, 250)),
+        ("rays", "noise", "stripes"),
     ),
-    (
-        ("edm", "electronic", "house", "techno", "trance", "dubstep", "drum and bass", "dnb"),
-        Palette(
-            "electronic",
-            ((5, 8, 20), (10, 40, 120), (0, 140, 255), (150, 255, 60), (170, 60, 255)),
-            ("grid", "rays", "waves"),
-        ),
+    "electronic": Palette(
+        "electronic",
+        ((5, 8, 20), (10, 40, 120), (0, 140, 255), (150, 255, 60), (170, 60, 255)),
+        ("grid", "rays", "waves"),
     ),
-    (
-        ("ambient", "space", "cosmic", "drone", "new age", "atmospheric"),
-        Palette(
-            "ambient",
-            ((4, 6, 24), (20, 30, 80), (70, 60, 150), (120, 170, 230), (240, 240, 255)),
-            ("stars", "waves"),
-        ),
+    "ambient": Palette(
+        "ambient",
+        ((4, 6, 24), (20, 30, 80), (70, 60, 150), (120, 170, 230), (240, 240, 255)),
+        ("stars", "waves"),
     ),
-    (
-        ("folk", "country", "acoustic", "bluegrass", "americana", "celtic"),
-        Palette(
-            "folk",
-            ((40, 50, 30), (90, 110, 60), (180, 150, 90), (225, 200, 150), (140, 185, 210)),
-            ("waves", "stars", "lines"),
-        ),
+    "folk": Palette(
+        "folk",
+        ((40, 50, 30), (90, 110, 60), (180, 150, 90), (225, 200, 150), (140, 185, 210)),
+        ("waves", "stars", "lines"),
     ),
-    (
-        ("rock", "punk", "grunge", "indie", "alternative", "garage", "emo"),
-        Palette(
-            "rock",
-            ((20, 22, 28), (40, 60, 100), (170, 70, 35), (200, 190, 170), (110, 115, 120)),
-            ("noise", "stripes", "shards"),
-        ),
+    "rock": Palette(
+        "rock",
+        ((20, 22, 28), (40, 60, 100), (170, 70, 35), (200, 190, 170), (110, 115, 120)),
+        ("noise", "stripes", "shards"),
     ),
-    (
-        ("pop", "dance", "k-pop", "kpop", "disco", "bubblegum"),
-        Palette(
-            "pop",
-            ((60, 20, 90), (255, 70, 150), (255, 210, 60), (80, 200, 255), (255, 245, 250)),
-            ("circles", "stripes", "rays"),
-        ),
+    "pop": Palette(
+        "pop",
+        ((60, 20, 90), (255, 70, 150), (255, 210, 60), (80, 200, 255), (255, 245, 250)),
+        ("circles", "stripes", "rays"),
     ),
-)
+}
 
 _PATTERNS = ("circles", "waves", "stripes", "rays", "stars", "lines", "noise")
 
@@ -139,15 +107,10 @@ def _hsv(h: float, s: float, v: float) -> RGB:
 
 def palette_for(tags: str) -> Palette:
     """The palette of the style named earliest in ``tags``; a hue from the tags otherwise."""
+    look = look_of(tags)
+    if look:
+        return _PALETTES[look]
     text = tags.lower()
-    best: tuple[int, Palette] | None = None
-    for keywords, palette in _PALETTES:
-        for keyword in keywords:
-            match = re.search(r"(?<![a-z])" + re.escape(keyword) + r"(?![a-z])", text)
-            if match and (best is None or match.start() < best[0]):
-                best = (match.start(), palette)
-    if best:
-        return best[1]
     hue = int.from_bytes(hashlib.sha256(text.encode()).digest()[:4], "big") / 2**32
     colors = (
         _hsv(hue, 0.7, 0.12),
@@ -161,13 +124,10 @@ def palette_for(tags: str) -> Palette:
 
 def _mood(tags: str, colors: tuple[RGB, ...]) -> tuple[RGB, ...]:
     """Dark or sad moods dim the palette, bright ones lift it."""
-    text = tags.lower()
-    if re.search(r"\b(dark|sad|melancholic|somber|gloomy|haunting|moody)\b", text):
-        factor = 0.72
-    elif re.search(r"\b(happy|bright|sunny|upbeat|summer|cheerful|joyful)\b", text):
-        factor = 1.15
-    else:
+    shade = shade_of(tags)
+    if not shade:
         return colors
+    factor = 0.72 if shade < 0 else 1.15
     return tuple(tuple(min(255, int(c * factor)) for c in color) for color in colors)  # type: ignore[misc]
 
 

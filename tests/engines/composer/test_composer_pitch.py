@@ -23,7 +23,7 @@ def engine() -> ComposerEngine:
     return ComposerEngine(bundled_soundfont())
 
 
-@pytest.mark.skipif(not voice_available(), reason="voice module (voice.py) is not installed")
+@pytest.mark.skipif(not voice_available(), reason="the singing voice is not installed")
 @pytest.mark.parametrize(
     ("tags", "seed"),
     [

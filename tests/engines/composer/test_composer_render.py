@@ -322,7 +322,7 @@ def test_instrumental_has_no_words_and_is_capped(instrumental: tuple[Render, dic
     assert np.max(np.abs(tail[-10:])) < 0.01  # ends in silence, not on a click
 
 
-@pytest.mark.skipif(not voice_available(), reason="voice module (voice.py) is not installed")
+@pytest.mark.skipif(not voice_available(), reason="the singing voice is not installed")
 def test_vocal_stem_carries_the_singing(metal: tuple[Render, dict]) -> None:
     render, audio = metal
     assert render.has_vocal

@@ -8,7 +8,8 @@ import json
 import pytest
 
 from openchirp.engines.composer.harmony import parse_chord
-from openchirp.engines.composer.style import GENRES, GM, MINOR_LIKE, parse_style
+from openchirp.engines.composer.style import parse_style
+from openchirp.engines.composer.style_data import GENRES, GM, MINOR_LIKE
 
 SPELLINGS = {
     "heavy metal": "metal",

@@ -12,6 +12,7 @@ from openchirp.engines.base import PlanRequest
 from openchirp.engines.composer import note_cache
 from openchirp.engines.composer.arrangement import song_events
 from openchirp.engines.composer.compose import compose
+from openchirp.engines.composer.events import EventList
 from openchirp.engines.composer.kernels import glottal_source, peaks
 from openchirp.engines.composer.mix import EQ, _biquad, fft_size
 from openchirp.engines.composer.song import Song
@@ -23,7 +24,7 @@ from openchirp.engines.composer.soundfont import (
     loaded,
     setup_channels,
 )
-from openchirp.engines.composer.voice_dsp import (
+from openchirp.engines.composer.voice.dsp import (
     BLOCK,
     glottal_sos,
     resonator_sos,
@@ -41,7 +42,7 @@ def _snr_db(ref: np.ndarray, x: np.ndarray) -> float:
 
 
 def _through_both(
-    song: Song, events: note_cache.EventList, seconds: int
+    song: Song, events: EventList, seconds: int
 ) -> tuple[np.ndarray, np.ndarray, Player]:
     """The events played by the synth alone, then with the note cache: (synth, cached, the
     cached player)."""
@@ -75,7 +76,7 @@ def test_hi_hats_cut_each_other_from_the_cache_as_in_the_synth() -> None:
         rows += [(i * step, True, ch, key, 0.8), (i * step + step // 2, False, ch, key, 0.0)]
     rows.sort(key=lambda r: r[0])
     cols = list(zip(*rows, strict=True))
-    events = note_cache.EventList(
+    events = EventList(
         sample=np.array(cols[0]),
         on=np.array(cols[1]),
         channel=np.array(cols[2]),
@@ -116,7 +117,6 @@ def test_exclusive_classes_are_cached_whole_and_cut_by_the_next_note() -> None:
 def test_velocity_layers_are_one_wave_scaled() -> None:
     """Velocities that select the same regions share a wave (the loudest, scaled), and a note
     at any of them sounds as the synth plays it; velocities of other layers keep their own."""
-    from openchirp.engines.composer import note_cache
 
     with loaded(find_soundfont(None), SR) as sf:  # FluidR3's piano has velocity layers
         clear(sf)
@@ -124,7 +124,7 @@ def test_velocity_layers_are_one_wave_scaled() -> None:
         n = 50_000
         for key in (48, 60, 72):
             vels = [(mv + 0.5) / 127 for mv in (30, 31, 64, 90, 91, 120, 127)]
-            ev = note_cache.EventList(
+            ev = EventList(
                 sample=np.array([0, 20_000] * len(vels)),
                 on=np.array([True, False] * len(vels)),
                 channel=np.zeros(2 * len(vels), np.int64),

@@ -12,7 +12,7 @@ import pytest
 
 from openchirp.engines.base import Lyricist, WrittenSong
 from openchirp.engines.composer.lyricist import LLMLyricist, OfflineLyricist, make_lyrics
-from openchirp.engines.composer.phonemes import rhyme_tail, syllable_count, words_of
+from openchirp.engines.composer.voice.phonemes import rhyme_tail, syllable_count, words_of
 
 DESCRIPTIONS = [
     "a moody synthwave track about driving at night",

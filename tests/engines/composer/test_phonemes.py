@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from openchirp.engines.composer.phonemes import (
+from openchirp.engines.composer.voice.phonemes import (
     is_vowel,
     rhyme_tail,
     syllable_count,

@@ -9,9 +9,9 @@ import pytest
 import pyworld
 from scipy.signal import resample_poly
 
-from openchirp.engines.composer.phonemes import words_of
-from openchirp.engines.composer.vocal import SungNote, VoiceSpec
-from openchirp.engines.composer.voice import harmonise, sing_phrase, voice_range
+from openchirp.engines.composer.voice.phonemes import words_of
+from openchirp.engines.composer.voice.score import SungNote, VoiceSpec
+from openchirp.engines.composer.voice.singer import harmonise, sing_phrase, voice_range
 
 SR = 44_100
 MELODY = [0, 2, 4, 5, 7, 5, 4, 2, 0, 4, 7, 12]

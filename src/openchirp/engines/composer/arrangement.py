@@ -7,11 +7,12 @@ calibration, or re-rendered by a continuation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 
-from openchirp.engines.composer.drums import DRUM_CHANNELS, Event, drum_bar, final_hit
+from openchirp.engines.composer.drums import DRUM_CHANNELS, drum_bar, final_hit
+from openchirp.engines.composer.events import EventList, NoteEvent
 from openchirp.engines.composer.harmony import close_voicing, parse_chord
 from openchirp.engines.composer.parts import (
     CHANNELS,
@@ -60,26 +61,12 @@ _DRUM_RING_S = {
 }
 
 
-@dataclass(frozen=True)
-class EventList:
-    """Note events sorted for playback: note-offs before note-ons at the same sample."""
-
-    sample: np.ndarray
-    on: np.ndarray
-    channel: np.ndarray
-    key: np.ndarray
-    velocity: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.sample)
-
-
-def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[Event]:
+def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[NoteEvent]:
     """All events of one section, in beats."""
     sec = song.sections[si]
     st = song.style
     m = st.meter
-    out: list[Event] = []
+    out: list[NoteEvent] = []
     played = sec.bars_played
     lead_prev = 72
     for b in range(played):
@@ -128,15 +115,17 @@ def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[Even
     limit = base + played * m
     for beat, beats, midi in sec.hook:
         if base + beat < limit:
-            out.append((base + beat, beats * 0.97, CHANNELS["lead"], int(round(midi)), 0.7))
-    out += [e for e in _answers(song, si) if e[0] < limit]  # a cut section stops at its cut
+            out.append(
+                NoteEvent(base + beat, beats * 0.97, CHANNELS["lead"], int(round(midi)), 0.7)
+            )
+    out += [e for e in _answers(song, si) if e.start_beat < limit]  # a cut section stops at its cut
     if melody_fallback:
         for p in song.phrases:
             if p.section == si:
                 for n in p.notes:
                     b0 = n.start_s / st.beat_s
                     out.append(
-                        (
+                        NoteEvent(
                             b0,
                             n.duration_s / st.beat_s,
                             CHANNELS["melody"],
@@ -151,37 +140,42 @@ def _next_chord(song: Song, si: int) -> str:
     return song.sections[si].next_chord or song.sections[si].chords[0]
 
 
-def _ending(song: Song, chord, bar: float) -> list[Event]:
+def _ending(song: Song, chord, bar: float) -> list[NoteEvent]:
     st = song.style
     ring = float(st.meter) + 2.0
-    out: list[Event] = final_hit(bar) if st.drums else []
+    out: list[NoteEvent] = final_hit(bar) if st.drums else []
     if "bass" in st.instruments:
         root = 28 + ((st.tonic + chord.root) % 12 - 28) % 12
-        out.append((bar, ring, CHANNELS["bass"], root, 0.85))
+        out.append(NoteEvent(bar, ring, CHANNELS["bass"], root, 0.85))
     for role, center in (("comp", 60), ("pad", 64), ("keys", 72)):
         if role in st.instruments:
             for k in close_voicing(chord, st.tonic, center, 4):
-                out.append((bar, ring, CHANNELS[role], k, 0.75))
+                out.append(NoteEvent(bar, ring, CHANNELS[role], k, 0.75))
     return out
 
 
-def _keys_bar(song: Song, chord, bar: float, energy: int, rng: np.random.Generator) -> list[Event]:
+def _keys_bar(
+    song: Song, chord, bar: float, energy: int, rng: np.random.Generator
+) -> list[NoteEvent]:
     st = song.style
     if st.instruments["keys"] in _SUSTAINED_KEYS:
         return pad_bar(st, chord, bar, energy, "keys", 67)
     tones = close_voicing(chord, st.tonic, 76, 3)
     order = tones if rng.random() < 0.5 else tones[::-1]
-    return [(bar + i, 0.9, CHANNELS["keys"], order[i % len(order)], 0.55) for i in range(st.meter)]
+    return [
+        NoteEvent(bar + i, 0.9, CHANNELS["keys"], order[i % len(order)], 0.55)
+        for i in range(st.meter)
+    ]
 
 
-def _answers(song: Song, si: int) -> list[Event]:
+def _answers(song: Song, si: int) -> list[NoteEvent]:
     """Lead answers in the breaths between sung lines (every other line, or every line in
     loud sections)."""
     sec = song.sections[si]
     st = song.style
     if sec.energy < 1 or "lead" not in st.instruments or not sec.lines:
         return []
-    out: list[Event] = []
+    out: list[NoteEvent] = []
     beat_s = st.beat_s
     slot_beats = sec.slot_bars * st.meter
     phrases = [p for p in song.phrases if p.section == si]
@@ -208,24 +202,26 @@ def song_events(
     song: Song, sample_rate: int, melody_fallback: bool = False, sections: list[int] | None = None
 ) -> EventList:
     """Events of the whole song (or some sections) in samples, ready to play."""
-    beats: list[Event] = []
+    beats: list[NoteEvent] = []
     for si in sections if sections is not None else range(len(song.sections)):
         beats += section_beat_events(song, si, melody_fallback)
     return to_samples(song, beats, sample_rate)
 
 
-def to_samples(song: Song, events: list[Event], sample_rate: int) -> EventList:
+def to_samples(song: Song, events: list[NoteEvent], sample_rate: int) -> EventList:
     if not events:
         z = np.zeros(0, np.int64)
         return EventList(z, z.astype(bool), z, z, z.astype(np.float32))
-    arr = np.array(events, dtype=np.float64)
+    # one flat pass over the fields: numpy's array() takes a slow path for tuple subclasses
+    flat = np.fromiter(chain.from_iterable(events), np.float64, count=5 * len(events))
+    arr = flat.reshape(-1, 5)
     start_b, dur_b = arr[:, 0], arr[:, 1]
     t0 = song.beat_times(start_b)
     t1 = song.beat_times(start_b + dur_b)
     s0 = np.round(t0 * sample_rate).astype(np.int64)
     s1 = np.maximum(np.round(t1 * sample_rate).astype(np.int64), s0 + 1)
     ch = arr[:, 2].astype(np.int64)
-    key = np.clip(arr[:, 3].astype(np.int64), -1, 127)  # -1: parts.SILENCE
+    key = np.clip(arr[:, 3].astype(np.int64), -1, 127)  # -1: events.SILENCE
     vel = np.clip(arr[:, 4], 0.05, 1.0).astype(np.float32)
     # A re-struck key must not be cut by the earlier note's off: end it at the new onset.
     order = np.lexsort((s0, key, ch))

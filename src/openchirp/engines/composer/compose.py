@@ -19,8 +19,9 @@ from openchirp.engines.composer.form import VOCAL_KINDS, LyricSection, parse_lyr
 from openchirp.engines.composer.harmony import parse_chord
 from openchirp.engines.composer.melody import LineContext, compose_line, pseudo_stresses
 from openchirp.engines.composer.song import Phrase, Section, Song
-from openchirp.engines.composer.style import MINOR_LIKE, Style, parse_style
-from openchirp.engines.composer.vocal import SungNote, Syllable, VoiceSpec, Word
+from openchirp.engines.composer.style import Style, parse_style
+from openchirp.engines.composer.style_data import MINOR_LIKE
+from openchirp.engines.composer.voice.score import SungNote, Syllable, VoiceSpec, Word
 
 JOIN_MARGIN_S = 0.35
 """New material in a continuation starts at a bar at least this long after continue_at, so
@@ -70,7 +71,7 @@ def words_of(line: str) -> list[Word]:
     """Syllabified words of a lyric line (espeak-ng through the phonemes module when present;
     otherwise a spelling-based split so melodies and word timings still work)."""
     try:
-        from openchirp.engines.composer.phonemes import words_of as espeak_words
+        from openchirp.engines.composer.voice.phonemes import words_of as espeak_words
     except ImportError:
         return _spelling_words(line)
     return espeak_words(line)
@@ -87,7 +88,7 @@ def _spelling_words(line: str) -> list[Word]:
 
 def voice_register(kind: str) -> tuple[int, int]:
     try:
-        from openchirp.engines.composer.voice import voice_range
+        from openchirp.engines.composer.voice.singer import voice_range
     except ImportError:
         return (45, 69) if kind == "male" else (55, 79)
     return voice_range(kind)

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from openchirp.engines.composer.events import NoteEvent, channel_cut
+
 DRUM_CHANNEL = 9
 KICK_CHANNEL = 10
 SNARE_CHANNEL = 11
 DRUM_CHANNELS = (DRUM_CHANNEL, KICK_CHANNEL, SNARE_CHANNEL)
 """Kick and snare get channels of their own (drum kits too) so that each hit can choke the
 previous one's ring: inaudible under the new hit, and it keeps the synth's voice count low."""
-SILENCE = -1
-"""Key of a pseudo-event that quickly releases everything sounding on its channel."""
 _CHOKED = {36: KICK_CHANNEL, 38: SNARE_CHANNEL}
 KIT = {
     "K": 36,
@@ -170,9 +170,6 @@ GROOVES: dict[str, dict[int, dict[str, str]]] = {
 }
 _FILLS = ("SSSSSSSS", "TTttffFF", "S.S.TtfF", "..S.SSSS", "TtTtfFfF")
 
-Event = tuple[float, float, int, int, float]
-"""(start beat, length in beats, channel, key, velocity 0..1)."""
-
 
 def _pattern(groove: str, energy: int, meter: int) -> dict[str, str]:
     table = GROOVES.get(groove) or GROOVES["rock"]
@@ -201,7 +198,7 @@ def drum_bar(
     fill: bool,
     crash: bool,
     rng: np.random.Generator,
-) -> list[Event]:
+) -> list[NoteEvent]:
     """One bar of drums starting at ``bar_beat``."""
     if groove == "none":
         return []
@@ -213,7 +210,7 @@ def drum_bar(
         n = 8 if energy >= 2 else 4
         fill_from = steps - n
         fill_pat = fill_pat[-n:]
-    out: list[Event] = []
+    out: list[NoteEvent] = []
     level = 0.82 + 0.06 * min(energy, 3)
     for name, p in pat.items():
         key = KIT[name]
@@ -221,37 +218,37 @@ def drum_bar(
             if ch == "." or (i >= fill_from and name not in ("K",)):
                 continue
             v = VEL[ch] * level * float(rng.uniform(0.92, 1.0))
-            out.append((bar_beat + i / 4.0, 0.25, DRUM_CHANNEL, key, v))
+            out.append(NoteEvent(bar_beat + i / 4.0, 0.25, DRUM_CHANNEL, key, v))
     if fill_from < steps:
         for j, ch in enumerate(fill_pat):
             if ch == ".":
                 continue
             v = level * (0.7 + 0.3 * j / len(fill_pat)) * float(rng.uniform(0.9, 1.0))
-            out.append((bar_beat + (fill_from + j) / 4.0, 0.25, DRUM_CHANNEL, KIT[ch], v))
+            out.append(NoteEvent(bar_beat + (fill_from + j) / 4.0, 0.25, DRUM_CHANNEL, KIT[ch], v))
     if crash:
-        out.append((bar_beat, 2.0, DRUM_CHANNEL, KIT["C"], 0.85 * level))
-        if not any(e[0] == bar_beat and e[3] == KIT["K"] for e in out):
-            out.append((bar_beat, 0.25, DRUM_CHANNEL, KIT["K"], 0.9 * level))
+        out.append(NoteEvent(bar_beat, 2.0, DRUM_CHANNEL, KIT["C"], 0.85 * level))
+        if not any(e.start_beat == bar_beat and e.key == KIT["K"] for e in out):
+            out.append(NoteEvent(bar_beat, 0.25, DRUM_CHANNEL, KIT["K"], 0.9 * level))
     return _route(out)
 
 
-def final_hit(bar_beat: float) -> list[Event]:
+def final_hit(bar_beat: float) -> list[NoteEvent]:
     """The last downbeat of a song: kick and crash, left to ring."""
     return _route(
         [
-            (bar_beat, 4.0, DRUM_CHANNEL, KIT["C"], 0.9),
-            (bar_beat, 0.25, DRUM_CHANNEL, KIT["K"], 0.95),
+            NoteEvent(bar_beat, 4.0, DRUM_CHANNEL, KIT["C"], 0.9),
+            NoteEvent(bar_beat, 0.25, DRUM_CHANNEL, KIT["K"], 0.95),
         ]
     )
 
 
-def _route(events: list[Event]) -> list[Event]:
-    out: list[Event] = []
+def _route(events: list[NoteEvent]) -> list[NoteEvent]:
+    out: list[NoteEvent] = []
     for e in events:
-        ch = _CHOKED.get(e[3])
+        ch = _CHOKED.get(e.key)
         if ch is None:
             out.append(e)
         else:
-            out.append((e[0], 0.0, ch, SILENCE, 0.0))
-            out.append((e[0], e[1], ch, e[3], e[4]))
+            out.append(channel_cut(e.start_beat, ch))
+            out.append(NoteEvent(e.start_beat, e.length_beats, ch, e.key, e.velocity))
     return out

@@ -78,6 +78,6 @@ def _warm_up(sample_rate: int) -> None:
     words_of("la")
     k_weighting_sos(sample_rate)
     if voice_available():
-        from openchirp.engines.composer.voice import warm_up
+        from openchirp.engines.composer.voice.singer import warm_up
 
         warm_up(sample_rate)

@@ -3,7 +3,7 @@
 :class:`OfflineLyricist` writes from the embedded word bank (:mod:`lyric_bank`): it picks a theme
 from the description's words, takes its topic words (names, nouns, -ing verbs) into the lines,
 ends each couplet on a rhyme that espeak-ng agrees is one, and fits every line of a section to
-the same syllable count (counted with ``phonemes.words_of``) so that the composer can set it.
+the same syllable count (counted with ``voice.phonemes.words_of``) so that the composer can set it.
 :class:`LLMLyricist` asks an OpenAI-compatible chat endpoint instead and falls back on the
 offline one on any error.
 """
@@ -32,7 +32,7 @@ from openchirp.engines.composer.lyric_bank import (
     VERSE_LINES,
     VERSE_TOPIC_LINES,
 )
-from openchirp.engines.composer.phonemes import rhyme_tail, syllable_count, word
+from openchirp.engines.composer.voice.phonemes import rhyme_tail, syllable_count, word
 
 log = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ playing).
 
 What the synth does to overlapping notes is reproduced: a note-off releases the oldest sounding
 note of its key on its channel (notes of one key never overlap before their release, see
-``arrangement.to_samples``), and a channel cut (``parts.SILENCE``) ends a note with the synth's
+``arrangement.to_samples``), and a channel cut (``events.SILENCE``) ends a note with the synth's
 10 ms fast release, step for step. So does an exclusive class (closed, pedal and open hi-hat: a
 note cuts the others sounding, on every channel that plays the same preset): which keys cut
 which is measured on the SoundFont, since the binding does not expose it, and a class is cached
@@ -31,7 +31,7 @@ import numpy as np
 import tinysoundfont._tinysoundfont as tsf
 from scipy.linalg import blas
 
-from openchirp.engines.composer.arrangement import EventList
+from openchirp.engines.composer.events import EventList
 
 _PIECE = 4096
 _MAX_S = 12.0

@@ -8,7 +8,7 @@ from typing import Any
 
 from openchirp.engines.composer.render import sung_notes
 from openchirp.engines.composer.song import ENGINE_NAME, ENGINE_VERSION, Song
-from openchirp.engines.composer.style import GM, NOTE_NAMES
+from openchirp.engines.composer.style_data import GM, NOTE_NAMES
 
 _GM_NAMES = {v: k for k, v in GM.items()}
 

@@ -22,7 +22,8 @@ import scipy.fft as sfft
 from scipy import signal
 
 from openchirp.engines.base import SAMPLE_RATE, AudioBlock, WordTiming
-from openchirp.engines.composer.arrangement import EventList, section_of, song_events
+from openchirp.engines.composer.arrangement import section_of, song_events
+from openchirp.engines.composer.events import EventList
 from openchirp.engines.composer.mix import (
     Limiter,
     Reverb,
@@ -54,7 +55,7 @@ _FALLBACK_MELODY_PROGRAM = 53  # "voice oohs": the tune, when no singing voice i
 
 def voice_available() -> bool:
     try:
-        from openchirp.engines.composer import voice  # noqa: F401
+        from openchirp.engines.composer.voice import singer  # noqa: F401
     except ImportError:
         return False
     return True
@@ -62,7 +63,7 @@ def voice_available() -> bool:
 
 def _sing(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarray, np.ndarray | None]:
     """(start, lead, backing voice on the same samples or None)."""
-    from openchirp.engines.composer.voice import harmonise, sing_phrase
+    from openchirp.engines.composer.voice.singer import harmonise, sing_phrase
 
     start, lead = sing_phrase(phrase.notes, song.voice, sr)
     if not phrase.harmony or len(lead) == 0:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from openchirp.engines.composer.style import Style
-from openchirp.engines.composer.vocal import SungNote, Syllable, VoiceSpec
+from openchirp.engines.composer.voice.score import SungNote, Syllable, VoiceSpec
 
 ENGINE_NAME = "composer"
 ENGINE_VERSION = "1.0"

@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 import tinysoundfont._tinysoundfont as tsf
 
-from openchirp.engines.composer.arrangement import EventList
 from openchirp.engines.composer.drums import DRUM_CHANNELS
+from openchirp.engines.composer.events import EventList
 from openchirp.engines.composer.note_cache import CachedNotes
 from openchirp.engines.composer.parts import CHANNELS
 from openchirp.engines.composer.style import Style

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openchirp.engines.composer.vocal import SungNote, Syllable
-from openchirp.engines.composer.voice_tables import Articulation, articulation
+from openchirp.engines.composer.voice.score import SungNote, Syllable
+from openchirp.engines.composer.voice.tables import Articulation, articulation
 
 _MIN_VOWEL_SHARE = 0.35  # of its notes' length, a vowel never shrinks below this
 _MIN_CONSONANT_SCALE = 0.45

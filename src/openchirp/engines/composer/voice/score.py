@@ -1,8 +1,8 @@
 """The contract between the composer (which writes melodies) and the voice (which sings them).
 
-The composer turns each lyric line into :class:`Word` s (via ``phonemes.words_of``), puts every
-syllable on one or more :class:`SungNote` s, and asks ``voice.sing_phrase`` for the audio of each
-phrase. Times are seconds from the start of the clip.
+The composer turns each lyric line into :class:`Word` s (via ``phonemes.words_of``), puts
+every syllable on one or more :class:`SungNote` s, and asks ``singer.sing_phrase`` for the audio
+of each phrase. Times are seconds from the start of the clip.
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Source: a band-limited glottal pulse train at the sung pitch (portamento between notes, vibrato
 that fades in on long notes, a little slow drift) plus aspiration noise (breath, "h", the puff
 after p/t/k). Filter: a cascade of vocal-tract resonators whose formants move from phoneme to
-phoneme (:mod:`voice_plan` places the phonemes in time, :mod:`voice_tables` gives their
+phoneme (:mod:`segments` places the phonemes in time, :mod:`tables` gives their
 targets), plus a parallel noise branch for fricatives and stop bursts. Everything is vectorised
 over the phrase and synthesised at half the output rate (22.05 kHz for 44.1 kHz), then upsampled.
 
@@ -35,8 +35,7 @@ import numpy as np
 from scipy import signal
 
 from openchirp.engines.composer.kernels import glottal_source
-from openchirp.engines.composer.vocal import SungNote, VoiceSpec
-from openchirp.engines.composer.voice_dsp import (
+from openchirp.engines.composer.voice.dsp import (
     BLOCK,
     bandpass_sos,
     glottal_sos,
@@ -44,8 +43,9 @@ from openchirp.engines.composer.voice_dsp import (
     sinc_taps,
     tract,
 )
-from openchirp.engines.composer.voice_plan import Segment, plan_segments
-from openchirp.engines.composer.voice_tables import CONSONANTS
+from openchirp.engines.composer.voice.score import SungNote, VoiceSpec
+from openchirp.engines.composer.voice.segments import Segment, plan_segments
+from openchirp.engines.composer.voice.tables import CONSONANTS
 
 _LEAD_IN_S = 0.01  # silence before the first sound, so the first consonant starts from zero
 _RELEASE_S = 0.08  # tail after the last sound (resonator ring-out, release ramp)

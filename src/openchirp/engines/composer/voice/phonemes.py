@@ -18,7 +18,7 @@ import threading
 import unicodedata
 from functools import lru_cache
 
-from openchirp.engines.composer.vocal import Syllable, Word
+from openchirp.engines.composer.voice.score import Syllable, Word
 
 # espeak-ng mnemonic phonemes whose first character marks a vowel (en-us: a a# A: A@ aI aI3 aU @ @2
 # @L 3 3: E e@ eI i i: i@ I I2 I# 0 O: O@ o@ oU U u: U@ V ...).

@@ -1,4 +1,4 @@
-"""How each espeak-ng phoneme is articulated, as targets for the formant singer in ``voice.py``.
+"""How each espeak-ng phoneme is articulated, as targets for the formant singer in ``singer.py``.
 
 Values are for an adult male voice (Hillenbrand et al. 1995 vowel formants, Klatt 1980 consonant
 loci); the female voice scales them. A vowel may glide to a second target (diphthongs and
