@@ -5,12 +5,14 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 
 from openchirp.api.dialects import chat, gcui, suno_v2
 from openchirp.api.dialects.base import Dialect
 
-BUILTIN: tuple[Dialect, ...] = (suno_v2.DIALECT, gcui.DIALECT, chat.DIALECT)
+BUILTIN: tuple[Dialect, ...] = (gcui.DIALECT, suno_v2.DIALECT, chat.DIALECT)
+"""In matching order. gcui's poll, the most called route, is matched first: each route tried
+before a poll's own costs it a miss (~40 Python calls)."""
 
 FALLBACK = gcui.DIALECT
 """Whose errors routes outside every dialect (files, pages, health, unknown paths) answer in."""
@@ -55,9 +57,8 @@ class Dialects:
 
     def include(self, app: FastAPI) -> None:
         # Routes are matched in order, one by one: every dialect's polls go first.
-        for dialect in self.dialects:
-            for router in dialect.polls:
-                app.include_router(router)
+        polls = [route for d in self.dialects for router in d.polls for route in router.routes]
+        app.include_router(APIRouter(routes=polls))
         for dialect in self.dialects:
             for router in dialect.routers:
                 app.include_router(router)
