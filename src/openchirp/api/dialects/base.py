@@ -54,7 +54,8 @@ class Dialect:
     error_body: ErrorBody
     routers: tuple[APIRouter, ...]
     polls: tuple[APIRouter, ...] = ()
-    """Routes clients call every few seconds; the app matches them before every other route."""
+    """Routes clients call every few seconds. The app matches them before every other route;
+    they read the request by hand (``api/deps.py``: ``caller``, ``query_int``, ``parameters``)."""
     field_names: Mapping[str, str] = field(default_factory=dict)
     """Domain field -> the client's name for it; a field not listed keeps its name."""
     route_field_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
