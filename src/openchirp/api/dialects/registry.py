@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import FastAPI, Request
 
 from openchirp.api.dialects import chat, gcui, suno_v2
 from openchirp.api.dialects.base import Dialect
@@ -56,10 +56,10 @@ class Dialects:
         }
 
     def include(self, app: FastAPI) -> None:
-        # Routes are matched in order, one by one: every dialect's polls go first, in one
-        # router (as many routers would cost a poll a nested match each), in dialect order.
-        polls = [route for d in self.dialects for router in d.polls for route in router.routes]
-        app.include_router(APIRouter(routes=polls))
+        # Routes are matched in order, one by one: every dialect's polls go first.
+        for dialect in self.dialects:
+            for router in dialect.polls:
+                app.include_router(router)
         for dialect in self.dialects:
             for router in dialect.routers:
                 app.include_router(router)
