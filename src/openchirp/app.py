@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from openchirp import __version__
-from openchirp.api import chat, clip_media, errors, files, gcui, pages, suno_v2
-from openchirp.api.deps import Auth, polls
+from openchirp.api import errors, files, pages
+from openchirp.api.deps import Auth
+from openchirp.api.dialects import registry
+from openchirp.api.dialects.base import Dialect
 from openchirp.config import Settings
 from openchirp.core.service import Artefacts, Service
 from openchirp.db import repo
@@ -20,7 +22,14 @@ from openchirp.jobs.pool import WorkerPool
 from openchirp.storage import make_storage
 
 
-def create_app(settings: Settings | None = None, *, start_workers: bool = True) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    start_workers: bool = True,
+    dialects: Sequence[Dialect] | None = None,
+) -> FastAPI:
+    """``dialects``: the client APIs to serve; by default the built-in ones and those named in
+    ``OPENCHIRP_DIALECTS``."""
     settings = settings or Settings()
     db = Database(settings.resolved_database_url)
     storage = make_storage(settings)
@@ -60,10 +69,12 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = True) 
         allow_headers=["*"],
         expose_headers=["Content-Range", "Accept-Ranges"],
     )
-    errors.install(app)
-    # Routes are matched in order, one by one: the clip polls go first.
-    app.include_router(polls)
-    for module in (suno_v2, gcui, chat, clip_media, files, pages):
+    served = registry.Dialects(
+        registry.configured(settings.dialects) if dialects is None else dialects
+    )
+    errors.install(app, served)
+    served.include(app)  # first: the dialects' polls are matched before any other route
+    for module in (files, pages):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["server"])

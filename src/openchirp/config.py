@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     credits_per_clip: int = 5
 
     wait_audio_timeout: float = 100.0
+    dialects: list[str] = Field(default_factory=list)
+    """Extra client APIs served beside the built-in ones: "package.module:DIALECT" each."""
     engines: dict[str, str] = Field(default_factory=dict)
     """Extra engines: name -> "module:Class"."""
     model_engines: dict[str, str] = Field(default_factory=dict)

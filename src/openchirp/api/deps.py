@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Row
 
@@ -110,13 +110,10 @@ async def get_user(request: Request) -> Row:
 # -- the clip polls ----------------------------------------------------------------------------
 # Clients poll their clips every few seconds: most of a server's requests. Once a poll's own work
 # was one small query and cached JSON, FastAPI's per-request resolution of dependencies and
-# declared query parameters was over half of its time (~40 us each), so the two poll routes take
-# the request itself and read it with these; their parameters are documented through
-# ``openapi_extra`` instead of their signatures.
-
-
-polls = APIRouter()
-"""Both dialects' clip polls, in one router the app includes before any other."""
+# declared query parameters was over half of its time (~40 us each), so a dialect's poll routes
+# take the request itself and read it with these; their parameters are documented through
+# ``openapi_extra`` instead of their signatures. Each dialect keeps them in its ``polls``
+# routers, which the app matches before any other route.
 
 
 async def caller(request: Request) -> tuple[Service, Row]:

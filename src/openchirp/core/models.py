@@ -1,7 +1,9 @@
-"""Suno model keys, their aliases in each dialect, and the input limits of each."""
+"""Suno model keys and the input limits of each. Each dialect brings its own spellings of them
+(``api/dialects``); the service takes keys."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 
@@ -32,36 +34,15 @@ MODELS: dict[str, ModelInfo] = {
 
 DEFAULT_MODEL = "chirp-v3-5"
 
-# Every spelling a client may send for a model: sunoapi.com's `{mv}` path segment, sunoapi.org's
-# `V4_5` and the marketing names.
-_ALIASES: dict[str, str] = {
-    "v3": "chirp-v3-0",
-    "v3.0": "chirp-v3-0",
-    "v3_0": "chirp-v3-0",
-    "chirp-v3": "chirp-v3-0",
-    "v3.5": "chirp-v3-5",
-    "v3_5": "chirp-v3-5",
-    "v4": "chirp-v4",
-    "v4.0": "chirp-v4",
-    "v4.5": "chirp-auk",
-    "v4_5": "chirp-auk",
-    "v4.5-turbo": "chirp-auk-turbo",
-    "v4.5+": "chirp-bluejay",
-    "v4_5plus": "chirp-bluejay",
-    "v4.5plus": "chirp-bluejay",
-    "v5": "chirp-crow",
-    "v5.0": "chirp-crow",
-    "v5.5": "chirp-fenix",
-    "v5_5": "chirp-fenix",
-}
 
-
-def resolve_model(name: str | None) -> ModelInfo | None:
-    """The model a client means, or None when nothing matches."""
+def resolve_model(name: str | None, spellings: Mapping[str, str] | None = None) -> ModelInfo | None:
+    """The model a client means, or None when nothing matches. A key matches in any case;
+    ``spellings`` are a dialect's other names for models (lower case -> key)."""
     if not name:
         return MODELS[DEFAULT_MODEL]
     key = name.strip().lower()
-    key = _ALIASES.get(key, key)
+    if spellings:
+        key = spellings.get(key, key)
     return MODELS.get(key)
 
 

@@ -1,9 +1,7 @@
-"""Dialect B: the gcui-art/suno-api server (seed 002). Field names only; no logic here."""
+"""gcui-art/suno-api's song routes (seed 002). Field names only; no logic here."""
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -16,20 +14,22 @@ from openchirp.api.deps import (
     UserDep,
     caller,
     parameters,
-    polls,
     query_int,
     read,
     split_ids,
 )
-from openchirp.api.errors import responses
-from openchirp.core.clip import ClipStatus
+from openchirp.api.dialects.base import model_key
+from openchirp.api.dialects.gcui.shape import MODEL_SPELLINGS, responses
+from openchirp.api.waiting import wait_for_audio
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Service
 from openchirp.core.views import json_list
 
 router = APIRouter(tags=["gcui-art/suno-api"])
-WAIT_POLL_S = 0.25
+polls = APIRouter()
 MAX_PAGE = 100_000
+
+FIELD_NAMES_BY_ROUTE = {"/api/concat": {"clip_id": "clip_id"}, "/api/clip": {"clip_id": "id"}}
 
 
 class Generate(BaseModel):
@@ -93,23 +93,6 @@ def audio_info(clip: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def wait_for_audio(
-    service: Service, user: Any, ids: list[str], timeout: float
-) -> list[dict[str, Any]]:
-    """gcui's wait_audio: until every clip plays (streaming or complete), or all failed, or the
-    bounded wait runs out. Polls with short reads; holds no database session while waiting."""
-    deadline = time.monotonic() + timeout
-    while True:
-        clips = await run_in_threadpool(service.clips, user, ids)
-        playable = all(
-            c["status"] in (ClipStatus.STREAMING, ClipStatus.COMPLETE, ClipStatus.ERROR)
-            for c in clips
-        )
-        if playable or time.monotonic() >= deadline:
-            return clips
-        await asyncio.sleep(WAIT_POLL_S)
-
-
 async def _respond(
     service: Service, user: Any, clips: list[dict[str, Any]], wait: bool
 ) -> JSONResponse:
@@ -129,7 +112,9 @@ async def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONRe
         service.create,
         user,
         GenerateRequest(
-            description=body.prompt, instrumental=body.make_instrumental, model=body.model
+            description=body.prompt,
+            instrumental=body.make_instrumental,
+            model=model_key(body.model, MODEL_SPELLINGS),
         ),
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
@@ -146,7 +131,7 @@ async def custom_generate(body: CustomGenerate, service: ServiceDep, user: UserD
             title=body.title,
             negative_tags=body.negative_tags,
             instrumental=body.make_instrumental,
-            model=body.model,
+            model=model_key(body.model, MODEL_SPELLINGS),
         ),
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
@@ -164,7 +149,7 @@ async def extend_audio(body: ExtendAudio, service: ServiceDep, user: UserDep) ->
             tags=body.tags,
             title=body.title,
             negative_tags=body.negative_tags,
-            model=body.model,
+            model=model_key(body.model, MODEL_SPELLINGS),
         ),
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
@@ -181,7 +166,7 @@ def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) ->
     return JSONResponse({"text": song.lyrics, "title": song.title, "status": "complete"})
 
 
-@polls.get(
+@polls.get(  # read by hand, for speed: see api/deps.py
     "/api/get",
     tags=router.tags,
     responses=responses(401, 422),

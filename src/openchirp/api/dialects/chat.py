@@ -1,7 +1,8 @@
 """``POST /v1/chat/completions``: make a song from the last user message, answer like OpenAI.
 
 gcui-art/suno-api answers plain text here; OpenAI client libraries expect the real
-``chat.completion`` object (or ``chat.completion.chunk`` server-sent events with ``stream``).
+``chat.completion`` object (or ``chat.completion.chunk`` server-sent events with ``stream``),
+and OpenAI's error shape, ``{error: {message, type, param, code}}``.
 """
 
 from __future__ import annotations
@@ -18,13 +19,49 @@ from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
 from openchirp.api.deps import ServiceDep, UserDep
-from openchirp.api.errors import responses
-from openchirp.api.gcui import wait_for_audio
+from openchirp.api.dialects import spellings
+from openchirp.api.dialects.base import Dialect, Responses, error_responses
+from openchirp.api.waiting import wait_for_audio
 from openchirp.core.errors import InvalidInput
-from openchirp.core.models import resolve_model
 from openchirp.core.requests import GenerateRequest
 
+
+class OpenAIErrorDetail(BaseModel):
+    message: str
+    type: str
+    param: str | None = None
+    code: int
+
+
+class OpenAIError(BaseModel):
+    error: OpenAIErrorDetail
+
+
+def error_body(status: int, message: str, field: str | None) -> dict[str, Any]:
+    return {
+        "error": {
+            "message": message,
+            "type": "invalid_request_error",
+            "param": field,
+            "code": status,
+        }
+    }
+
+
+def responses(*statuses: int) -> Responses:
+    return error_responses(OpenAIError, *statuses)
+
+
 router = APIRouter(tags=["OpenAI-compatible"])
+DIALECT = Dialect(
+    name="chat",
+    prefixes=("/v1/",),
+    error_model=OpenAIError,
+    error_body=error_body,
+    routers=(router,),
+    field_names={"description": "messages"},
+    model_spellings=spellings.EVERY,
+)
 
 
 class Message(BaseModel):
@@ -68,15 +105,19 @@ def _tokens(text: str) -> int:
     return max(1, len(text.split()))
 
 
-@router.post("/v1/chat/completions", responses=responses(400, 401, 422, 429, dialect="openai"))
+@router.post("/v1/chat/completions", responses=responses(400, 401, 422, 429))
 async def chat_completions(body: ChatRequest, service: ServiceDep, user: UserDep) -> Any:
     users = [m for m in body.messages if m.role == "user" and _text(m).strip()]
     if not users:
         raise InvalidInput("messages needs a user message describing the song", field="messages")
     description = _text(users[-1]).strip()
-    model = body.model if resolve_model(body.model) else None
+    # An unknown model (a client's "gpt-4o") makes a song on the default one, answered under
+    # the name the client sent.
+    model = DIALECT.resolve_model(body.model)
     batch = await run_in_threadpool(
-        service.create, user, GenerateRequest(description=description, model=model)
+        service.create,
+        user,
+        GenerateRequest(description=description, model=model.key if model else None),
     )
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())

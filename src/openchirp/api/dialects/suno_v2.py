@@ -1,4 +1,7 @@
-"""Dialect A: the sunoapi.com v2 API (seeds 000 and 001). Field names only; no logic here."""
+"""The sunoapi.com v2 API (seeds 000 and 001). Field names only; no logic here.
+
+Errors answer ``{code, message, data}`` with the HTTP status in ``code`` too.
+"""
 
 from __future__ import annotations
 
@@ -9,24 +12,42 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from openchirp.api.deps import (
-    ServiceDep,
-    UserDep,
-    caller,
-    parameters,
-    polls,
-    read,
-    split_ids,
-)
-from openchirp.api.errors import responses
+from openchirp.api.deps import ServiceDep, UserDep, caller, parameters, read, split_ids
+from openchirp.api.dialects import spellings
+from openchirp.api.dialects.base import Dialect, Responses, error_responses
 from openchirp.core.clip import FINISHED, iso
 from openchirp.core.errors import InvalidInput
-from openchirp.core.models import resolve_model
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Batch
 from openchirp.core.views import canonical, json_list
 
+
+class SunoApiError(BaseModel):
+    code: int
+    message: str
+    data: None = None
+
+
+def error_body(status: int, message: str, field: str | None) -> dict[str, Any]:
+    return {"code": status, "message": message, "data": None}
+
+
+def responses(*statuses: int) -> Responses:
+    return error_responses(SunoApiError, *statuses)
+
+
 router = APIRouter(tags=["sunoapi.com v2"])
+polls = APIRouter()
+DIALECT = Dialect(
+    name="suno_v2",
+    prefixes=("/api/v2/", "/api/v1/suno/"),
+    error_model=SunoApiError,
+    error_body=error_body,
+    routers=(router,),
+    polls=(polls,),
+    field_names={"lyrics": "prompt", "description": "prompt", "clip_id": "continue_clip_id"},
+    model_spellings=spellings.EVERY,
+)
 MV_DESCRIPTION = "Model version: v3.5, v4, v4.5, v5..."
 MV = Annotated[str, Path(description=MV_DESCRIPTION, examples=["v3.5"])]
 
@@ -62,7 +83,7 @@ def ok(data: Any) -> JSONResponse:
 
 
 def model_of(mv: str) -> str:
-    model = resolve_model(mv)
+    model = DIALECT.resolve_model(mv)
     if model is None:
         raise InvalidInput(
             f"unknown model version {mv!r} in the path (try v3.5, v4, v4.5)", field="mv"
@@ -84,7 +105,7 @@ def batch_body(batch: Batch) -> dict[str, Any]:
     }
 
 
-CREATE_ERRORS = responses(400, 401, 409, 422, 429, dialect="a")
+CREATE_ERRORS = responses(400, 401, 409, 422, 429)
 
 
 @router.post("/api/v2/suno/{mv}/custom/create-lyrics-song", responses=CREATE_ERRORS)
@@ -121,7 +142,7 @@ def create_pure_music(
     return ok({"task_id": batch.id})
 
 
-@router.get("/api/v2/suno/{mv}/clip/{task_id}", responses=responses(401, 404, 422, dialect="a"))
+@router.get("/api/v2/suno/{mv}/clip/{task_id}", responses=responses(401, 404, 422))
 def get_task(mv: MV, task_id: str, service: ServiceDep, user: UserDep) -> JSONResponse:
     model_of(mv)
     batch, clips = service.batch(user, task_id)
@@ -142,10 +163,10 @@ def _input_of(record: dict[str, Any]) -> dict[str, Any]:
     return {k: named[k] for k in keys if k in named}
 
 
-@polls.get(
+@polls.get(  # read by hand, for speed: see api/deps.py
     "/api/v2/suno/{mv}/clips",
     tags=router.tags,
-    responses=responses(401, 422, dialect="a"),
+    responses=responses(401, 422),
     openapi_extra=parameters(
         ("mv", "path", {"type": "string", "examples": ["v3.5"]}, True, MV_DESCRIPTION),
         ("ids", "query", {"type": "string"}, True, "Clip ids, comma-separated"),
@@ -162,9 +183,7 @@ async def get_clips(request: Request) -> Response:
     return Response(body % (json_list(views, canonical), len(views)), media_type="application/json")
 
 
-@router.post(
-    "/api/v2/suno/{mv}/extend", responses=responses(400, 401, 404, 409, 422, 429, dialect="a")
-)
+@router.post("/api/v2/suno/{mv}/extend", responses=responses(400, 401, 404, 409, 422, 429))
 def extend(mv: MV, body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
     batch = service.extend(
         user,
@@ -181,12 +200,12 @@ def extend(mv: MV, body: Extend, service: ServiceDep, user: UserDep) -> JSONResp
     return JSONResponse(batch_body(batch))
 
 
-@router.post("/api/v1/suno/make-lyrics", responses=responses(400, 401, 422, dialect="a"))
+@router.post("/api/v1/suno/make-lyrics", responses=responses(400, 401, 422))
 def make_lyrics(body: MakeLyrics, service: ServiceDep, user: UserDep) -> JSONResponse:
     return ok({"task_id": service.submit_lyrics(user, body.prompt)})
 
 
-@router.get("/api/v1/suno/get-lyrics/{task_id}", responses=responses(401, 404, dialect="a"))
+@router.get("/api/v1/suno/get-lyrics/{task_id}", responses=responses(401, 404))
 def get_lyrics(task_id: str, service: ServiceDep, user: UserDep) -> JSONResponse:
     row = service.lyrics(user, task_id)
     return ok(

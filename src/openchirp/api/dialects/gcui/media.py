@@ -1,7 +1,8 @@
 """What a finished clip has beyond its mp3: word-timed lyrics, stems, wav and waveform data.
 
 ``get_aligned_lyrics`` and ``generate_stems`` are gcui-art/suno-api's routes; ``get_wav`` and
-``waveform`` are OpenChirp's own (sunoapi.org exposes wav the same way: ask, get a URL).
+``waveform`` are OpenChirp's own beside them (sunoapi.org exposes wav the same way: ask, get a
+URL), in gcui's error shape.
 """
 
 from __future__ import annotations
@@ -14,13 +15,19 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from openchirp.api.deps import UserDep
-from openchirp.api.errors import responses
+from openchirp.api.dialects.gcui.shape import responses
 from openchirp.core.service import Artefacts
 from openchirp.engines.base import WordTiming
 from openchirp.media.lyrics_timing import aligned_words
 from openchirp.storage import load_peaks
 
 router = APIRouter(tags=["clip files"])
+
+FIELD_NAMES_BY_ROUTE = {
+    "/api/get_wav": {"clip_id": "id"},
+    "/api/waveform": {"clip_id": "id"},
+    "/api/get_aligned_lyrics": {"clip_id": "song_id"},
+}
 
 
 def get_artefacts(request: Request) -> Artefacts:

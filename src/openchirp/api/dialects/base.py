@@ -1,0 +1,80 @@
+"""What a dialect is: one client API's routes, error shape, field spellings and model names.
+
+A dialect parses its clients' requests into the domain's requests and renders the service's
+answers in its own shape; it knows no music and no SQL. The app includes every registered
+dialect's routers, and the error handlers ask the dialect that owns a request for the body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from openchirp.core.models import ModelInfo, resolve_model
+
+ErrorBody = Callable[[int, str, str | None], dict[str, Any]]
+"""(HTTP status, message, field as the client spells it) -> the JSON body of an error."""
+
+Responses = dict[int | str, dict[str, Any]]
+
+ERROR_DESCRIPTIONS = {
+    400: "The body is not valid JSON (or not UTF-8)",
+    401: "Missing or invalid API key",
+    404: "Not found",
+    409: "The clip is not in a state that allows this",
+    422: "Invalid input: the message names the field and the limit",
+    429: "Out of credits for this month",
+}
+
+
+def error_responses(model: type[BaseModel], *statuses: int) -> Responses:
+    """OpenAPI declarations of a route's error statuses, each answered with ``model``."""
+    return {s: {"model": model, "description": ERROR_DESCRIPTIONS[s]} for s in statuses}
+
+
+def model_key(name: str | None, spellings: Mapping[str, str]) -> str | None:
+    """What the service gets for a client's model name: its key when known, else the name as
+    sent, so that the service's refusal names what the client wrote."""
+    model = resolve_model(name, spellings) if name else None
+    return model.key if model is not None else name
+
+
+@dataclass(frozen=True, eq=False)
+class Dialect:
+    name: str
+    prefixes: tuple[str, ...]
+    """URL prefixes it answers for: an error under one (a 404 too) comes in this dialect's
+    shape. The longest prefix of all registered dialects wins."""
+    error_model: type[BaseModel]
+    """The OpenAPI model of ``error_body``'s result."""
+    error_body: ErrorBody
+    routers: tuple[APIRouter, ...]
+    polls: tuple[APIRouter, ...] = ()
+    """Routes clients call every few seconds. The app matches them before every other route;
+    they read the request by hand (``api/deps.py``: ``caller``, ``query_int``, ``parameters``)."""
+    field_names: Mapping[str, str] = field(default_factory=dict)
+    """Domain field -> the client's name for it; a field not listed keeps its name."""
+    route_field_names: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Route path as declared -> names that differ there (gcui's /api/clip takes ``id``)."""
+    model_spellings: Mapping[str, str] = field(default_factory=dict)
+    """Model names its clients send (lower case) -> model key (``core.models.MODELS``)."""
+
+    def field_name(self, name: str | None, route_path: str) -> str | None:
+        if name is None:
+            return None
+        spelled = self.route_field_names.get(route_path, {}).get(name)
+        return spelled if spelled is not None else self.field_names.get(name, name)
+
+    def resolve_model(self, name: str | None) -> ModelInfo | None:
+        """The model a client means (the default for none), or None when nothing matches."""
+        return resolve_model(name, self.model_spellings)
+
+    def model_key(self, name: str | None) -> str | None:
+        return model_key(name, self.model_spellings)
+
+    def all_routers(self) -> tuple[APIRouter, ...]:
+        return (*self.polls, *self.routers)
