@@ -1,4 +1,5 @@
-# OpenChirp: `make run` starts the server, `make test` runs the whole suite. Both set themselves up.
+# OpenChirp: `make run` starts the server, `make test` runs the whole suite (`make test-fast`: the
+# in-process lane, `make test-e2e`: real server processes and a browser). All set themselves up.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 NO_DEPS := tinysoundfont==0.3.7
 TEST_NO_DEPS := pocketsphinx==5.1.1
 
-.PHONY: run test install install-test soundfont chromium lint format bench clean
+.PHONY: run test test-fast test-e2e install install-test soundfont chromium lint format bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -47,6 +48,14 @@ test: install-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -p no:cacheprovider
+
+# The app in this process and the unit tests: no server process, no browser, no long renders.
+test-fast: install-test
+	$(BIN)/pytest -p no:cacheprovider -m "not e2e and not slow"
+
+# Real `openchirp serve` processes on SQLite and PostgreSQL, and the pages in Chromium.
+test-e2e: install-test chromium
+	$(BIN)/pytest -p no:cacheprovider -m e2e
 
 lint: install-test
 	$(BIN)/ruff check .
