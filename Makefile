@@ -22,13 +22,20 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) --no-deps $(NO_DEPS)
 	@touch $@
 
+# The engine's numba kernels compiled once into numba's cache (next to kernels.py), so that no
+# worker compiles them when the server starts; again when kernels.py changes.
+KERNELS := src/openchirp/engines/composer/kernels.py
+$(VENV)/.compiled: $(VENV)/.installed $(KERNELS)
+	$(BIN)/openchirp warm-up
+	@touch $@
+
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) -e '.[test]'
 	$(PIP) --no-deps $(TEST_NO_DEPS)
 	@touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed $(VENV)/.compiled
+install-test: $(VENV)/.installed-test $(VENV)/.compiled
 
 # A better General MIDI SoundFont than the small one pretty-midi ships, where apt can install it.
 soundfont:
