@@ -144,8 +144,8 @@ class Worker:
 
     def warm_up(self, name: str) -> None:
         """Load an engine ahead of its first job (a SoundFont or a model can take seconds); the
-        registry keeps it for the jobs. Its numba kernels were compiled at install
-        (``openchirp warm-up``), so this only loads them."""
+        registry keeps it for the jobs. Nothing is compiled here: ``openchirp warm-up`` filled
+        numba's cache with the composer's kernels at install."""
         from openchirp.engines.registry import load_engine
 
         started = time.monotonic()
