@@ -1,4 +1,5 @@
-# OpenChirp: `make run` starts the server, `make test` runs the whole suite. Both set themselves up.
+# OpenChirp: `make run` starts the server, `make test` runs the whole suite (`make test-fast`: the
+# in-process lane, `make test-e2e`: real server processes and a browser). All set themselves up.
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -10,7 +11,7 @@ PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 NO_DEPS := tinysoundfont==0.3.7
 TEST_NO_DEPS := pocketsphinx==5.1.1
 
-.PHONY: run test install install-test soundfont chromium lint format bench clean
+.PHONY: run test test-fast test-e2e install install-test soundfont chromium lint format bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -21,20 +22,30 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	$(PIP) --no-deps $(NO_DEPS)
 	@touch $@
 
+# The engine's numba kernels compiled once into numba's cache (next to kernels.py), so that no
+# worker compiles them when the server starts; again when kernels.py changes.
+KERNELS := src/openchirp/engines/composer/kernels.py
+$(VENV)/.compiled: $(VENV)/.installed $(KERNELS)
+	$(BIN)/openchirp warm-up
+	@touch $@
+
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) -e '.[test]'
 	$(PIP) --no-deps $(TEST_NO_DEPS)
 	@touch $@
 
-install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test
+install: $(VENV)/.installed $(VENV)/.compiled
+install-test: $(VENV)/.installed-test $(VENV)/.compiled
 
-# A better General MIDI SoundFont than the small one pretty-midi ships, where apt can install it.
+# A better General MIDI SoundFont than the small one pretty-midi ships, where apt can install it:
+# FluidR3 (.sf2), which a worker loads in ~0.6 s. MuseScore's .sf3, installed here before, made
+# every worker decode its Vorbis samples at start (6-8 s CPU and 1.4 GB each) and held the first
+# song back; the engine already prefers FluidR3 over it when both are there.
 soundfont:
-	@if [ ! -e /usr/share/sounds/sf2/MuseScore_General.sf2 ] && [ ! -e /usr/share/sounds/sf3/MuseScore_General.sf3 ] \
+	@if [ ! -e /usr/share/sounds/sf2/MuseScore_General.sf2 ] && [ ! -e /usr/share/sounds/sf2/FluidR3_GM.sf2 ] \
 	  && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq musescore-general-soundfont) \
-	    >/dev/null 2>&1 || echo "(no MuseScore SoundFont: using pretty-midi's TimGM6mb)"; fi
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fluid-soundfont-gm) \
+	    >/dev/null 2>&1 || echo "(no FluidR3 SoundFont: using pretty-midi's TimGM6mb)"; fi
 
 chromium:
 	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && apt-get update -qq \
@@ -47,6 +58,14 @@ test: install-test chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest -p no:cacheprovider
+
+# The app in this process and the unit tests: no server process, no browser, no long renders.
+test-fast: install-test
+	$(BIN)/pytest -p no:cacheprovider -m "not e2e and not slow"
+
+# Real `openchirp serve` processes on SQLite and PostgreSQL, and the pages in Chromium.
+test-e2e: install-test chromium
+	$(BIN)/pytest -p no:cacheprovider -m e2e
 
 lint: install-test
 	$(BIN)/ruff check .

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from tests.support.server import Server, wait_for
 from tests.support.shapes import assert_shape, sample
+
+pytestmark = pytest.mark.e2e
 
 LYRICS = "[Verse]\nStars they shine above me\nMoonlight softly glows\n\n[Chorus]\nStarry night"
 

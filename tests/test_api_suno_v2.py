@@ -6,9 +6,12 @@ import json
 import time
 
 import httpx
+import pytest
 
 from tests.support.server import Server, wait_for
 from tests.support.shapes import assert_shape, sample, starry_lyrics
+
+pytestmark = pytest.mark.e2e
 
 LYRICS = starry_lyrics()
 

@@ -15,6 +15,8 @@ from tests.conftest import make_server
 from tests.support.server import Server, wait_for
 from tests.support.tone_engine import lyric_words
 
+pytestmark = pytest.mark.e2e
+
 LYRICS = "[Verse]\nStars they shine above me\nMoonlight softly glows\n\n[Chorus]\nStarry night"
 
 

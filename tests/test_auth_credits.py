@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import make_server
 from tests.support.server import Server, wait_for
 
+pytestmark = pytest.mark.e2e
+
 SONG = {"prompt": "[Verse]\nhello there", "tags": "pop", "title": "Hello"}
 
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.support.server import Server
+
+pytestmark = pytest.mark.e2e
 
 
 def test_chat_completion_makes_songs(server: Server) -> None:

@@ -12,6 +12,8 @@ import pytest
 from tests.conftest import make_server
 from tests.support.server import wait_for
 
+pytestmark = pytest.mark.e2e
+
 LYRICS = "[Verse]\nStars they shine above me\nMoonlight softly glows\n\n[Chorus]\nStarry night"
 
 

@@ -12,6 +12,8 @@ from openchirp.db.tables import clips, jobs
 from tests.conftest import make_server
 from tests.support.server import wait_for
 
+pytestmark = pytest.mark.e2e
+
 SONG = {"prompt": "[Verse]\nround and round we go", "tags": "pop", "title": "Crash"}
 
 

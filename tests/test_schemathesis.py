@@ -16,6 +16,8 @@ import pytest
 
 from tests.support.server import Server
 
+pytestmark = pytest.mark.e2e
+
 CHECKS = (
     "not_a_server_error",
     "status_code_conformance",
@@ -65,7 +67,6 @@ def schemathesis_command(server: Server, report_dir: Path) -> list[str]:
     return command
 
 
-@pytest.mark.e2e
 def test_openapi_contract_holds_under_fuzzing(server: Server, tmp_path: Path) -> None:
     command = schemathesis_command(server, tmp_path / "report")
     try:

@@ -6,6 +6,8 @@ import pytest
 
 from tests.support.server import Server, wait_for
 
+pytestmark = pytest.mark.e2e
+
 OK = {"prompt": "[Verse]\nhello", "tags": "pop", "title": "t"}
 
 

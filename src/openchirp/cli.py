@@ -215,6 +215,19 @@ def render(
         typer.echo(f"{stem}.mp3  {result.duration_s:.1f} s")
 
 
+@app.command("warm-up")
+def warm_up() -> None:
+    """Compile the built-in engine's kernels into numba's cache, once per install (`make install`
+    runs it), so that no worker compiles them when it starts."""
+    import time
+
+    started = time.perf_counter()
+    from openchirp.engines.composer import kernels
+
+    kernels.warm_up()
+    typer.echo(f"engine kernels compiled and cached in {time.perf_counter() - started:.1f} s")
+
+
 def main() -> None:  # pragma: no cover - entry point
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     app()

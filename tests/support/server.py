@@ -19,6 +19,18 @@ REPO = Path(__file__).resolve().parents[2]
 PG_ADMIN = os.environ.get("OPENCHIRP_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 TONE = "tests.support.tone_engine:ToneEngine"
 
+PROCESSES_ALLOWED: bool | None = None
+"""Whether the running test is marked ``e2e`` (set by tests/conftest.py before each test; None
+outside pytest, for the benches): a test that starts a process unmarked fails, so the fast lane
+(``-m "not e2e"``) can never start one."""
+
+
+def check_marked_e2e() -> None:
+    if PROCESSES_ALLOWED is False:
+        raise RuntimeError(
+            "this test starts a server process: mark it e2e (pytestmark = pytest.mark.e2e)"
+        )
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -82,6 +94,7 @@ class Server:
         self.log = data_dir / f"server-{self.port}.log"
 
     def start(self, timeout: float = 60.0) -> Server:
+        check_marked_e2e()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(
@@ -119,6 +132,7 @@ class Server:
                 self.proc.wait(5)
 
     def cli(self, *args: str) -> str:
+        check_marked_e2e()
         result = subprocess.run(
             [sys.executable, "-m", "openchirp", *args],
             env=self.env,

@@ -134,33 +134,46 @@ class Worker:
             except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
                 log.exception("heartbeat failed for job %s", ctx.job.id)
 
-    def warm_up(self) -> None:
-        """Load every configured engine before the first job (a SoundFont can take seconds), so
-        the first song after a start streams as soon as later ones do."""
+    def engines_to_warm(self) -> list[str]:
+        """The engines this worker's jobs may need."""
         from openchirp.config import DEFAULT_MODEL_ENGINES
-        from openchirp.engines.registry import load_engine
 
         names = {self.settings.engine_for_model(m) for m in DEFAULT_MODEL_ENGINES}
         names |= set(self.settings.model_engines.values())
-        for name in sorted(names):
-            started = time.monotonic()
-            try:
-                load_engine(name, self.settings)
-            except Exception:  # noqa: BLE001 - its jobs will fail with the reason; keep serving
-                log.exception("engine %s could not be loaded", name)
-            else:
-                log.info("engine %s ready in %.1f s", name, time.monotonic() - started)
+        return sorted(names)
+
+    def warm_up(self, name: str) -> None:
+        """Load an engine ahead of its first job (a SoundFont or a model can take seconds); the
+        registry keeps it for the jobs. Nothing is compiled here: ``openchirp warm-up`` filled
+        numba's cache with the composer's kernels at install."""
+        from openchirp.engines.registry import load_engine
+
+        started = time.monotonic()
+        try:
+            load_engine(name, self.settings)
+        except Exception:  # noqa: BLE001 - its jobs will fail with the reason; keep serving
+            log.exception("engine %s could not be loaded", name)
+        else:
+            log.info("engine %s ready in %.1f s", name, time.monotonic() - started)
 
     def run_forever(self, stop: Callable[[], bool]) -> None:
+        """Claim jobs until ``stop()``. Engines are warmed one at a time while there is nothing
+        to do, never before a job that is waiting: that job loads only the engine it needs (as
+        the warming would have), and a worker serving several engines does not hold the first
+        song back while it loads the others."""
         log.info("worker %s started", self.name)
-        self.warm_up()
         self.expire()
+        cold = self.engines_to_warm()
         while not stop():
             try:
                 busy = self.run_once()
             except Exception:  # noqa: BLE001 - the database may be briefly unavailable
                 log.exception("worker loop error")
                 busy = False
-            if not busy:
+            if busy:
+                continue
+            if cold:
+                self.warm_up(cold.pop(0))
+            else:
                 time.sleep(self.settings.poll_seconds)
         log.info("worker %s stopped", self.name)

@@ -23,6 +23,7 @@ def engine() -> ComposerEngine:
     return ComposerEngine(bundled_soundfont())
 
 
+@pytest.mark.slow  # ~7 s each: sings and pitch-tracks a whole song
 @pytest.mark.skipif(not voice_available(), reason="the singing voice is not installed")
 @pytest.mark.parametrize(
     ("tags", "seed"),

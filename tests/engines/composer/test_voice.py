@@ -200,6 +200,7 @@ RECOGNITION_LINES = [
 ]
 
 
+@pytest.mark.slow  # ~5 s: speech recognition over sung words
 def test_pocketsphinx_understands_slowly_sung_words() -> None:
     """An honest intelligibility figure: a speech recogniser on clearly sung lines (eighth
     notes at 120 bpm, one syllable each).
