@@ -6,14 +6,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from openchirp.config import Settings
 from openchirp.core.clip import ClipStatus
-from openchirp.db import repo
+from openchirp.db import queue, repo
 from openchirp.db.database import Database
-from openchirp.jobs import queue
-from openchirp.jobs.queue import Job
+from openchirp.db.queue import Job
+from openchirp.db.records import Clip
 from openchirp.storage import Storage
 
 
@@ -38,7 +38,7 @@ class JobContext:
         if not queue.finish(conn, self.job):
             raise LeaseLost(self.job.id)
 
-    def clip(self) -> Row:
+    def clip(self) -> Clip:
         with self.db.read() as conn:
             row = repo.get_clip(conn, self.job.subject_id)
         if row is None:

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 
-from sqlalchemy import Row
-
 from openchirp.core.clip import ClipStatus
 from openchirp.db import repo
+from openchirp.db.records import Clip
 from openchirp.engines.base import Continuation, PlanRequest, Render
 from openchirp.engines.registry import load_engine
 from openchirp.jobs.context import JobContext
@@ -23,7 +22,7 @@ from openchirp.media.waveform import PeakAccumulator
 from openchirp.storage import PEAKS, clip_key
 
 
-def plan_request(ctx: JobContext, clip: Row) -> PlanRequest:
+def plan_request(ctx: JobContext, clip: Clip) -> PlanRequest:
     from openchirp.core.models import MODELS
 
     meta = clip.meta
@@ -84,7 +83,7 @@ class StoredAudio:
 
 def stream_audio(
     ctx: JobContext,
-    clip: Row,
+    clip: Clip,
     render: Render,
     *,
     cover: bytes,

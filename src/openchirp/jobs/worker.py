@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from openchirp.config import Settings
+from openchirp.db import queue
 from openchirp.db.database import Database
+from openchirp.db.queue import Job
 from openchirp.engines.base import EngineError
-from openchirp.jobs import queue
 from openchirp.jobs.concat import concat_clip
 from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error
 from openchirp.jobs.lyrics import lyrics_failed, lyrics_job
-from openchirp.jobs.queue import Job
 from openchirp.jobs.render import render_clip
 from openchirp.jobs.stems import stem_clip
 from openchirp.jobs.video import video_clip, video_failed
