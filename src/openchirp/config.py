@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = 2.0
     poll_seconds: float = 0.1
     max_attempts: int = 3
+    preempt: bool = True
+    """A video or stems job hands its worker back when a song's audio waits (checked between
+    frames): new songs never wait behind older songs' videos."""
 
     anonymous: bool | None = None
     """Serve requests without a key as the local owner. None: only when bound to loopback."""

@@ -7,7 +7,6 @@ it returns, nothing it accepted can be lost.
 
 from __future__ import annotations
 
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from openchirp.core.errors import (
     limit_error,
 )
 from openchirp.core.models import ModelInfo, model_names, resolve_model
+from openchirp.core.render_input import RenderInput, SongPart, StemOf, continue_from
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.views import ClipView, ClipViews
 from openchirp.db import queue, repo
@@ -190,7 +190,17 @@ class Service:
             "description": description,
             "model": model.key,
         }
-        return self._insert_batch(user, model, "generate", record, meta, title, seed)
+        render_input = RenderInput(
+            lyrics=lyrics,
+            tags=tags,
+            model=model.key,
+            engine=self.settings.engine_for_model(model.key),
+            negative_tags=request.negative_tags,
+            title=title,
+            instrumental=request.instrumental,
+            seed=seed,
+        )
+        return self._insert_batch(user, model, "generate", record, meta, render_input)
 
     def extend(self, user: User, request: ExtendRequest) -> Batch:
         source = self.clip_row(user, request.clip_id)
@@ -204,21 +214,7 @@ class Service:
             )
         if not source.plan:
             raise Conflict(f"{{field}} {source.id} has no plan to continue from", field="clip_id")
-        duration = float(source.meta.get("duration") or 0.0)
-        at = request.continue_at
-        if at is None or not math.isfinite(at) or not 0 < at < duration:
-            raise InvalidInput(
-                f"{{field}} must be more than 0 and less than the clip's "
-                f"duration ({duration:.2f} s); got {at}",
-                field="continue_at",
-            )
-        offset = float(source.plan.get("timeline_offset_s") or 0.0)
-        if at <= offset:
-            raise InvalidInput(
-                f"{{field}} must be after {offset:.2f} s: a whole song continues from its last "
-                "part (extend an earlier part to change the song before that)",
-                field="continue_at",
-            )
+        continuation = continue_from(source, request.continue_at)
         _check_len("lyrics", request.lyrics, model.lyrics_limit, model)
         _check_len("tags", request.tags, model.tags_limit, model)
         _check_len("negative_tags", request.negative_tags, model.tags_limit, model)
@@ -226,7 +222,13 @@ class Service:
         tags = request.tags or source.meta.get("tags") or ""
         title = request.title or source.title
         history = [
-            {"id": source.id, "continue_at": at, "type": "gen", "source": "web", "infill": False}
+            {
+                "id": source.id,
+                "continue_at": request.continue_at,
+                "type": "gen",
+                "source": "web",
+                "infill": False,
+            }
         ] + list(source.meta.get("history") or [])
         meta = new_metadata(
             tags=tags,
@@ -242,12 +244,21 @@ class Service:
             "title": title,
             "negative_tags": request.negative_tags,
             "continue_clip_id": source.id,
-            "continue_at": at,
+            "continue_at": request.continue_at,
             "model": model.key,
         }
-        return self._insert_batch(
-            user, model, "extend", record, meta, title, source.seed, engine=source.engine
+        render_input = RenderInput(
+            lyrics=request.lyrics,
+            tags=tags,
+            model=model.key,
+            engine=source.engine,
+            negative_tags=request.negative_tags,
+            title=title,
+            instrumental=not meta["has_vocal"],
+            seed=source.seed,
+            continuation=continuation,
         )
+        return self._insert_batch(user, model, "extend", record, meta, render_input)
 
     def concat(self, user: User, clip_id: str) -> dict[str, Any]:
         clip = self.clip_row(user, clip_id)
@@ -285,8 +296,19 @@ class Service:
             clip_type="concat",
             has_vocal=clip.meta.get("has_vocal", True),
         )
+        render_input = RenderInput(
+            lyrics=meta["prompt"],
+            tags=meta["tags"],
+            model=clip.model,
+            engine=clip.engine,
+            negative_tags=meta["negative_tags"],
+            title=clip.title,
+            instrumental=not meta["has_vocal"],
+            seed=clip.seed,
+            parts=tuple(SongPart(p["id"], p["continue_at"]) for p in parts),
+        )
         with self.db.write() as conn:
-            concat_id = insert_derived(conn, user, clip, "concat", title=clip.title, meta=meta)
+            concat_id = insert_derived(conn, user, clip, "concat", meta, render_input)
             return self.render(conn, [repo.get_clip(conn, concat_id)], user)[0]
 
     def _insert_batch(
@@ -296,11 +318,8 @@ class Service:
         kind: str,
         record: dict[str, Any],
         meta: dict[str, Any],
-        title: str,
-        seed: int,
-        engine: str | None = None,
+        render_input: RenderInput,
     ) -> Batch:
-        engine = engine or self.settings.engine_for_model(model.key)
         cost = self.settings.credits_per_clip
         with self.db.write() as conn:
             repo.lock_user(conn, user.id)
@@ -319,15 +338,16 @@ class Service:
                     conn,
                     batch_id=batch_id,
                     user_id=user.id,
-                    title=title,
+                    title=render_input.title,
                     model=model.key,
-                    engine=engine,
-                    seed=seed,
+                    engine=render_input.engine,
+                    seed=render_input.seed,
                     variant=variant,
                     meta=meta,
+                    render_input=render_input.to_json(),
                     credits=cost,
                 )
-                queue.enqueue(conn, "render", clip_id)
+                queue.enqueue(conn, "render", clip_id, engine=render_input.engine)
             rows = repo.clips_of_batch(conn, batch_id)
             return Batch(batch_id, created_at, model, self.render(conn, rows, user))
 
@@ -349,7 +369,7 @@ class Service:
         _check_len("description", prompt, 200, None)
         with self.db.write() as conn:
             lyrics_id = repo.insert_lyrics(conn, user_id=user.id, prompt=prompt)
-            queue.enqueue(conn, "lyrics", lyrics_id, priority=2)
+            queue.enqueue(conn, "lyrics", lyrics_id)
             return lyrics_id
 
     def lyrics(self, user: User, lyrics_id: str) -> LyricsRecord:
@@ -383,22 +403,27 @@ def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | Non
 
 
 def insert_derived(
-    conn: Connection, user: User, source: Clip, job_kind: str, *, title: str, meta: dict[str, Any]
+    conn: Connection,
+    user: User,
+    source: Clip,
+    job_kind: str,
+    meta: dict[str, Any],
+    render_input: RenderInput,
 ) -> str:
-    """A clip made from an existing one (a whole song, a stem): free, queued ahead of new songs
-    since it is quick."""
+    """A clip made from an existing one (a whole song, a stem): free; queued by its job's kind."""
     clip_id = repo.insert_clip(
         conn,
         user_id=user.id,
         batch_id=None,
-        title=title,
+        title=render_input.title,
         model=source.model,
         engine=source.engine,
         seed=source.seed,
         meta=meta,
+        render_input=render_input.to_json(),
         credits=0,
     )
-    queue.enqueue(conn, job_kind, clip_id, priority=1)
+    queue.enqueue(conn, job_kind, clip_id)
     return clip_id
 
 
@@ -445,8 +470,18 @@ class Artefacts:
                     stem_from_id=source.id,
                     stem_type=name,
                 )
-                title = f"{source.title} ({STEM_TITLES[name]})".strip()
-                stem_id = insert_derived(conn, user, source, "stems", title=title, meta=meta)
+                render_input = RenderInput(
+                    lyrics=meta["prompt"],
+                    tags=meta["tags"],
+                    model=source.model,
+                    engine=source.engine,
+                    negative_tags=meta["negative_tags"],
+                    title=f"{source.title} ({STEM_TITLES[name]})".strip(),
+                    instrumental=name != "vocals",
+                    seed=source.seed,
+                    stem_of=StemOf(source.id, name),
+                )
+                stem_id = insert_derived(conn, user, source, "stems", meta, render_input)
                 rows.append(repo.get_clip(conn, stem_id))
             return service.render(conn, rows, user)
 

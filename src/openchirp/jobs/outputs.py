@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 
 from openchirp.core.clip import ClipStatus
+from openchirp.core.render_input import render_input_of
 from openchirp.db import queue, repo
 from openchirp.db.records import Clip
 from openchirp.jobs.context import JobContext
@@ -27,7 +28,7 @@ COVER_LARGE_SIZE = 1024
 
 def store_covers(ctx: JobContext, clip: Clip) -> tuple[str, str, bytes]:
     """Both cover jpegs; returns their keys and the small one's bytes (for the mp3's tag)."""
-    tags = clip.meta.get("tags") or ""
+    tags = render_input_of(clip).tags
     small = make_cover(clip.title, tags, clip.id, COVER_SIZE)
     large = make_cover(clip.title, tags, clip.id, COVER_LARGE_SIZE)
     image_key = clip_key(clip.id, "image.jpeg")

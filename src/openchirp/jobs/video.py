@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from openchirp.core.render_input import render_input_of
 from openchirp.db import repo
 from openchirp.engines.base import WordTiming
 from openchirp.jobs.context import JobContext
@@ -16,20 +17,25 @@ def video_clip(ctx: JobContext) -> None:
 
     clip = ctx.clip()
     words = [WordTiming(w, s, e) for w, s, e in (clip.words or [])]
-    lines = lines_from_words(clip.meta.get("prompt") or "", words)
+    lines = lines_from_words(render_input_of(clip).lyrics, words)
     video_key = clip_key(clip.id, f"{clip.id}.mp4")
     out = ctx.storage.writable_path(video_key)
     tmp = out.with_name(".tmp-" + out.name)
-    make_video(
-        # The lossless wav: no mp3 -> AAC generation loss, and it decodes far faster.
-        ctx.storage.local_path(clip.wav_key),
-        tmp,
-        cover_jpeg=ctx.storage.local_path(clip.image_large_key).read_bytes(),
-        title=clip.title,
-        lyrics_lines=lines,
-        duration_s=float(clip.meta["duration"]),
-        peaks=load_peaks(ctx.storage, clip.id),
-    )
+    try:
+        make_video(
+            # The lossless wav: no mp3 -> AAC generation loss, and it decodes far faster.
+            ctx.storage.local_path(clip.wav_key),
+            tmp,
+            cover_jpeg=ctx.storage.local_path(clip.image_large_key).read_bytes(),
+            title=clip.title,
+            lyrics_lines=lines,
+            duration_s=float(clip.meta["duration"]),
+            peaks=load_peaks(ctx.storage, clip.id),
+            checkpoint=ctx.yield_if_needed,
+        )
+    except BaseException:
+        tmp.unlink(missing_ok=True)  # handed back or failed: the next try starts afresh
+        raise
     tmp.replace(out)
     with ctx.db.write() as conn:
         ctx.finish(conn)
