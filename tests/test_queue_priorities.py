@@ -132,6 +132,8 @@ def test_a_limited_worker_loads_only_its_engines(settings: Settings, db: Databas
     configured = {"composer", "acestep"}
     assert Worker(settings, db).engines_to_load(configured) == configured
     assert Worker(settings, db, engines=("acestep",)).engines_to_load(configured) == {"acestep"}
+    named = Worker(settings, db, engines=("tests.support.toy_engine:ToyEngine",))
+    assert named.engines_to_load(configured) == {"tests.support.toy_engine:ToyEngine"}
     assert Worker(settings, db, kinds=("video", "stems")).engines_to_load(configured) == set()
     with pytest.raises(ValueError, match="unknown job kinds"):
         Worker(settings, db, kinds=("renders",))

@@ -147,12 +147,11 @@ class Worker:
                 log.exception("heartbeat failed for job %s", ctx.job.id)
 
     def engines_to_load(self, configured: set[str]) -> set[str]:
-        """The configured engines this worker may run: none when it renders nothing."""
+        """The engines this worker runs: those it is limited to, else every configured one;
+        none when it renders nothing."""
         if "render" not in (self.allowed.kinds or ()):
             return set()
-        if self.allowed.engines is None:
-            return configured
-        return configured & set(self.allowed.engines)
+        return configured if self.allowed.engines is None else set(self.allowed.engines)
 
     def warm_up(self) -> None:
         """Load every configured engine before the first job (a SoundFont can take seconds), so
