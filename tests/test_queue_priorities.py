@@ -137,3 +137,31 @@ def test_a_limited_worker_loads_only_its_engines(settings: Settings, db: Databas
     assert Worker(settings, db, kinds=("video", "stems")).engines_to_load(configured) == set()
     with pytest.raises(ValueError, match="unknown job kinds"):
         Worker(settings, db, kinds=("renders",))
+
+
+def test_a_worker_hands_a_preempted_job_back_and_takes_the_urgent_one(
+    db: Database, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[str] = []
+
+    def video(ctx: JobContext) -> None:
+        seen.append("video")
+        enqueue(db, "render", "song", "composer")  # a new song arrives mid-video
+        ctx.yield_if_needed()
+        raise AssertionError("the video should have been handed back")
+
+    def render(ctx: JobContext) -> None:
+        seen.append("render")
+        with ctx.db.write() as conn:
+            ctx.finish(conn)
+
+    kinds = worker_module.KINDS
+    monkeypatch.setitem(kinds, "video", JobKind(video, kinds["video"].failed))
+    monkeypatch.setitem(kinds, "render", JobKind(render, kinds["render"].failed))
+    video_id = enqueue(db, "video", "v")
+    worker = Worker(settings, db, name="w")
+    assert worker.run_once() and worker.run_once()
+    assert seen == ["video", "render"]
+    with db.read() as conn:
+        row = conn.execute(select(jobs).where(jobs.c.id == video_id)).one()
+    assert (row.state, row.attempts, row.last_error, row.lease_owner) == ("pending", 0, None, None)
