@@ -38,7 +38,7 @@ class JobContext:
     allowed: Filter = ANY
     """What this worker may claim: a job yields only to work its worker can take."""
     lost: threading.Event = field(default_factory=threading.Event)
-    _next_check: float = 0.0
+    _next_check: float = field(default=0.0, init=False)
 
     def check_lease(self) -> None:
         if self.lost.is_set():

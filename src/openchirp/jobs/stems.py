@@ -16,14 +16,13 @@ def stem_clip(ctx: JobContext) -> None:
     if stem_of is None:
         raise LookupError(f"clip {clip.id} is not a stem clip")
     name = stem_of.stem
+    ctx.yield_if_needed()  # a song's audio first: this waits if one does
     ctx.set_clip(status=ClipStatus.QUEUED)
     with ctx.db.read() as conn:
         source = repo.get_clip(conn, stem_of.clip_id)
     if source is None or name not in (source.stems or {}):
         raise LookupError(f"the source clip has no {name} stem")
-    ctx.yield_if_needed()
     pcm, rate = decode(ctx.storage.local_path(source.stems[name]))
-    ctx.yield_if_needed()
     files = store_song(ctx, clip, pcm, rate)
     complete_clip(
         ctx,

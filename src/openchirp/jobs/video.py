@@ -21,21 +21,18 @@ def video_clip(ctx: JobContext) -> None:
     video_key = clip_key(clip.id, f"{clip.id}.mp4")
     out = ctx.storage.writable_path(video_key)
     tmp = out.with_name(".tmp-" + out.name)
-    try:
-        make_video(
-            # The lossless wav: no mp3 -> AAC generation loss, and it decodes far faster.
-            ctx.storage.local_path(clip.wav_key),
-            tmp,
-            cover_jpeg=ctx.storage.local_path(clip.image_large_key).read_bytes(),
-            title=clip.title,
-            lyrics_lines=lines,
-            duration_s=float(clip.meta["duration"]),
-            peaks=load_peaks(ctx.storage, clip.id),
-            checkpoint=ctx.yield_if_needed,
-        )
-    except BaseException:
-        tmp.unlink(missing_ok=True)  # handed back or failed: the next try starts afresh
-        raise
+    make_video(
+        # The lossless wav: no mp3 -> AAC generation loss, and it decodes far faster.
+        ctx.storage.local_path(clip.wav_key),
+        tmp,
+        cover_jpeg=ctx.storage.local_path(clip.image_large_key).read_bytes(),
+        title=clip.title,
+        lyrics_lines=lines,
+        duration_s=float(clip.meta["duration"]),
+        peaks=load_peaks(ctx.storage, clip.id),
+        # Handed back when a song waits (the next try writes tmp afresh).
+        checkpoint=ctx.yield_if_needed,
+    )
     tmp.replace(out)
     with ctx.db.write() as conn:
         ctx.finish(conn)
