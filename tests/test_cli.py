@@ -56,3 +56,15 @@ def test_render_needs_lyrics_or_instrumental(tmp_path) -> None:
         timeout=60,
     )
     assert result.returncode != 0 and "--lyrics" in result.stderr
+
+
+def test_worker_refuses_an_unknown_job_kind(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from openchirp.cli import app
+
+    result = CliRunner().invoke(
+        app, ["worker", "--data-dir", str(tmp_path), "--kinds", "render,renders"]
+    )
+    assert result.exit_code == 2
+    assert "unknown job kinds renders" in result.output

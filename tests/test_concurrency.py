@@ -8,11 +8,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text, update
 
-from openchirp.db import repo
+from openchirp.db import queue, repo
 from openchirp.db.database import Database
 from openchirp.db.migrate import upgrade
 from openchirp.db.tables import clips, users
-from openchirp.jobs import queue
 from tests.support.server import PgDatabase
 
 PROCESSES = 3

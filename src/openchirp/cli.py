@@ -39,6 +39,13 @@ def _db(settings: Settings):  # type: ignore[no-untyped-def]
     return db
 
 
+def _names(value: str | None) -> tuple[str, ...] | None:
+    """A comma-separated option as names; None when not given."""
+    if value is None:
+        return None
+    return tuple(n.strip() for n in value.split(",") if n.strip())
+
+
 def owner_key(settings: Settings) -> str:
     """The local owner's key: made on the first run and kept (mode 600) in the data folder, so
     `make run` can print a working curl example every time."""
@@ -93,14 +100,32 @@ def uvicorn_options(host: str, port: int) -> dict[str, object]:
 def worker(
     count: Annotated[int, typer.Option(help="Worker processes")] = 1,
     data_dir: Annotated[Path | None, typer.Option(envvar="DATA_DIR")] = None,
+    engines: Annotated[
+        str | None,
+        typer.Option(help="Only render jobs of these engines, comma-separated; load only these"),
+    ] = None,
+    kinds: Annotated[
+        str | None,
+        typer.Option(
+            help="Only these job kinds, comma-separated: render,concat,stems,video,lyrics"
+        ),
+    ] = None,
 ) -> None:
     """Run workers alone, beside a server on the same database."""
     from openchirp.jobs.pool import WorkerPool
+    from openchirp.jobs.worker import KINDS
 
     logging.basicConfig(level=logging.INFO)
+    kind_list = _names(kinds)
+    unknown = set(kind_list or ()) - set(KINDS)
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown job kinds {', '.join(sorted(unknown))}; known: {', '.join(KINDS)}",
+            param_hint="--kinds",
+        )
     settings = _settings(data_dir=data_dir)
     _db(settings)
-    pool = WorkerPool(settings, size=count)
+    pool = WorkerPool(settings, size=count, kinds=kind_list, engines=_names(engines))
     pool.start()
     stopping = {"now": False}
 

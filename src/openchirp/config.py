@@ -6,7 +6,7 @@ import ipaddress
 import os
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -25,6 +25,10 @@ DEFAULT_MODEL_ENGINES: dict[str, str] = {
 
 BUILTIN_ENGINES: dict[str, str] = {
     "composer": "openchirp.engines.composer.engine:ComposerEngine",
+}
+BUILTIN_LYRICISTS: dict[str, str] = {
+    "offline": "openchirp.engines.composer.lyricist:OfflineLyricist",
+    "llm": "openchirp.engines.composer.lyricist:LLMLyricist",
 }
 
 
@@ -45,6 +49,9 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = 2.0
     poll_seconds: float = 0.1
     max_attempts: int = 3
+    preempt: bool = True
+    """A video or stems job hands its worker back when a song's audio waits (checked between
+    frames): new songs never wait behind older songs' videos."""
 
     anonymous: bool | None = None
     """Serve requests without a key as the local owner. None: only when bound to loopback."""
@@ -62,9 +69,18 @@ class Settings(BaseSettings):
     default_engine: str | None = None
     """Run every model on this engine (name or "module:Class")."""
 
+    engine_options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Keyword arguments of each engine's constructor, by engine name (JSON), e.g.
+    ``{"composer": {"soundfont": "/sf/GeneralUser.sf2"}, "acestep": {"model_dir": "..."}}``."""
     soundfont: Path | None = None
+    """The composer's SoundFont: the same as ``engine_options.composer.soundfont``."""
+    lyricist: str | None = None
+    """The lyricist: "module:Class", or a built-in (``offline``, ``llm``). Default: ``llm`` when
+    ``lyricist_url`` is set, ``offline`` otherwise."""
+    lyricist_options: dict[str, Any] = Field(default_factory=dict)
+    """Keyword arguments of the lyricist's constructor (JSON)."""
     lyricist_url: str | None = None
-    """OpenAI-compatible endpoint for lyrics; the offline lyricist otherwise."""
+    """OpenAI-compatible endpoint for lyrics (the ``llm`` lyricist's ``base_url``)."""
     lyricist_model: str = "gpt-4o-mini"
     lyricist_api_key: str | None = None
 
@@ -119,6 +135,25 @@ class Settings(BaseSettings):
         if ":" in name:
             return name
         raise KeyError(f"unknown engine {name!r}")
+
+    def engine_options_for(self, name: str) -> dict[str, Any]:
+        """The keyword arguments an engine is built with (``soundfont`` is the composer's)."""
+        options = dict(self.engine_options.get(name, {}))
+        if name == "composer" and self.soundfont is not None:
+            options.setdefault("soundfont", str(self.soundfont))
+        return options
+
+    def lyricist_factory(self) -> tuple[str, dict[str, Any]]:
+        """The lyricist's "module:Class" and the keyword arguments it is built with."""
+        name = self.lyricist or ("llm" if self.lyricist_url else "offline")
+        options: dict[str, Any] = {}
+        if name == "llm" and self.lyricist_url:
+            options = {
+                "base_url": self.lyricist_url,
+                "model": self.lyricist_model,
+                "api_key": self.lyricist_api_key,
+            }
+        return BUILTIN_LYRICISTS.get(name, name), {**options, **self.lyricist_options}
 
 
 def is_loopback(host: str) -> bool:

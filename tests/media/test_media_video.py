@@ -143,3 +143,23 @@ def test_words_alone_make_the_lines(tmp_path: Path, clip_mp3: Path, cover_jpeg: 
     top, h = lay.band
     blank = frames_at(by_words, [0.0])[0]
     assert np.abs(a[0][top : top + h].astype(int) - blank[top : top + h]).mean() > 3
+
+
+def test_a_checkpoint_runs_before_each_frame_and_may_stop_it(
+    tmp_path: Path, clip_mp3: Path, cover_jpeg: bytes
+) -> None:
+    calls: list[int] = []
+
+    class Stop(Exception):
+        pass
+
+    def checkpoint() -> None:
+        calls.append(1)
+        if len(calls) == 5:
+            raise Stop
+
+    with pytest.raises(Stop):
+        make_video(
+            clip_mp3, tmp_path / "v.mp4", cover_jpeg=cover_jpeg, title="t", checkpoint=checkpoint
+        )
+    assert len(calls) == 5

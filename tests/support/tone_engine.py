@@ -3,7 +3,8 @@
 Knobs come from the environment of the worker processes, so end-to-end tests can shape them:
 TONE_SECONDS (clip length), TONE_BLOCK_DELAY (seconds slept per 0.25 s block, to keep clips
 streaming), and tags: "fail-always" raises on every attempt, "fail-once" on the first attempt of
-each clip (remembered in TONE_STATE_DIR).
+each clip (remembered in TONE_STATE_DIR). A continuation keeps its source's frequency and, like
+every engine, ignores tags (engines/base.py), these knobs too.
 """
 
 from __future__ import annotations
@@ -66,13 +67,8 @@ class ToneEngine:
     name = "tone"
 
     def plan(self, request: PlanRequest) -> ToneRender:
-        if "fail-always" in request.tags:
-            raise EngineError("the tone engine was asked to fail")
-        if "fail-once" in request.tags:
-            state = Path(os.environ["TONE_STATE_DIR"]) / f"{request.seed}-{request.variant}"
-            if not state.exists():
-                state.touch()
-                raise RuntimeError("failing on the first attempt, as asked")
+        if request.continuation is None:  # a continuation ignores tags (engines/base.py)
+            self.fail_if_asked(request)
         seconds = float(os.environ.get("TONE_SECONDS", "2.0"))
         start = 0.0
         frequency = 220.0 * (1.5 if request.variant else 1.0) + request.seed % 50
@@ -100,3 +96,13 @@ class ToneEngine:
             words=timings,
             plan=plan,
         )
+
+    @staticmethod
+    def fail_if_asked(request: PlanRequest) -> None:
+        if "fail-always" in request.tags:
+            raise EngineError("the tone engine was asked to fail")
+        if "fail-once" in request.tags:
+            state = Path(os.environ["TONE_STATE_DIR"]) / f"{request.seed}-{request.variant}"
+            if not state.exists():
+                state.touch()
+                raise RuntimeError("failing on the first attempt, as asked")

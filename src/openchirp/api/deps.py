@@ -8,12 +8,12 @@ from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
-from sqlalchemy import Row
 
 from openchirp.config import Settings
 from openchirp.core.errors import InvalidInput, Unauthorized
 from openchirp.core.service import Service
 from openchirp.db import repo
+from openchirp.db.records import User
 
 KEY_CACHE_S = 10.0
 """How long a key's owner is remembered; a revoked key stops working within this time."""
@@ -23,10 +23,10 @@ class Auth:
     def __init__(self, settings: Settings, service: Service) -> None:
         self.settings = settings
         self.service = service
-        self._cache: dict[str, tuple[float, Row]] = {}
-        self._local: Row | None = None
+        self._cache: dict[str, tuple[float, User]] = {}
+        self._local: User | None = None
 
-    def local_owner(self) -> Row:
+    def local_owner(self) -> User:
         if self._local is None:
             with self.service.db.write() as conn:
                 self._local = repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
@@ -49,7 +49,7 @@ class Auth:
             )
         return token
 
-    def cached(self, token: str | None) -> Row | None:
+    def cached(self, token: str | None) -> User | None:
         """The caller when known without a database read (on the event loop, so no I/O)."""
         if token is None:
             return self._local
@@ -58,7 +58,7 @@ class Auth:
             return cached[1]
         return None
 
-    def lookup(self, token: str | None) -> Row:
+    def lookup(self, token: str | None) -> User:
         if token is None:
             return self.local_owner()
         now = time.monotonic()
@@ -100,7 +100,7 @@ async def get_service(request: Request) -> Service:
     return request.app.state.service
 
 
-async def get_user(request: Request) -> Row:
+async def get_user(request: Request) -> User:
     """Async so it runs on the event loop: only a cache miss goes to a thread for the database."""
     auth: Auth = request.app.state.auth
     token = auth.token(request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
@@ -116,7 +116,7 @@ async def get_user(request: Request) -> Row:
 # routers, which the app matches before any other route.
 
 
-async def caller(request: Request) -> tuple[Service, Row]:
+async def caller(request: Request) -> tuple[Service, User]:
     """The service and the user making the request."""
     return request.app.state.service, await get_user(request)
 
@@ -141,4 +141,4 @@ def parameters(*params: tuple[str, str, dict[str, Any], bool, str]) -> dict[str,
 
 
 ServiceDep = Annotated[Service, Depends(get_service)]
-UserDep = Annotated[Row, Depends(get_user)]
+UserDep = Annotated[User, Depends(get_user)]

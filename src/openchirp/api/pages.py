@@ -27,7 +27,6 @@ from fastapi.responses import (
 )
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from sqlalchemy import Row
 
 from openchirp import __version__
 from openchirp.api.deps import SESSION_COOKIE, Auth, ServiceDep, UserDep, get_user
@@ -35,6 +34,7 @@ from openchirp.core.clip import FINISHED, ClipStatus
 from openchirp.core.errors import InvalidInput, NotFound, Unauthorized
 from openchirp.core.models import DEFAULT_MODEL, MODELS
 from openchirp.core.service import PAGE_SIZE
+from openchirp.db.records import User
 
 router = APIRouter(include_in_schema=False)
 
@@ -86,7 +86,7 @@ def _models() -> list[tuple[str, str]]:
 # -- who is looking ------------------------------------------------------------------------
 
 
-async def page_user(request: Request) -> tuple[Row | None, str | None]:
+async def page_user(request: Request) -> tuple[User | None, str | None]:
     """The signed-in user (or the local owner), else None and why a sign-in is needed."""
     cookie = request.cookies.get(SESSION_COOKIE)
     try:
@@ -98,7 +98,7 @@ async def page_user(request: Request) -> tuple[Row | None, str | None]:
 
 
 def _render(
-    request: Request, name: str, user: Row | None, status: int = 200, **context: Any
+    request: Request, name: str, user: User | None, status: int = 200, **context: Any
 ) -> HTMLResponse:
     settings = request.app.state.settings
     return templates.TemplateResponse(
@@ -239,7 +239,7 @@ def settled(clip: dict[str, Any], video: bool) -> bool:
 
 
 async def clip_events(
-    request: Request, service: Any, user: Row, ids: list[str], video: bool
+    request: Request, service: Any, user: User, ids: list[str], video: bool
 ) -> AsyncIterator[str]:
     """Each clip's canonical JSON whenever it changes, until all are settled.
 

@@ -7,13 +7,12 @@ it returns, nothing it accepted can be lost.
 
 from __future__ import annotations
 
-import math
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from openchirp.config import Settings
 from openchirp.core.clip import ClipStatus, canonical_clip, new_metadata
@@ -25,12 +24,13 @@ from openchirp.core.errors import (
     limit_error,
 )
 from openchirp.core.models import ModelInfo, model_names, resolve_model
+from openchirp.core.render_input import RenderInput, SongPart, StemOf, continue_from
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.views import ClipView, ClipViews
-from openchirp.db import repo
+from openchirp.db import queue, repo
 from openchirp.db.database import Database
+from openchirp.db.records import BatchRecord, Clip, LyricsRecord, User
 from openchirp.engines.base import Lyricist, WrittenSong
-from openchirp.jobs import queue
 from openchirp.storage import Storage
 
 CLIPS_PER_BATCH = 2
@@ -68,10 +68,10 @@ class Service:
     # -- lookups ---------------------------------------------------------------------------
 
     def render(
-        self, conn: Connection, rows: list[Row], caller: Row | None = None
+        self, conn: Connection, rows: list[Clip], caller: User | None = None
     ) -> list[dict[str, Any]]:
         """Canonical clips of rows, with their owners (the caller's own row saves a read)."""
-        owners: dict[str, Row] = {caller.id: caller} if caller is not None else {}
+        owners: dict[str, User] = {caller.id: caller} if caller is not None else {}
         out = []
         for row in rows:
             owner = owners.get(row.user_id)
@@ -80,11 +80,11 @@ class Service:
             out.append(canonical_clip(row, owner, self.storage, self.settings.public_base_url))
         return out
 
-    def clips(self, user: Row, ids: list[str]) -> list[dict[str, Any]]:
+    def clips(self, user: User, ids: list[str]) -> list[dict[str, Any]]:
         """Canonical clips the user may see, in the order asked; rendered ones are reused."""
         return [view.clip for view in self.clip_views(user, ids)]
 
-    def clip_views(self, user: Row, ids: list[str]) -> list[ClipView]:
+    def clip_views(self, user: User, ids: list[str]) -> list[ClipView]:
         """The rendered clips the user may see, in the order asked, each at its latest version."""
         versions = self._versions(ids, user.id)
         stale = [i for i, v in versions.items() if self.views.get(i, v) is None]
@@ -110,36 +110,36 @@ class Service:
         with self.db.read() as conn:
             return repo.clip_versions(conn, ids, user_id)
 
-    def clip(self, user: Row, clip_id: str) -> dict[str, Any]:
+    def clip(self, user: User, clip_id: str) -> dict[str, Any]:
         found = self.clips(user, [clip_id])
         if not found:
             raise NotFound(f"clip {clip_id} not found", field="clip_id")
         return found[0]
 
-    def clip_row(self, user: Row, clip_id: str) -> Row:
+    def clip_row(self, user: User, clip_id: str) -> Clip:
         with self.db.read() as conn:
             rows = repo.clips_by_ids(conn, [clip_id], user.id, full=True)
         if not rows:
             raise NotFound(f"clip {clip_id} not found", field="clip_id")
         return rows[0]
 
-    def library(self, user: Row, page: int) -> tuple[list[dict[str, Any]], int]:
+    def library(self, user: User, page: int) -> tuple[list[dict[str, Any]], int]:
         with self.db.read() as conn:
             rows = repo.library(conn, user.id, page=page, page_size=PAGE_SIZE)
             return self.render(conn, rows, user), repo.count_library(conn, user.id)
 
-    def batch(self, user: Row, batch_id: str) -> tuple[Row, list[dict[str, Any]]]:
+    def batch(self, user: User, batch_id: str) -> tuple[BatchRecord, list[dict[str, Any]]]:
         with self.db.read() as conn:
             batch = repo.get_batch(conn, batch_id)
             if batch is None or batch.user_id != user.id:
                 raise NotFound(f"task {batch_id} not found", field="task_id")
             return batch, self.render(conn, repo.clips_of_batch(conn, batch_id), user)
 
-    def limits(self, user: Row) -> Limits:
+    def limits(self, user: User) -> Limits:
         with self.db.read() as conn:
             return self._limits(conn, user)
 
-    def _limits(self, conn: Connection, user: Row) -> Limits:
+    def _limits(self, conn: Connection, user: User) -> Limits:
         # Read the limit now: ``user`` may come from the key cache and predate a change.
         limit = repo.get_user(conn, user.id).monthly_limit
         if limit is None:
@@ -151,7 +151,7 @@ class Service:
 
     # -- creating ----------------------------------------------------------------------------
 
-    def create(self, user: Row, request: GenerateRequest) -> Batch:
+    def create(self, user: User, request: GenerateRequest) -> Batch:
         model = self._model(request.model)
         lyrics, tags, title = request.lyrics or "", request.tags or "", request.title or ""
         description = request.description
@@ -190,9 +190,19 @@ class Service:
             "description": description,
             "model": model.key,
         }
-        return self._insert_batch(user, model, "generate", record, meta, title, seed)
+        render_input = RenderInput(
+            lyrics=lyrics,
+            tags=tags,
+            model=model.key,
+            engine=self.settings.engine_for_model(model.key),
+            negative_tags=request.negative_tags,
+            title=title,
+            instrumental=request.instrumental,
+            seed=seed,
+        )
+        return self._insert_batch(user, model, "generate", record, meta, render_input)
 
-    def extend(self, user: Row, request: ExtendRequest) -> Batch:
+    def extend(self, user: User, request: ExtendRequest) -> Batch:
         source = self.clip_row(user, request.clip_id)
         model = resolve_model(request.model) if request.model else resolve_model(source.model)
         if model is None:
@@ -204,21 +214,7 @@ class Service:
             )
         if not source.plan:
             raise Conflict(f"{{field}} {source.id} has no plan to continue from", field="clip_id")
-        duration = float(source.meta.get("duration") or 0.0)
-        at = request.continue_at
-        if at is None or not math.isfinite(at) or not 0 < at < duration:
-            raise InvalidInput(
-                f"{{field}} must be more than 0 and less than the clip's "
-                f"duration ({duration:.2f} s); got {at}",
-                field="continue_at",
-            )
-        offset = float(source.plan.get("timeline_offset_s") or 0.0)
-        if at <= offset:
-            raise InvalidInput(
-                f"{{field}} must be after {offset:.2f} s: a whole song continues from its last "
-                "part (extend an earlier part to change the song before that)",
-                field="continue_at",
-            )
+        continuation = continue_from(source, request.continue_at)
         _check_len("lyrics", request.lyrics, model.lyrics_limit, model)
         _check_len("tags", request.tags, model.tags_limit, model)
         _check_len("negative_tags", request.negative_tags, model.tags_limit, model)
@@ -226,7 +222,13 @@ class Service:
         tags = request.tags or source.meta.get("tags") or ""
         title = request.title or source.title
         history = [
-            {"id": source.id, "continue_at": at, "type": "gen", "source": "web", "infill": False}
+            {
+                "id": source.id,
+                "continue_at": request.continue_at,
+                "type": "gen",
+                "source": "web",
+                "infill": False,
+            }
         ] + list(source.meta.get("history") or [])
         meta = new_metadata(
             tags=tags,
@@ -242,14 +244,23 @@ class Service:
             "title": title,
             "negative_tags": request.negative_tags,
             "continue_clip_id": source.id,
-            "continue_at": at,
+            "continue_at": request.continue_at,
             "model": model.key,
         }
-        return self._insert_batch(
-            user, model, "extend", record, meta, title, source.seed, engine=source.engine
+        render_input = RenderInput(
+            lyrics=request.lyrics,
+            tags=tags,
+            model=model.key,
+            engine=source.engine,
+            negative_tags=request.negative_tags,
+            title=title,
+            instrumental=not meta["has_vocal"],
+            seed=source.seed,
+            continuation=continuation,
         )
+        return self._insert_batch(user, model, "extend", record, meta, render_input)
 
-    def concat(self, user: Row, clip_id: str) -> dict[str, Any]:
+    def concat(self, user: User, clip_id: str) -> dict[str, Any]:
         clip = self.clip_row(user, clip_id)
         if clip.status != ClipStatus.COMPLETE:
             raise Conflict(
@@ -285,22 +296,30 @@ class Service:
             clip_type="concat",
             has_vocal=clip.meta.get("has_vocal", True),
         )
+        render_input = RenderInput(
+            lyrics=meta["prompt"],
+            tags=meta["tags"],
+            model=clip.model,
+            engine=clip.engine,
+            negative_tags=meta["negative_tags"],
+            title=clip.title,
+            instrumental=not meta["has_vocal"],
+            seed=clip.seed,
+            parts=tuple(SongPart(p["id"], p["continue_at"]) for p in parts),
+        )
         with self.db.write() as conn:
-            concat_id = insert_derived(conn, user, clip, "concat", title=clip.title, meta=meta)
+            concat_id = insert_derived(conn, user, clip, "concat", meta, render_input)
             return self.render(conn, [repo.get_clip(conn, concat_id)], user)[0]
 
     def _insert_batch(
         self,
-        user: Row,
+        user: User,
         model: ModelInfo,
         kind: str,
         record: dict[str, Any],
         meta: dict[str, Any],
-        title: str,
-        seed: int,
-        engine: str | None = None,
+        render_input: RenderInput,
     ) -> Batch:
-        engine = engine or self.settings.engine_for_model(model.key)
         cost = self.settings.credits_per_clip
         with self.db.write() as conn:
             repo.lock_user(conn, user.id)
@@ -319,15 +338,16 @@ class Service:
                     conn,
                     batch_id=batch_id,
                     user_id=user.id,
-                    title=title,
+                    title=render_input.title,
                     model=model.key,
-                    engine=engine,
-                    seed=seed,
+                    engine=render_input.engine,
+                    seed=render_input.seed,
                     variant=variant,
                     meta=meta,
+                    render_input=render_input.to_json(),
                     credits=cost,
                 )
-                queue.enqueue(conn, "render", clip_id)
+                queue.enqueue(conn, "render", clip_id, engine=render_input.engine)
             rows = repo.clips_of_batch(conn, batch_id)
             return Batch(batch_id, created_at, model, self.render(conn, rows, user))
 
@@ -345,14 +365,14 @@ class Service:
         _check_len("description", prompt, 200, None)
         return self.lyricist.write(prompt, seed=secrets.randbits(31))
 
-    def submit_lyrics(self, user: Row, prompt: str) -> str:
+    def submit_lyrics(self, user: User, prompt: str) -> str:
         _check_len("description", prompt, 200, None)
         with self.db.write() as conn:
             lyrics_id = repo.insert_lyrics(conn, user_id=user.id, prompt=prompt)
-            queue.enqueue(conn, "lyrics", lyrics_id, priority=2)
+            queue.enqueue(conn, "lyrics", lyrics_id)
             return lyrics_id
 
-    def lyrics(self, user: Row, lyrics_id: str) -> Row:
+    def lyrics(self, user: User, lyrics_id: str) -> LyricsRecord:
         with self.db.read() as conn:
             row = repo.get_lyrics(conn, lyrics_id, user.id)
         if row is None:
@@ -383,22 +403,27 @@ def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | Non
 
 
 def insert_derived(
-    conn: Connection, user: Row, source: Row, job_kind: str, *, title: str, meta: dict[str, Any]
+    conn: Connection,
+    user: User,
+    source: Clip,
+    job_kind: str,
+    meta: dict[str, Any],
+    render_input: RenderInput,
 ) -> str:
-    """A clip made from an existing one (a whole song, a stem): free, queued ahead of new songs
-    since it is quick."""
+    """A clip made from an existing one (a whole song, a stem): free; queued by its job's kind."""
     clip_id = repo.insert_clip(
         conn,
         user_id=user.id,
         batch_id=None,
-        title=title,
+        title=render_input.title,
         model=source.model,
         engine=source.engine,
         seed=source.seed,
         meta=meta,
+        render_input=render_input.to_json(),
         credits=0,
     )
-    queue.enqueue(conn, job_kind, clip_id, priority=1)
+    queue.enqueue(conn, job_kind, clip_id)
     return clip_id
 
 
@@ -416,7 +441,7 @@ class Artefacts:
     def __init__(self, service: Service) -> None:
         self.service = service
 
-    def complete_clip(self, user: Row, clip_id: str) -> Row:
+    def complete_clip(self, user: User, clip_id: str) -> Clip:
         clip = self.service.clip_row(user, clip_id)
         if clip.status != ClipStatus.COMPLETE:
             raise Conflict(
@@ -424,10 +449,10 @@ class Artefacts:
             )
         return clip
 
-    def words(self, user: Row, clip_id: str) -> list[tuple[str, float, float]]:
+    def words(self, user: User, clip_id: str) -> list[tuple[str, float, float]]:
         return [tuple(w) for w in (self.complete_clip(user, clip_id).words or [])]
 
-    def stems(self, user: Row, clip_id: str) -> list[dict[str, Any]]:
+    def stems(self, user: User, clip_id: str) -> list[dict[str, Any]]:
         """Make stem clips (vocals and instrumental; instrumental only for an instrumental)."""
         source = self.complete_clip(user, clip_id)
         names = [n for n in STEM_TITLES if n in (source.stems or {})]
@@ -445,12 +470,22 @@ class Artefacts:
                     stem_from_id=source.id,
                     stem_type=name,
                 )
-                title = f"{source.title} ({STEM_TITLES[name]})".strip()
-                stem_id = insert_derived(conn, user, source, "stems", title=title, meta=meta)
+                render_input = RenderInput(
+                    lyrics=meta["prompt"],
+                    tags=meta["tags"],
+                    model=source.model,
+                    engine=source.engine,
+                    negative_tags=meta["negative_tags"],
+                    title=f"{source.title} ({STEM_TITLES[name]})".strip(),
+                    instrumental=name != "vocals",
+                    seed=source.seed,
+                    stem_of=StemOf(source.id, name),
+                )
+                stem_id = insert_derived(conn, user, source, "stems", meta, render_input)
                 rows.append(repo.get_clip(conn, stem_id))
             return service.render(conn, rows, user)
 
-    def file_url(self, user: Row, clip_id: str, key_of: str) -> str:
+    def file_url(self, user: User, clip_id: str, key_of: str) -> str:
         clip = self.complete_clip(user, clip_id)
         key = getattr(clip, key_of)
         if not key:

@@ -6,12 +6,21 @@ import hashlib
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, String, and_, bindparam, cast, func, or_, select, update
+from sqlalchemy import Connection, String, and_, bindparam, cast, func, or_, select, update
 
+from openchirp.db.records import (
+    ApiKeyInfo,
+    BatchRecord,
+    Clip,
+    LyricsRecord,
+    User,
+    maybe,
+    record,
+)
 from openchirp.db.tables import api_keys, batches, clips, lyrics, users
 
 LOCAL_HANDLE = "local"
@@ -29,10 +38,10 @@ def new_id() -> str:
 # -- users and keys ----------------------------------------------------------------------------
 
 
-def ensure_user(conn: Connection, handle: str, display_name: str | None = None) -> Row:
+def ensure_user(conn: Connection, handle: str, display_name: str | None = None) -> User:
     row = conn.execute(select(users).where(users.c.handle == handle)).first()
     if row is not None:
-        return row
+        return record(User, row)
     conn.execute(
         users.insert().values(
             id=new_id(),
@@ -42,11 +51,11 @@ def ensure_user(conn: Connection, handle: str, display_name: str | None = None) 
             created_at=utcnow(),
         )
     )
-    return conn.execute(select(users).where(users.c.handle == handle)).one()
+    return record(User, conn.execute(select(users).where(users.c.handle == handle)).one())
 
 
-def get_user(conn: Connection, user_id: str) -> Row | None:
-    return conn.execute(select(users).where(users.c.id == user_id)).first()
+def get_user(conn: Connection, user_id: str) -> User | None:
+    return maybe(User, conn.execute(select(users).where(users.c.id == user_id)).first())
 
 
 def set_monthly_limit(conn: Connection, user_id: str, limit: int | None) -> None:
@@ -74,16 +83,16 @@ def create_api_key(conn: Connection, user_id: str, name: str) -> str:
     return key
 
 
-def user_for_key(conn: Connection, key: str) -> Row | None:
+def user_for_key(conn: Connection, key: str) -> User | None:
     query = (
         select(users)
         .join(api_keys, api_keys.c.user_id == users.c.id)
         .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))
     )
-    return conn.execute(query).first()
+    return maybe(User, conn.execute(query).first())
 
 
-def list_api_keys(conn: Connection) -> Sequence[Row]:
+def list_api_keys(conn: Connection) -> list[ApiKeyInfo]:
     query = (
         select(
             api_keys.c.id,
@@ -96,7 +105,7 @@ def list_api_keys(conn: Connection) -> Sequence[Row]:
         .join(users, users.c.id == api_keys.c.user_id)
         .order_by(api_keys.c.created_at)
     )
-    return conn.execute(query).all()
+    return [record(ApiKeyInfo, row) for row in conn.execute(query).all()]
 
 
 def revoke_api_key(conn: Connection, key_id_or_prefix: str) -> int:
@@ -135,10 +144,10 @@ def storable(value: str) -> bool:
     return "\x00" not in value
 
 
-def get_batch(conn: Connection, batch_id: str) -> Row | None:
+def get_batch(conn: Connection, batch_id: str) -> BatchRecord | None:
     if not storable(batch_id):
         return None
-    return conn.execute(select(batches).where(batches.c.id == batch_id)).first()
+    return maybe(BatchRecord, conn.execute(select(batches).where(batches.c.id == batch_id)).first())
 
 
 def insert_clip(conn: Connection, **values: Any) -> str:
@@ -162,10 +171,10 @@ def insert_clip(conn: Connection, **values: Any) -> str:
     return clip_id
 
 
-def get_clip(conn: Connection, clip_id: str) -> Row | None:
+def get_clip(conn: Connection, clip_id: str) -> Clip | None:
     if not storable(clip_id):
         return None
-    return conn.execute(select(clips).where(clips.c.id == clip_id)).first()
+    return maybe(Clip, conn.execute(select(clips).where(clips.c.id == clip_id)).first())
 
 
 def visible(user_id: str):  # type: ignore[no-untyped-def]
@@ -173,9 +182,10 @@ def visible(user_id: str):  # type: ignore[no-untyped-def]
     return or_(clips.c.user_id == user_id, clips.c.is_public.is_(True))
 
 
-# What a response shows of a clip: everything but the engine's plan, the word timings and the
-# stem keys, which are large JSON that polling clients never see (a song's plan is ~50 KB).
-VIEW = [c for c in clips.c if c.name not in ("plan", "words", "stems")]
+# What a response shows of a clip: everything but the engine's plan, the word timings, the stem
+# keys and the render input, which are large JSON that polling clients never see (a song's plan
+# is ~50 KB).
+VIEW = [c for c in clips.c if c.name not in ("plan", "words", "stems", "render_input")]
 
 # A clip's version: its last change, as opaque text (see core/views.py).
 VERSION = cast(clips.c.updated_at, String).label("version")
@@ -216,23 +226,23 @@ def clip_versions_sqlite(
 
 def clips_by_ids(
     conn: Connection, ids: Iterable[str], user_id: str, *, full: bool = False
-) -> list[Row]:
-    """Visible clips in the order asked; ``full`` adds plan, words and stems."""
+) -> list[Clip]:
+    """Visible clips in the order asked; ``full`` adds plan, words, stems and render input."""
     ids = [i for i in dict.fromkeys(ids) if storable(i)]
     if not ids:
         return []
     query = _FULL_CLIPS_BY_IDS if full else _CLIPS_BY_IDS
     rows = conn.execute(query, {"ids": ids, "user_id": user_id}).all()
-    by_id = {r.id: r for r in rows}
+    by_id = {r.id: record(Clip, r) for r in rows}
     return [by_id[i] for i in ids if i in by_id]
 
 
-def clips_of_batch(conn: Connection, batch_id: str) -> list[Row]:
+def clips_of_batch(conn: Connection, batch_id: str) -> list[Clip]:
     query = select(*VIEW).where(clips.c.batch_id == batch_id).order_by(clips.c.variant)
-    return list(conn.execute(query).all())
+    return [record(Clip, row) for row in conn.execute(query).all()]
 
 
-def library(conn: Connection, user_id: str, *, page: int, page_size: int) -> list[Row]:
+def library(conn: Connection, user_id: str, *, page: int, page_size: int) -> list[Clip]:
     query = (
         select(*VIEW)
         .where(clips.c.user_id == user_id, clips.c.is_trashed.is_(False))
@@ -240,7 +250,7 @@ def library(conn: Connection, user_id: str, *, page: int, page_size: int) -> lis
         .limit(page_size)
         .offset(page * page_size)
     )
-    return list(conn.execute(query).all())
+    return [record(Clip, row) for row in conn.execute(query).all()]
 
 
 def count_library(conn: Connection, user_id: str) -> int:
@@ -282,14 +292,14 @@ def insert_lyrics(conn: Connection, *, user_id: str, prompt: str) -> str:
     return lyrics_id
 
 
-def get_lyrics(conn: Connection, lyrics_id: str, user_id: str | None = None) -> Row | None:
+def get_lyrics(conn: Connection, lyrics_id: str, user_id: str | None = None) -> LyricsRecord | None:
     """A lyrics task; with ``user_id``, only when it is that user's."""
     if not storable(lyrics_id):
         return None
     query = select(lyrics).where(lyrics.c.id == lyrics_id)
     if user_id is not None:
         query = query.where(lyrics.c.user_id == user_id)
-    return conn.execute(query).first()
+    return maybe(LyricsRecord, conn.execute(query).first())
 
 
 def update_lyrics(conn: Connection, lyrics_id: str, **values: Any) -> None:

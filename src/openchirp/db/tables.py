@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -82,6 +83,11 @@ clips = Table(
     Column("image_key", String(200), nullable=True),
     Column("image_large_key", String(200), nullable=True),
     Column("wav_key", String(200), nullable=True),
+    Column("render_input", JSON, nullable=True),
+    # What the clip is made from (core.render_input.RenderInput); written at creation.
+    Column("timeline_offset_s", Float, nullable=True),
+    # Where the clip's plan starts in its song: set for a whole (concatenated) song, whose plan
+    # is its last part's.
     Column("credits", Integer, nullable=False, default=0),
     Column("completions", Integer, nullable=False, default=0),
     # How many times the clip reached `complete`: exactly once, or something is wrong.
@@ -108,6 +114,8 @@ jobs = Table(
     Column("state", String(12), nullable=False),
     # pending | running | done | failed
     Column("priority", Integer, nullable=False, default=0),
+    Column("engine", String(200), nullable=True),
+    # The engine a render job runs on (workers may be limited to some); None for other kinds.
     Column("attempts", Integer, nullable=False, default=0),
     Column("lease_owner", String(64), nullable=True),
     Column("lease_expires_at", DateTime(timezone=True), nullable=True),

@@ -19,7 +19,16 @@ CHANNELS = 2
 
 @dataclass(frozen=True)
 class Continuation:
-    """Continue a source clip: its stored plan, and the second from which the new part starts."""
+    """Continue a source clip: its stored plan, and the second from which the new part starts.
+
+    ``continue_at`` is on the source plan's own timeline (the server has already checked it and
+    taken a whole song's offset off).
+
+    A continuation keeps its source's sound: the request's ``tags`` and ``negative_tags`` do not
+    change style, key, tempo, instruments or voice, which all come from ``source_plan``. Every
+    engine must ignore them when continuing (they stay in the clip's metadata and cover art), so
+    a client that sends other tags with an extend gets the same audio as with the source's.
+    """
 
     source_plan: dict[str, Any]
     continue_at: float

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import importlib
-import inspect
+import json
 from functools import cache
 from typing import Any
 
@@ -14,30 +14,22 @@ from openchirp.engines.base import Engine, Lyricist
 def import_object(spec: str) -> Any:
     module_name, _, attr = spec.partition(":")
     if not attr:
-        raise ValueError(f"engine spec {spec!r} must look like 'package.module:Class'")
+        raise ValueError(f"spec {spec!r} must look like 'package.module:Class'")
     return getattr(importlib.import_module(module_name), attr)
 
 
 @cache
-def _build(spec: str, soundfont: str | None) -> Engine:
-    factory = import_object(spec)
-    kwargs: dict[str, Any] = {}
-    if soundfont and "soundfont" in inspect.signature(factory).parameters:
-        kwargs["soundfont"] = soundfont
-    return factory(**kwargs)
+def _build(spec: str, options_json: str) -> Engine:
+    return import_object(spec)(**json.loads(options_json))
 
 
 def load_engine(name: str, settings: Settings) -> Engine:
-    """One engine instance per process and name (SoundFonts and models load once)."""
-    soundfont = str(settings.soundfont) if settings.soundfont else None
-    return _build(settings.engine_spec(name), soundfont)
+    """One engine instance per process, name and options (SoundFonts and models load once),
+    built with its options from configuration as keyword arguments."""
+    options = json.dumps(settings.engine_options_for(name), sort_keys=True)
+    return _build(settings.engine_spec(name), options)
 
 
 def make_lyricist(settings: Settings) -> Lyricist:
-    from openchirp.engines.composer.lyricist import LLMLyricist, OfflineLyricist
-
-    if settings.lyricist_url:
-        return LLMLyricist(
-            settings.lyricist_url, settings.lyricist_model, api_key=settings.lyricist_api_key
-        )
-    return OfflineLyricist()
+    spec, options = settings.lyricist_factory()
+    return import_object(spec)(**options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from openchirp.core.clip import ClipStatus
+from openchirp.core.render_input import render_input_of
 from openchirp.db import repo
 from openchirp.jobs.context import JobContext
 from openchirp.jobs.outputs import complete_clip, store_song
@@ -33,18 +34,18 @@ def join(parts: list[np.ndarray], cuts: list[int | None], fade: int) -> np.ndarr
 
 def concat_clip(ctx: JobContext) -> None:
     clip = ctx.clip()
-    parts_meta = clip.meta["concat_history"]
+    parts = render_input_of(clip).parts
     ctx.set_clip(status=ClipStatus.QUEUED)
     with ctx.db.read() as conn:
-        rows = [repo.get_clip(conn, p["id"]) for p in parts_meta]
+        rows = [repo.get_clip(conn, p.clip_id) for p in parts]
     if any(r is None or r.status != ClipStatus.COMPLETE or not r.wav_key for r in rows):
         raise LookupError("a part of the song is missing its audio")
     rate = 44_100
     mixes, cuts, words = [], [], []
     offset = 0.0
-    for part, row in zip(parts_meta, rows, strict=True):
+    for part, row in zip(parts, rows, strict=True):
         pcm, rate = decode(ctx.storage.fetch(row.wav_key))
-        cut = round(part["continue_at"] * rate) if part["continue_at"] is not None else None
+        cut = round(part.continue_at * rate) if part.continue_at is not None else None
         mixes.append(pcm)
         cuts.append(cut)
         end_s = cut / rate if cut is not None else len(pcm) / rate
@@ -65,14 +66,9 @@ def concat_clip(ctx: JobContext) -> None:
         len(song) / rate,
         stems=stems,
         words=[[w, round(s, 3), round(e, 3)] for w, s, e in words],
-        plan=concat_plan(rows[-1].plan, offset_s=offset - len(mixes[-1]) / rate),
+        # The last part's plan and where that part starts in the whole song, so the whole song
+        # can be extended further.
+        plan=rows[-1].plan or None,
+        timeline_offset_s=round(offset - len(mixes[-1]) / rate, 6) if rows[-1].plan else None,
         **files,
     )
-
-
-def concat_plan(last_plan: dict | None, *, offset_s: float) -> dict | None:
-    """The last part's plan, shifted to where that part starts in the whole song, so the whole
-    song can be extended further."""
-    if not last_plan:
-        return None
-    return {**last_plan, "timeline_offset_s": round(offset_s, 6)}

@@ -3,22 +3,30 @@
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Row
+from sqlalchemy import Connection
 
 from openchirp.config import Settings
 from openchirp.core.clip import ClipStatus
-from openchirp.db import repo
+from openchirp.db import queue, repo
 from openchirp.db.database import Database
-from openchirp.jobs import queue
-from openchirp.jobs.queue import Job
+from openchirp.db.queue import ANY, Filter, Job
+from openchirp.db.records import Clip
 from openchirp.storage import Storage
+
+PREEMPT_CHECK_S = 0.25
+"""How often a yielding job looks for more urgent work: one indexed read at most this often."""
 
 
 class LeaseLost(Exception):
     """Another worker owns the job now: stop without touching it."""
+
+
+class Preempted(Exception):
+    """A more urgent job waits: hand this one back to the queue (no attempt used, no error)."""
 
 
 @dataclass
@@ -27,18 +35,33 @@ class JobContext:
     db: Database
     storage: Storage
     job: Job
+    allowed: Filter = ANY
+    """What this worker may claim: a job yields only to work its worker can take."""
     lost: threading.Event = field(default_factory=threading.Event)
+    _next_check: float = field(default=0.0, init=False)
 
     def check_lease(self) -> None:
         if self.lost.is_set():
             raise LeaseLost(self.job.id)
+
+    def yield_if_needed(self) -> None:
+        """Call between chunks of low-priority work (videos, stems): raises :class:`Preempted`
+        when a job of a higher priority is runnable and unclaimed, so the worker takes it."""
+        self.check_lease()
+        now = time.monotonic()
+        if not self.settings.preempt or now < self._next_check:
+            return
+        self._next_check = now + PREEMPT_CHECK_S
+        with self.db.read() as conn:
+            if queue.has_runnable(conn, self.allowed, above=self.job.priority):
+                raise Preempted(self.job.id)
 
     def finish(self, conn: Connection) -> None:
         """Mark the job done inside the caller's transaction, or roll it all back if not ours."""
         if not queue.finish(conn, self.job):
             raise LeaseLost(self.job.id)
 
-    def clip(self) -> Row:
+    def clip(self) -> Clip:
         with self.db.read() as conn:
             row = repo.get_clip(conn, self.job.subject_id)
         if row is None:

@@ -7,11 +7,11 @@ import json
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Row
 
 from openchirp.core.clip import ClipStatus
-from openchirp.db import repo
-from openchirp.jobs import queue
+from openchirp.core.render_input import render_input_of
+from openchirp.db import queue, repo
+from openchirp.db.records import Clip
 from openchirp.jobs.context import JobContext
 from openchirp.media.audio import Mp3StreamWriter, write_wav
 from openchirp.media.cover import make_cover
@@ -26,9 +26,9 @@ COVER_SIZE = 512
 COVER_LARGE_SIZE = 1024
 
 
-def store_covers(ctx: JobContext, clip: Row) -> tuple[str, str, bytes]:
+def store_covers(ctx: JobContext, clip: Clip) -> tuple[str, str, bytes]:
     """Both cover jpegs; returns their keys and the small one's bytes (for the mp3's tag)."""
-    tags = clip.meta.get("tags") or ""
+    tags = render_input_of(clip).tags
     small = make_cover(clip.title, tags, clip.id, COVER_SIZE)
     large = make_cover(clip.title, tags, clip.id, COVER_LARGE_SIZE)
     image_key = clip_key(clip.id, "image.jpeg")
@@ -39,7 +39,7 @@ def store_covers(ctx: JobContext, clip: Row) -> tuple[str, str, bytes]:
 
 
 def mp3_writer(
-    ctx: JobContext, clip: Row, key: str, *, sample_rate: int, cover: bytes
+    ctx: JobContext, clip: Clip, key: str, *, sample_rate: int, cover: bytes
 ) -> Mp3StreamWriter:
     with ctx.db.read() as conn:
         owner = repo.get_user(conn, clip.user_id)
@@ -54,7 +54,7 @@ def mp3_writer(
     )
 
 
-def store_song(ctx: JobContext, clip: Row, pcm: np.ndarray, rate: int) -> dict[str, Any]:
+def store_song(ctx: JobContext, clip: Clip, pcm: np.ndarray, rate: int) -> dict[str, Any]:
     """Covers, mp3, wav and peaks of audio that exists whole; the clip columns they fill."""
     image_key, large_key, cover = store_covers(ctx, clip)
     audio_key = clip_key(clip.id, f"{clip.id}.mp3")

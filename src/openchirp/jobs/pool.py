@@ -28,20 +28,38 @@ def _die_with_parent() -> None:
         pass
 
 
-def _worker_main(settings_data: dict[str, Any], stop: Any, parent_pid: int, index: int) -> None:
+def _worker_main(
+    settings_data: dict[str, Any],
+    stop: Any,
+    parent_pid: int,
+    index: int,
+    kinds: tuple[str, ...] | None = None,
+    engines: tuple[str, ...] | None = None,
+) -> None:
     _die_with_parent()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     from openchirp.jobs.worker import Worker
 
     settings = Settings(**settings_data)
-    worker = Worker(settings, name=f"{os.uname().nodename}:{os.getpid()}:{index}")
+    name = f"{os.uname().nodename}:{os.getpid()}:{index}"
+    worker = Worker(settings, name=name, kinds=kinds, engines=engines)
     worker.run_forever(lambda: stop.is_set() or os.getppid() != parent_pid)
 
 
 class WorkerPool:
-    def __init__(self, settings: Settings, size: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        size: int | None = None,
+        *,
+        kinds: tuple[str, ...] | None = None,
+        engines: tuple[str, ...] | None = None,
+    ) -> None:
+        """``kinds``, ``engines``: what the workers may claim (see :class:`Worker`)."""
         self.settings = settings
+        self.kinds = kinds
+        self.engines = engines
         self.size = settings.workers if size is None else size
         self._ctx = mp.get_context("spawn")
         self._stop = self._ctx.Event()
@@ -53,7 +71,7 @@ class WorkerPool:
             proc = self._ctx.Process(
                 target=_worker_main,
                 name=f"openchirp-worker-{i}",
-                args=(data, self._stop, os.getpid(), i),
+                args=(data, self._stop, os.getpid(), i, self.kinds, self.engines),
                 daemon=True,
             )
             proc.start()

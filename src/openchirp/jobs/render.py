@@ -10,10 +10,11 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 
-from sqlalchemy import Row
-
 from openchirp.core.clip import ClipStatus
+from openchirp.core.models import MODELS
+from openchirp.core.render_input import RenderInput, render_input_of
 from openchirp.db import repo
+from openchirp.db.records import Clip
 from openchirp.engines.base import Continuation, PlanRequest, Render
 from openchirp.engines.registry import load_engine
 from openchirp.jobs.context import JobContext
@@ -23,32 +24,27 @@ from openchirp.media.waveform import PeakAccumulator
 from openchirp.storage import PEAKS, clip_key
 
 
-def plan_request(ctx: JobContext, clip: Row) -> PlanRequest:
-    from openchirp.core.models import MODELS
-
-    meta = clip.meta
+def plan_request(ctx: JobContext, clip: Clip, spec: RenderInput) -> PlanRequest:
     continuation = None
-    history = meta.get("history") or []
-    if history:
+    if spec.continuation is not None:
         with ctx.db.read() as conn:
-            source = repo.get_clip(conn, history[0]["id"])
+            source = repo.get_clip(conn, spec.continuation.clip_id)
         if source is None or not source.plan:
-            raise LookupError(f"the source clip {history[0]['id']} has no plan to continue")
-        # A concatenated song carries its last part's plan and where that part starts.
-        plan = dict(source.plan)
-        offset = float(plan.pop("timeline_offset_s", 0.0))
+            raise LookupError(
+                f"the source clip {spec.continuation.clip_id} has no plan to continue"
+            )
         continuation = Continuation(
-            source_plan=plan, continue_at=float(history[0]["continue_at"]) - offset
+            source_plan=source.plan, continue_at=spec.continuation.continue_at
         )
     return PlanRequest(
-        lyrics=meta.get("prompt") or "",
-        tags=meta.get("tags") or "",
-        negative_tags=meta.get("negative_tags") or "",
-        title=clip.title,
-        instrumental=not meta.get("has_vocal", True),
-        seed=clip.seed,
+        lyrics=spec.lyrics,
+        tags=spec.tags,
+        negative_tags=spec.negative_tags,
+        title=spec.title,
+        instrumental=spec.instrumental,
+        seed=spec.seed,
         variant=clip.variant,
-        max_duration_s=MODELS[clip.model].max_duration_s,
+        max_duration_s=MODELS[spec.model].max_duration_s,
         continuation=continuation,
     )
 
@@ -60,9 +56,10 @@ def render_clip(ctx: JobContext) -> None:
             ctx.finish(conn)
         return
     ctx.set_clip(status=ClipStatus.QUEUED)
-    request = plan_request(ctx, clip)
+    spec = render_input_of(clip)
+    request = plan_request(ctx, clip, spec)
     image_key, large_key, cover = store_covers(ctx, clip)
-    render = load_engine(clip.engine, ctx.settings).plan(request)
+    render = load_engine(spec.engine, ctx.settings).plan(request)
     keys = stream_audio(ctx, clip, render, cover=cover, image_key=image_key, large_key=large_key)
     complete_clip(
         ctx,
@@ -84,7 +81,7 @@ class StoredAudio:
 
 def stream_audio(
     ctx: JobContext,
-    clip: Row,
+    clip: Clip,
     render: Render,
     *,
     cover: bytes,

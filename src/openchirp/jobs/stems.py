@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from openchirp.core.clip import ClipStatus
+from openchirp.core.render_input import render_input_of
 from openchirp.db import repo
 from openchirp.jobs.context import JobContext
 from openchirp.jobs.outputs import complete_clip, store_song
@@ -11,10 +12,14 @@ from openchirp.media.audio import decode
 
 def stem_clip(ctx: JobContext) -> None:
     clip = ctx.clip()
-    name = clip.meta["stem_type"]
+    stem_of = render_input_of(clip).stem_of
+    if stem_of is None:
+        raise LookupError(f"clip {clip.id} is not a stem clip")
+    name = stem_of.stem
+    ctx.yield_if_needed()  # a song's audio first: this waits if one does
     ctx.set_clip(status=ClipStatus.QUEUED)
     with ctx.db.read() as conn:
-        source = repo.get_clip(conn, clip.meta["stem_from_id"])
+        source = repo.get_clip(conn, stem_of.clip_id)
     if source is None or name not in (source.stems or {}):
         raise LookupError(f"the source clip has no {name} stem")
     pcm, rate = decode(ctx.storage.fetch(source.stems[name]))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from openchirp.core.render_input import render_input_of
 from openchirp.db import repo
 from openchirp.engines.base import WordTiming
 from openchirp.jobs.context import JobContext
@@ -16,7 +17,7 @@ def video_clip(ctx: JobContext) -> None:
 
     clip = ctx.clip()
     words = [WordTiming(w, s, e) for w, s, e in (clip.words or [])]
-    lines = lines_from_words(clip.meta.get("prompt") or "", words)
+    lines = lines_from_words(render_input_of(clip).lyrics, words)
     video_key = clip_key(clip.id, f"{clip.id}.mp4")
     out = ctx.storage.workspace.writable_path(video_key)
     tmp = out.with_name(".tmp-" + out.name)
@@ -29,6 +30,8 @@ def video_clip(ctx: JobContext) -> None:
         lyrics_lines=lines,
         duration_s=float(clip.meta["duration"]),
         peaks=load_peaks(ctx.storage, clip.id),
+        # Handed back when a song waits (the next try writes tmp afresh).
+        checkpoint=ctx.yield_if_needed,
     )
     tmp.replace(out)
     ctx.storage.publish(video_key)

@@ -19,13 +19,13 @@ from dataclasses import dataclass
 from sqlalchemy import Connection
 
 from openchirp.config import Settings
+from openchirp.db import queue
 from openchirp.db.database import Database
+from openchirp.db.queue import Filter, Job
 from openchirp.engines.base import EngineError
-from openchirp.jobs import queue
 from openchirp.jobs.concat import concat_clip
-from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error
+from openchirp.jobs.context import JobContext, LeaseLost, Preempted, end_clip_in_error
 from openchirp.jobs.lyrics import lyrics_failed, lyrics_job
-from openchirp.jobs.queue import Job
 from openchirp.jobs.render import render_clip
 from openchirp.jobs.stems import stem_clip
 from openchirp.jobs.video import video_clip, video_failed
@@ -58,7 +58,16 @@ class Worker:
         db: Database | None = None,
         storage: Storage | None = None,
         name: str | None = None,
+        *,
+        kinds: tuple[str, ...] | None = None,
+        engines: tuple[str, ...] | None = None,
     ) -> None:
+        """``kinds`` and ``engines`` limit what this worker claims (None: every kind, every
+        engine); a render job is claimed only when its engine is among ``engines``."""
+        unknown = set(kinds or ()) - set(KINDS)
+        if unknown:
+            raise ValueError(f"unknown job kinds {sorted(unknown)}; known: {sorted(KINDS)}")
+        self.allowed = Filter(kinds or tuple(KINDS), engines)
         self.settings = settings
         self.db = db or Database(settings.resolved_database_url)
         self.storage = storage or make_storage(settings)
@@ -82,19 +91,18 @@ class Worker:
         """Claim and run at most one job; False when there was nothing to do."""
         if time.monotonic() - self._last_expire > EXPIRE_EVERY_S:
             self.expire()
-        kinds = tuple(KINDS)
         with self.db.read() as conn:
-            if not queue.has_runnable(conn, kinds):
+            if not queue.has_runnable(conn, self.allowed):
                 return False
         with self.db.write() as conn:
-            job = queue.claim(conn, self.name, self.settings.lease_seconds, kinds)
+            job = queue.claim(conn, self.name, self.settings.lease_seconds, self.allowed)
         if job is None:
             return False
         self.run(job)
         return True
 
     def run(self, job: Job) -> None:
-        ctx = JobContext(self.settings, self.db, self.storage, job)
+        ctx = JobContext(self.settings, self.db, self.storage, job, self.allowed)
         done = threading.Event()
         beat = threading.Thread(target=self._heartbeat, args=(ctx, done), daemon=True)
         beat.start()
@@ -102,6 +110,10 @@ class Worker:
             KINDS[job.kind].run(ctx)
         except LeaseLost:
             log.warning("lost the lease of job %s (%s); leaving it", job.id, job.kind)
+        except Preempted:
+            with self.db.write() as conn:
+                queue.release(conn, job)
+            log.info("handed job %s (%s) back: more urgent work waits", job.id, job.kind)
         except Exception as exc:  # noqa: BLE001 - every failure is recorded against the job
             error_type = exc.error_type if isinstance(exc, EngineError) else "render_failed"
             message = f"{type(exc).__name__}: {exc}"
@@ -134,13 +146,20 @@ class Worker:
             except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
                 log.exception("heartbeat failed for job %s", ctx.job.id)
 
+    def engines_to_load(self, configured: set[str]) -> set[str]:
+        """The engines this worker runs: those it is limited to, else every configured one;
+        none when it renders nothing."""
+        if "render" not in (self.allowed.kinds or ()):
+            return set()
+        return configured if self.allowed.engines is None else set(self.allowed.engines)
+
     def engines_to_warm(self) -> list[str]:
         """The engines this worker's jobs may need."""
         from openchirp.config import DEFAULT_MODEL_ENGINES
 
         names = {self.settings.engine_for_model(m) for m in DEFAULT_MODEL_ENGINES}
         names |= set(self.settings.model_engines.values())
-        return sorted(names)
+        return sorted(self.engines_to_load(names))
 
     def warm_up(self, name: str) -> None:
         """Load an engine ahead of its first job (a SoundFont or a model can take seconds); the

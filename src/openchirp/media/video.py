@@ -12,7 +12,7 @@ from __future__ import annotations
 import colorsys
 import io
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -256,8 +256,12 @@ def make_video(
     crf: int = 26,
     audio_bitrate: int = 128_000,
     threads: int = 1,
+    checkpoint: Callable[[], None] | None = None,
 ) -> None:
     """Render the clip video to ``out_path`` (mp4: H.264 yuv420p + AAC, moov atom up front).
+
+    ``checkpoint`` is called before each frame: the caller may raise there to stop (a worker
+    hands a video back when more urgent work waits); the partial file is then the caller's.
 
     ``lyrics_lines`` are (start_s, end_s, text), see
     :func:`openchirp.media.lyrics_timing.lines_from_words`; with only ``words``, lines are cut
@@ -304,6 +308,8 @@ def make_video(
         audio_done_s = 0.0
         n_frames = max(1, math.ceil(duration * fps))
         for i in range(n_frames):
+            if checkpoint is not None:
+                checkpoint()
             t = i / fps
             # Keep the audio ~1 s ahead of the video so the muxer interleaves without piling up.
             while audio_done_s < t + 1.0:

@@ -4,6 +4,10 @@ A worker claims a pending job with a lease (owner + expiry) and heartbeats to ex
 state change of a job is fenced by its owner: a worker whose lease was taken over cannot finish
 or fail the job any more, so a clip completes exactly once even across crashes. Expired leases
 go back to pending; a job out of attempts fails, and the caller ends its clip in ``error``.
+
+Jobs run by priority, then age: a song's audio before stems, stems before videos, so a new song
+never waits behind older songs' videos. A running low-priority job may hand itself back
+(:func:`release`) when a higher one waits, without losing an attempt.
 """
 
 from __future__ import annotations
@@ -11,10 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, select, update
+from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 
 from openchirp.db.repo import new_id, utcnow
 from openchirp.db.tables import jobs
+
+PRIORITIES: dict[str, int] = {
+    "lyrics": 40,  # quick, and a client waits on it
+    "render": 30,  # a song's audio, and a whole song (concat): what a listener waits for
+    "concat": 30,
+    "stems": 20,
+    "video": 10,
+}
+"""Higher runs first. Both clips of a create share one priority, so free workers take both."""
 
 
 @dataclass(frozen=True)
@@ -24,9 +37,22 @@ class Job:
     subject_id: str
     attempts: int
     owner: str
+    priority: int = 0
 
 
-def enqueue(conn: Connection, kind: str, subject_id: str, *, priority: int = 0) -> str:
+@dataclass(frozen=True)
+class Filter:
+    """What a worker may claim: some job kinds, and render jobs of some engines (None: any)."""
+
+    kinds: tuple[str, ...] | None = None
+    engines: tuple[str, ...] | None = None
+
+
+ANY = Filter()
+
+
+def enqueue(conn: Connection, kind: str, subject_id: str, *, engine: str | None = None) -> str:
+    """Queue a job at its kind's priority; ``engine``: the engine a render job runs on."""
     now = utcnow()
     job_id = new_id()
     conn.execute(
@@ -35,7 +61,8 @@ def enqueue(conn: Connection, kind: str, subject_id: str, *, priority: int = 0) 
             kind=kind,
             subject_id=subject_id,
             state="pending",
-            priority=priority,
+            priority=PRIORITIES.get(kind, 0),
+            engine=engine,
             attempts=0,
             run_after=now,
             created_at=now,
@@ -45,25 +72,35 @@ def enqueue(conn: Connection, kind: str, subject_id: str, *, priority: int = 0) 
     return job_id
 
 
-def _runnable(now: datetime, kinds: tuple[str, ...] | None) -> ColumnElement[bool]:
+def _runnable(now: datetime, allowed: Filter) -> ColumnElement[bool]:
     condition = and_(jobs.c.state == "pending", jobs.c.run_after <= now)
-    return and_(condition, jobs.c.kind.in_(kinds)) if kinds else condition
+    if allowed.kinds is not None:
+        condition = and_(condition, jobs.c.kind.in_(allowed.kinds))
+    if allowed.engines is not None:
+        condition = and_(
+            condition, or_(jobs.c.engine.is_(None), jobs.c.engine.in_(allowed.engines))
+        )
+    return condition
 
 
-def has_runnable(conn: Connection, kinds: tuple[str, ...] | None = None) -> bool:
-    """Whether a job waits: a plain read, so idle workers poll without taking the write lock."""
-    query = select(jobs.c.id).where(_runnable(utcnow(), kinds)).limit(1)
+def has_runnable(conn: Connection, allowed: Filter = ANY, *, above: int | None = None) -> bool:
+    """Whether a job waits (with ``above``: one of a higher priority than that).
+
+    A plain read, so idle workers poll, and busy ones look for work more urgent than theirs,
+    without taking the write lock."""
+    condition = _runnable(utcnow(), allowed)
+    if above is not None:
+        condition = and_(condition, jobs.c.priority > above)
+    query = select(jobs.c.id).where(condition).limit(1)
     return conn.execute(query).first() is not None
 
 
-def claim(
-    conn: Connection, owner: str, lease_seconds: float, kinds: tuple[str, ...] | None = None
-) -> Job | None:
-    """Take the oldest runnable job. Call inside a write transaction."""
+def claim(conn: Connection, owner: str, lease_seconds: float, allowed: Filter = ANY) -> Job | None:
+    """Take the most urgent runnable job, oldest first. Call inside a write transaction."""
     now = utcnow()
     query = (
-        select(jobs.c.id, jobs.c.kind, jobs.c.subject_id, jobs.c.attempts)
-        .where(_runnable(now, kinds))
+        select(jobs.c.id, jobs.c.kind, jobs.c.subject_id, jobs.c.attempts, jobs.c.priority)
+        .where(_runnable(now, allowed))
         .order_by(jobs.c.priority.desc(), jobs.c.created_at)
         .limit(1)
     )
@@ -84,7 +121,7 @@ def claim(
             updated_at=now,
         )
     )
-    return Job(row.id, row.kind, row.subject_id, row.attempts + 1, owner)
+    return Job(row.id, row.kind, row.subject_id, row.attempts + 1, owner, row.priority)
 
 
 def _owned(job: Job):  # type: ignore[no-untyped-def]
@@ -111,6 +148,24 @@ def finish(conn: Connection, job: Job) -> bool:
         update(jobs)
         .where(_owned(job))
         .values(state="done", lease_owner=None, lease_expires_at=None, updated_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def release(conn: Connection, job: Job) -> bool:
+    """Hand a running job back to the queue untouched: pending at once, the attempt not
+    counted, no error recorded (a more urgent job took its worker)."""
+    result = conn.execute(
+        update(jobs)
+        .where(_owned(job))
+        .values(
+            state="pending",
+            attempts=job.attempts - 1,
+            lease_owner=None,
+            lease_expires_at=None,
+            run_after=utcnow(),
+            updated_at=utcnow(),
+        )
     )
     return result.rowcount == 1
 
