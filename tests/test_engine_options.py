@@ -55,6 +55,7 @@ def test_the_lyricist_is_a_spec_with_options() -> None:
     )
 
 
+@pytest.mark.e2e
 def test_a_server_renders_with_a_configured_toy_engine(tmp_path: Path) -> None:
     server = Server(
         tmp_path,

@@ -14,9 +14,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
-
-def done_path(path: Path) -> Path:
-    return Path(path).with_name(Path(path).name + ".done")
+from openchirp.storage.workspace import done_path
 
 
 def mark_done(path: Path) -> None:

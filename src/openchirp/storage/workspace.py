@@ -14,8 +14,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from openchirp.media.streaming import done_path
 from openchirp.storage.keys import safe_key
+
+
+def done_path(path: Path) -> Path:
+    """The marker a producer leaves beside a growing file when it is whole (readers of the
+    growing mp3 stop there); it belongs to the workspace, where growing files live."""
+    return Path(path).with_name(Path(path).name + ".done")
+
 
 CACHE_BYTES = 2 * 1024**3
 """The cache keeps at most this much; the least recently used files go first."""
