@@ -15,6 +15,8 @@ class GenerateRequest:
     model: str | None = None
     description: str | None = None
     """Description mode: the lyricist writes title, tags and lyrics from this line."""
+    callback_url: str | None = None
+    """Where the batch's stages are posted (signed), if the client asked for callbacks."""
 
 
 @dataclass(frozen=True)
@@ -26,3 +28,4 @@ class ExtendRequest:
     title: str = ""
     negative_tags: str = ""
     model: str | None = None
+    callback_url: str | None = None
