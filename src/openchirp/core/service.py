@@ -21,6 +21,7 @@ from openchirp.core.errors import (
     InvalidInput,
     NotFound,
     QuotaExceeded,
+    TooLong,
     limit_error,
 )
 from openchirp.core.models import ModelInfo, model_names, resolve_model
@@ -34,6 +35,8 @@ from openchirp.engines.base import Lyricist, WrittenSong
 from openchirp.storage import Storage
 
 CLIPS_PER_BATCH = 2
+SONG_KINDS = ("generate", "extend")
+"""Batches that make songs; other kinds are tasks on existing clips (``core/tasks.py``)."""
 PAGE_SIZE = 20
 UNLIMITED = 2**31 - 1
 """What limits report for an unlimited user: clients compare credits_left with a number."""
@@ -131,7 +134,7 @@ class Service:
     def batch(self, user: User, batch_id: str) -> tuple[BatchRecord, list[dict[str, Any]]]:
         with self.db.read() as conn:
             batch = repo.get_batch(conn, batch_id)
-            if batch is None or batch.user_id != user.id:
+            if batch is None or batch.user_id != user.id or batch.kind not in SONG_KINDS:
                 raise NotFound(f"task {batch_id} not found", field="task_id")
             return batch, self.render(conn, repo.clips_of_batch(conn, batch_id), user)
 
@@ -192,7 +195,7 @@ class Service:
         }
         render_input = RenderInput(
             lyrics=lyrics,
-            tags=tags,
+            tags=f"{tags}, {request.voice} vocals" if request.voice else tags,
             model=model.key,
             engine=self.settings.engine_for_model(model.key),
             negative_tags=request.negative_tags,
@@ -396,9 +399,8 @@ def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | Non
         raise InvalidInput("{field} contains a NUL character", field=field)
     if value is not None and len(value) > limit:
         if model is None:
-            raise InvalidInput(
-                f"{{field}} is {len(value)} characters; the limit is {limit}", field=field
-            )
+            message = f"{{field}} is {len(value)} characters; the limit is {limit}"
+            raise TooLong(message, field=field)
         raise limit_error(field, limit, model.key, len(value))
 
 
