@@ -120,7 +120,7 @@ class Tasks:
                 raise NotFound(f"task {task_id} has no clips", field="task_id")
             clip_id = ids[0]
         elif clip_id not in ids:
-            raise NotFound(f"clip {clip_id} is not part of task {batch.id}", field="clip_id")
+            raise NotFound(f"{{field}} {clip_id} is not a clip of task {batch.id}", field="clip_id")
         return self.service.clip_row(user, clip_id)
 
 

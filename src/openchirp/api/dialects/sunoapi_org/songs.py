@@ -154,11 +154,13 @@ def extend(body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
             f"{shape.model_name(source.model)}: an extension keeps its source's model",
             field="model",
         )
+    if body.continueAt is None:
+        # Suno's "from the end" is not a point this server's engines can continue from.
+        raise InvalidInput(
+            "{field} is required: the second of the source clip the extension starts at",
+            field="continue_at",
+        )
     if body.defaultParamFlag:
-        if body.continueAt is None:
-            raise InvalidInput(
-                "{field} is required when defaultParamFlag is true", field="continue_at"
-            )
         request = ExtendRequest(
             clip_id=source.id,
             continue_at=body.continueAt,
@@ -171,7 +173,10 @@ def extend(body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
         )
     else:
         request = ExtendRequest(
-            clip_id=source.id, continue_at=None, model=model, callback_url=body.callBackUrl
+            clip_id=source.id,
+            continue_at=body.continueAt,
+            model=model,
+            callback_url=body.callBackUrl,
         )
     batch = service.extend(user, request)
     return ok({"taskId": shape.task_id(batch.id)})
