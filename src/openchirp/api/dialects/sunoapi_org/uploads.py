@@ -11,10 +11,13 @@ import binascii
 import mimetypes
 from typing import Annotated, Any, NoReturn
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from starlette.datastructures import FormData
+from starlette.datastructures import UploadFile as StarletteUpload
+from starlette.formparsers import MultiPartException
 
 from openchirp.api.deps import UserDep
 from openchirp.api.dialects.sunoapi_org import shape
@@ -48,18 +51,75 @@ def uploaded(upload: Upload, upload_path: str) -> JSONResponse:
     return JSONResponse({"success": True, "code": 200, "msg": "File uploaded", "data": data})
 
 
-@router.post("/api/file-stream-upload", responses=UPLOAD_ERRORS)
-async def file_stream_upload(
-    uploads: UploadsDep,
-    user: UserDep,
-    file: UploadFile = File(description="The audio file"),
-    uploadPath: str = Form(""),  # noqa: N803
-    fileName: str | None = Form(None),  # noqa: N803
-) -> JSONResponse:
+STREAM_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "uploadPath": {"type": "string"},
+                        "fileName": {"type": "string"},
+                    },
+                }
+            }
+        },
+    }
+}
+FORM_OVERHEAD = 64 * 1024
+"""Bytes a multipart body may carry beyond the file itself (boundaries, the other fields)."""
+
+
+@router.post("/api/file-stream-upload", responses=UPLOAD_ERRORS, openapi_extra=STREAM_BODY)
+async def file_stream_upload(request: Request, uploads: UploadsDep, user: UserDep) -> JSONResponse:
+    """The file as multipart form data (``file``; ``uploadPath``, ``fileName`` optional)."""
+    form = await multipart_form(request, uploads.max_bytes + FORM_OVERHEAD)
+    file = form.get("file")
+    if not isinstance(file, StarletteUpload):
+        raise InvalidInput("file is required: the audio, as multipart form data", field="file")
     data = await file.read(uploads.max_bytes + 1)
-    name = fileName or file.filename or "upload"
+    name = str(form.get("fileName") or file.filename or "upload")
     upload = await run_in_threadpool(uploads.store, user, data, name)
-    return uploaded(upload, uploadPath)
+    return uploaded(upload, str(form.get("uploadPath") or ""))
+
+
+async def multipart_form(request: Request, max_bytes: int) -> FormData:
+    """The request's form. A multipart body sent as another type is read as multipart all the
+    same: suno-easy's upload keeps its session's ``Content-Type: application/json`` on it."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > max_bytes:
+        raise TooLong(f"the upload is {length} bytes; the limit is {max_bytes}", field="file")
+    kind = request.headers.get("content-type", "")
+    if kind.startswith("multipart/form-data"):
+        return await _form(request)
+    body = await request.body()
+    if len(body) > max_bytes:
+        raise TooLong(f"the upload is over {max_bytes} bytes", field="file")
+    boundary = body.split(b"\r\n", 1)[0]
+    if not (boundary.startswith(b"--") and 2 < len(boundary) <= 72):
+        raise InvalidInput("file is required: the audio, as multipart form data", field="file")
+    headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
+    headers.append((b"content-type", b"multipart/form-data; boundary=" + boundary[2:]))
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return await _form(Request({**request.scope, "headers": headers}, receive))
+
+
+async def _form(request: Request) -> FormData:
+    try:
+        return await request.form(max_part_size=request.app.state.settings.upload_max_bytes)
+    except MultiPartException as exc:
+        raise InvalidInput(f"the multipart body cannot be read: {exc}", field="file") from exc
 
 
 class Base64Upload(BaseModel):
