@@ -236,6 +236,9 @@ def test_vocal_gender_reaches_the_engine_as_a_style_word(app: InProcessApp) -> N
     assert clip is not None and clip.render_input is not None
     assert clip.render_input["tags"] == "synthwave, female vocals"
     assert clip.meta["tags"] == "synthwave"  # what the client reads back is what it sent
+    from openchirp.engines.composer.style import _vocal_kind
+
+    assert {_vocal_kind(clip.render_input["tags"], "", "", v) for v in (0, 1)} == {"female"}
 
 
 def test_auth_and_credits(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -489,3 +492,63 @@ def test_composer_declares_what_it_can() -> None:
 
     assert capabilities_of(ComposerEngine) == {"generate", "extend", "concat", "stems"}
     assert capabilities_of(object()) == frozenset()
+
+
+def test_a_multipart_body_sent_as_json_is_still_read(app: InProcessApp) -> None:
+    """suno-easy keeps its session's ``Content-Type: application/json`` on its upload."""
+    boundary = "b0und4ry"
+    data = wav_bytes()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="uploadPath"\r\n\r\nx\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n'
+            "Content-Type: audio/wav\r\n\r\n"
+        ).encode()
+        + data
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    response = app.client.post(
+        "/api/file-stream-upload", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["data"]["fileSize"] == len(data)
+    plain = app.client.post("/api/file-stream-upload", json={"file": "nope"})
+    refused(plain, 400, "multipart")
+
+
+def test_url_upload_when_the_server_allows_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import http.server
+    import threading
+
+    data = wav_bytes()
+
+    class One(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = http.server.HTTPServer(("127.0.0.1", 0), One)
+    thread = threading.Thread(target=httpd.serve_forever)
+    thread.start()
+    try:
+        settings = inprocess_settings(tmp_path / "data", upload_url_fetch=True)
+        with InProcessApp(settings) as app:
+            url = f"http://127.0.0.1:{httpd.server_port}/dir/tone.wav?x=1"
+            up = ok_upload(app.client.post("/api/file-url-upload", json={"fileUrl": url}))
+            assert up["fileName"] == "tone.wav" and up["fileSize"] == len(data)
+            bad = app.client.post("/api/file-url-upload", json={"fileUrl": "file:///etc/passwd"})
+            refused(bad, 400, "http")
+    finally:
+        httpd.shutdown()
+        thread.join()
+
+
+def ok_upload(response) -> dict:  # type: ignore[no-untyped-def]
+    assert response.status_code == 200, response.text
+    assert response.json()["success"] is True
+    return response.json()["data"]
