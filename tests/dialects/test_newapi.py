@@ -231,3 +231,9 @@ def test_progress_is_the_mean_of_the_clips_until_done() -> None:
     assert task("complete", "error")["progress"] == "100%"
     failed = task("error", "error")
     assert failed["status"] == "FAILURE" and failed["fail_reason"] == "error failed; error failed"
+
+
+def test_versioned_model_names_resolve(app: InProcessApp) -> None:
+    task_id = submit(app, prompt=LYRICS, mv="chirp-v4-5-plus")
+    assert {c["model_name"] for c in fetch(app, task_id)["data"]} == {"chirp-bluejay"}
+    assert newapi.DIALECT.model_key("CHIRP-V5") == "chirp-crow"

@@ -65,7 +65,7 @@ DIALECT = Dialect(
         "instrumental": "make_instrumental",
     },
     route_field_names={"/suno/submit/lyrics": {"description": "prompt"}},
-    model_spellings=spellings.EVERY,
+    model_spellings={**spellings.EVERY, **spellings.SUNO_VERSIONED},
 )
 
 

@@ -41,18 +41,6 @@ def responses(*statuses: int) -> Responses:
     return error_responses(SunoApiComError, *statuses)
 
 
-V1_MODELS = {
-    # v1's ``mv`` spells the newer models with their version, not their code name.
-    "chirp-v4-0": "chirp-v4",
-    "chirp-v4-5": "chirp-auk",
-    "chirp-v4-5-turbo": "chirp-auk-turbo",
-    "chirp-v4-5-plus": "chirp-bluejay",
-    "chirp-v4-5plus": "chirp-bluejay",
-    "chirp-v5": "chirp-crow",
-    "chirp-v5-0": "chirp-crow",
-    "chirp-v5-5": "chirp-fenix",
-}
-
 router = APIRouter(tags=["sunoapi.com v1"])
 DIALECT = Dialect(
     name="sunoapi_com_v1",
@@ -74,7 +62,7 @@ DIALECT = Dialect(
         "instrumental": "make_instrumental",
     },
     route_field_names={"/api/v1/suno/lyrics": {"description": "description"}},
-    model_spellings={**spellings.EVERY, **V1_MODELS},
+    model_spellings={**spellings.EVERY, **spellings.SUNO_VERSIONED},
 )
 
 TaskType = Literal["create_music", "extend_music", "concat_music"]
