@@ -34,8 +34,8 @@ VOICES = {"m": "male", "f": "female"}
 
 
 class Tuning(BaseModel):
-    """Fields every song request may carry. The built-in engine has no weights or personas:
-    they are checked and kept in the task's ``param``, not used."""
+    """Fields every song request may carry. ``vocalGender`` reaches the engine as a voice hint;
+    the weights and personas are checked (0 to 1) but no built-in engine has them."""
 
     negativeTags: str = ""
     vocalGender: Literal["m", "f"] | None = None
