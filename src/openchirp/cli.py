@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from openchirp import instance
+from openchirp.client.cli import register as register_client_commands
 from openchirp.config import Settings
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
+register_client_commands(app)
 
 OWNER_KEY_FILE = "owner-api-key"
 
@@ -153,7 +155,7 @@ def serve(
     overrides = {"host": host, "port": port, "data_dir": data_dir, "workers": workers}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     key = owner_key(settings)
-    instance.write(settings)
+    instance.write(settings, owner_key_file=settings.data_dir / OWNER_KEY_FILE)
     url = settings.public_base_url
     typer.echo(f"OpenChirp on {url}  (docs: {url}/docs)")
     typer.echo(f"API key (local owner): {key}")

@@ -19,8 +19,9 @@ SHARED = ("database_url", "storage_url", "default_monthly_credits", "credits_per
 """Settings the admin commands and ``openchirp worker`` take from the server's file."""
 
 
-def write(settings: Settings) -> Path:
-    """Record the settings the server runs with (mode 600: a database URL may hold a password)."""
+def write(settings: Settings, owner_key_file: Path | None = None) -> Path:
+    """Record the settings the server runs with (mode 600: a database URL may hold a password),
+    and where the local owner's key is kept (the client commands use it when given none)."""
     record: dict[str, Any] = {
         "data_dir": str(settings.data_dir.resolve()),
         "database_url": settings.resolved_database_url,
@@ -28,6 +29,7 @@ def write(settings: Settings) -> Path:
         "default_monthly_credits": settings.default_monthly_credits,
         "credits_per_clip": settings.credits_per_clip,
         "base_url": settings.public_base_url,
+        "owner_key_file": str(owner_key_file.resolve()) if owner_key_file else None,
         "pid": os.getpid(),
     }
     path = settings.data_dir / INSTANCE_FILE
@@ -46,6 +48,12 @@ def read(data_dir: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return record if isinstance(record, dict) else None
+
+
+def data_dir(option: Path | None = None) -> Path:
+    """The data folder every command uses: the option (or ``$DATA_DIR``, which ``serve`` takes
+    too), else ``$OPENCHIRP_DATA_DIR``, else ./data."""
+    return option if option is not None else Settings().data_dir
 
 
 def settings(**overrides: object) -> Settings:
