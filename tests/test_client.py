@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from openchirp.client import AsyncClient, Client, Clip, InvalidRequest, NotFound
+from openchirp.client import (
+    AsyncClient,
+    Client,
+    Clip,
+    ClipFailed,
+    InvalidRequest,
+    NotFound,
+    OpenChirpError,
+)
 from openchirp.media.audio import decode
 from tests.support.server import REPO, Server
 
@@ -78,6 +86,17 @@ def test_errors_are_typed_and_name_the_field(server: Server) -> None:
         assert missing.value.field == "audio_id"
         with pytest.raises(NotFound):
             client.get(["no-such-clip"])
+
+
+def test_a_failed_clip_raises_from_wait(server: Server) -> None:
+    with Client(server.url) as client:
+        clips = client.create(LYRICS, tags="fail-always", title="Doomed")
+        with pytest.raises(OpenChirpError, match="only a complete clip"):
+            client.download(clips[0], "never")
+        with pytest.raises(ClipFailed) as failed:
+            client.wait(clips, timeout=60)
+        assert failed.value.clip.status == "error" and failed.value.clip.error_message
+        assert {c.status for c in client.wait(clips, raise_on_error=False)} == {"error"}
 
 
 def test_async_client(server: Server, tmp_path: Path) -> None:

@@ -164,6 +164,7 @@ class AsyncClient:
         """Save a complete clip's files into ``out`` as ``<id>.mp3``, ``.wav``, ``.jpeg``,
         ``.mp4``; the paths written, in the order asked."""
         clip = await self.clip(clip) if isinstance(clip, str) else clip
+        protocol.check_downloadable(clip)
         wanted = list(files)
         urls = protocol.file_urls(clip, wanted)
         if "wav" in wanted:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from openchirp.client.errors import ClipFailed, error_for
+from openchirp.client.errors import ClipFailed, OpenChirpError, error_for
 from openchirp.client.models import Clip, Limits
 
 DEFAULT_URL = "http://127.0.0.1:3000"
@@ -148,6 +148,14 @@ def check_finished(found: list[Clip], raise_on_error: bool) -> None:
         for clip in found:
             if clip.status == "error":
                 raise ClipFailed(clip)
+
+
+def check_downloadable(clip: Clip) -> None:
+    if not clip.complete:
+        raise OpenChirpError(
+            f"clip {clip.id} is {clip.status}: only a complete clip's files can be downloaded "
+            "(wait for it first)"
+        )
 
 
 def file_urls(clip: Clip, wanted: Iterable[str]) -> dict[str, str]:
