@@ -152,6 +152,31 @@ def test_cli_create_wait_out_then_get(server: Server, tmp_path: Path) -> None:
     assert server.cli("credits").startswith("unlimited credits")
 
 
+def test_cli_extend_concat_download(server: Server, tmp_path: Path) -> None:
+    url = {"OPENCHIRP_URL": server.url}
+    made = openchirp(
+        server, "create", "--tags", "pop", "--lyrics", "-", "--wait", stdin=LYRICS, **url
+    )
+    first = made.stdout.split()[0]
+    extended = openchirp(
+        server, "extend", first, "--at", "1", "--lyrics", "-", "--wait", stdin="[Verse]\nOn", **url
+    )
+    assert extended.returncode == 0, extended.stderr
+    part = extended.stdout.split()[0]
+    joined = openchirp(
+        server, "concat", part, "--out", str(tmp_path / "whole"), "--files", "mp3", **url
+    )
+    assert joined.returncode == 0, joined.stderr
+    path, whole = joined.stdout.split()
+    pcm, rate = decode(Path(path))
+    assert Path(path).name == f"{whole}.mp3" and len(pcm) / rate > 1.5
+    saved = openchirp(
+        server, "download", first, part, "--out", str(tmp_path / "parts"), "--files", "cover", **url
+    )
+    assert saved.returncode == 0, saved.stderr
+    assert [Path(p).stem for p in saved.stdout.split()] == [first, part]
+
+
 def test_cli_errors_are_one_line(server: Server, tmp_path: Path) -> None:
     missing = openchirp(server, "create", "--lyrics", str(tmp_path / "nope.txt"))
     assert missing.returncode == 1
@@ -181,3 +206,20 @@ def test_the_readme_sunoapi_example_runs(server: Server, tmp_path: Path) -> None
     assert len(clips) == 2 and all(" complete http" in line for line in clips), result.stdout
     pcm, rate = decode(tmp_path / "starry.mp3")
     assert rate == 44100 and len(pcm) > rate
+
+
+def test_the_python_example_runs(server: Server, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "docs" / "examples" / "client.py")],
+        env={**server.env, "OPENCHIRP_URL": server.url},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert sum(line.startswith("saved out/") for line in lines) == 3
+    assert any(line.startswith("the whole song: ") for line in lines)
+    assert any(line.startswith("refused: tags: ") for line in lines)
+    assert lines[-1].startswith("unlimited credits")

@@ -233,9 +233,7 @@ def register(app: typer.Typer) -> None:
     @app.command(rich_help_panel="Songs (client)")
     def extend(
         clip_id: Annotated[str, typer.Argument(help="The complete clip to continue")],
-        at: Annotated[
-            float | None, typer.Option("--at", help="Continue from this second (default: end)")
-        ] = None,
+        at: Annotated[float, typer.Option("--at", help="Continue from this second of it")],
         lyrics: Annotated[Path | None, typer.Option(help="Lyrics of the new part")] = None,
         tags: Annotated[str, typer.Option()] = "",
         title: Annotated[str, typer.Option()] = "",

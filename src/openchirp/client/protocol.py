@@ -74,7 +74,7 @@ def create(
 def extend(
     clip_id: str,
     *,
-    continue_at: float | None,
+    continue_at: float,
     lyrics: str,
     tags: str,
     title: str,
@@ -83,13 +83,12 @@ def extend(
 ) -> Call:
     body: dict[str, Any] = {
         "audio_id": clip_id,
+        "continue_at": continue_at,
         "prompt": lyrics,
         "tags": tags,
         "title": title,
         "negative_tags": negative_tags,
     }
-    if continue_at is not None:
-        body["continue_at"] = continue_at
     return Call("POST", "/api/extend_audio", json=_with_model(body, model))
 
 

@@ -82,15 +82,15 @@ class Client:
     def extend(
         self,
         clip_id: str,
+        continue_at: float,
         *,
-        continue_at: float | None = None,
         lyrics: str = "",
         tags: str = "",
         title: str = "",
         negative_tags: str = "",
         model: str | None = None,
     ) -> list[Clip]:
-        """Continue a complete clip from ``continue_at`` seconds (default: its end)."""
+        """Continue a complete clip from ``continue_at`` seconds into it (0 < it < duration)."""
         call = protocol.extend(
             clip_id,
             continue_at=continue_at,
