@@ -203,6 +203,7 @@ def worker(
         )
     settings = _settings(data_dir=data_dir)
     _db(settings)
+    typer.echo(f"database: {_shown_url(settings.resolved_database_url)}", err=True)
     pool = WorkerPool(settings, size=count, kinds=kind_list, engines=_names(engines))
     pool.start()
     stopping = {"now": False}
