@@ -135,6 +135,17 @@ class Service:
                 raise NotFound(f"task {batch_id} not found", field="task_id")
             return batch, self.render(conn, repo.clips_of_batch(conn, batch_id), user)
 
+    def batch_rows(
+        self, user: User, batch_id: str
+    ) -> tuple[BatchRecord, list[Clip], list[dict[str, Any]]]:
+        """A batch with its clip rows (their times, for task APIs) and their canonical clips."""
+        with self.db.read() as conn:
+            batch = repo.get_batch(conn, batch_id)
+            if batch is None or batch.user_id != user.id:
+                raise NotFound(f"task {batch_id} not found", field="task_id")
+            rows = repo.clips_of_batch(conn, batch_id)
+            return batch, rows, self.render(conn, rows, user)
+
     def limits(self, user: User) -> Limits:
         with self.db.read() as conn:
             return self._limits(conn, user)
