@@ -4,6 +4,7 @@ sunoapi.com example (docs/examples/sunoapi_com.sh) run as it is written."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
@@ -146,6 +147,9 @@ def test_cli_create_wait_out_then_get(server: Server, tmp_path: Path) -> None:
     lines = made.stdout.split()
     files, ids = [Path(p) for p in lines if "/" in p], [p for p in lines if "/" not in p]
     assert len(ids) == 2 and len(files) == 6 and all(f.parent == out for f in files)
+    assert lines[:2] == ids  # the ids at once, the files as they download
+    as_json = openchirp(server, "get", *ids, "--json", OPENCHIRP_URL=server.url)
+    assert [c["id"] for c in json.loads(as_json.stdout)] == ids
     listed = openchirp(server, "get", *ids, OPENCHIRP_URL=server.url)
     assert listed.returncode == 0 and listed.stdout.count(" complete ") == 2, listed.stdout
     # No URL given: the server that runs from the data folder, as its server.json says.
@@ -167,7 +171,7 @@ def test_cli_extend_concat_download(server: Server, tmp_path: Path) -> None:
         server, "concat", part, "--out", str(tmp_path / "whole"), "--files", "mp3", **url
     )
     assert joined.returncode == 0, joined.stderr
-    path, whole = joined.stdout.split()
+    whole, path = joined.stdout.split()
     pcm, rate = decode(Path(path))
     assert Path(path).name == f"{whole}.mp3" and len(pcm) / rate > 1.5
     saved = openchirp(

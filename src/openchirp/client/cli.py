@@ -168,18 +168,27 @@ def download_with_bars(client: Client, clips: list[Clip], out: Path, kinds: list
 
 
 def show(clips: list[Clip], as_json: bool) -> None:
+    """The clips as JSON (at the end, as they finished), or nothing: their ids came first."""
     if as_json:
         typer.echo(json.dumps([c.raw for c in clips], indent=1))
-        return
-    for clip in clips:
-        typer.echo(clip.id)
 
 
 def finish(
-    client: Client, clips: list[Clip], *, wait: bool, out: Path | None, files: str, timeout: float
+    client: Client,
+    clips: list[Clip],
+    *,
+    wait: bool,
+    out: Path | None,
+    files: str,
+    timeout: float,
+    as_json: bool,
 ) -> list[Clip]:
-    """What create, extend and concat do after the request: wait, download."""
+    """What create, extend and concat do after the request: print the new ids at once (a script
+    or an interrupted wait still has them), wait, download (printing each file's path)."""
     kinds = file_kinds(files)
+    if not as_json:
+        for clip in clips:
+            typer.echo(clip.id)
     if wait or out is not None:
         clips = wait_with_bars(client, clips, timeout)
     if out is not None:
@@ -226,7 +235,9 @@ def register(app: typer.Typer) -> None:
                 description=description,
                 model=model,
             )
-            return finish(client, clips, wait=wait, out=out, files=files, timeout=timeout)
+            return finish(
+                client, clips, wait=wait, out=out, files=files, timeout=timeout, as_json=as_json
+            )
 
         show(run(target(url, key, data_dir), work), as_json)
 
@@ -251,7 +262,9 @@ def register(app: typer.Typer) -> None:
 
         def work(client: Client) -> list[Clip]:
             clips = client.extend(clip_id, continue_at=at, lyrics=text, tags=tags, title=title)
-            return finish(client, clips, wait=wait, out=out, files=files, timeout=timeout)
+            return finish(
+                client, clips, wait=wait, out=out, files=files, timeout=timeout, as_json=as_json
+            )
 
         show(run(target(url, key, data_dir), work), as_json)
 
@@ -271,7 +284,9 @@ def register(app: typer.Typer) -> None:
 
         def work(client: Client) -> list[Clip]:
             clips = [client.concat(clip_id)]
-            return finish(client, clips, wait=wait, out=out, files=files, timeout=timeout)
+            return finish(
+                client, clips, wait=wait, out=out, files=files, timeout=timeout, as_json=as_json
+            )
 
         show(run(target(url, key, data_dir), work), as_json)
 
