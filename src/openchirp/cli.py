@@ -7,7 +7,7 @@ import logging
 import os
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -98,7 +98,7 @@ def _shown_url(url: str) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def _fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     """One line on stderr and an exit status: what a person can act on, not a traceback."""
     typer.echo(f"openchirp: {message}", err=True)
     raise typer.Exit(code)
@@ -111,7 +111,6 @@ def _read_text(path: Path, option: str) -> str:
         _fail(f"{option} {path}: no such file", 2)
     except (OSError, UnicodeDecodeError) as exc:
         _fail(f"{option} {path}: cannot read it ({exc.__class__.__name__}: {exc})", 2)
-    raise AssertionError("unreachable")
 
 
 def _names(value: str | None) -> tuple[str, ...] | None:
