@@ -86,6 +86,16 @@ class Settings(BaseSettings):
 
     make_video: bool = True
 
+    callbacks: bool = True
+    """Post batches' stages to their callback URLs (``off`` for offline hosts: none are queued)."""
+    callback_allow_private: bool = False
+    """Allow callbacks to private, loopback, link-local and metadata addresses (tests, LANs)."""
+    callback_timeout_s: float = 15.0
+    """How long a receiver has to answer one delivery."""
+    callback_attempts: int = 5
+    callback_retry_delay_s: float = 10.0
+    """The wait before the second try; each later wait is three times the one before."""
+
     storage_url: str | None = None
     """Where finished files are published: ``file:///folder`` (default: ``data_dir/files``) or
     ``s3://bucket/prefix`` (endpoint, region and keys from the usual ``AWS_*`` variables)."""

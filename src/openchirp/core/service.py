@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from openchirp.config import Settings
+from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus, canonical_clip, new_metadata
 from openchirp.core.errors import (
     Conflict,
@@ -200,7 +201,7 @@ class Service:
             instrumental=request.instrumental,
             seed=seed,
         )
-        return self._insert_batch(user, model, "generate", record, meta, render_input)
+        return self._insert_batch(user, model, "generate", record, meta, render_input, request)
 
     def extend(self, user: User, request: ExtendRequest) -> Batch:
         source = self.clip_row(user, request.clip_id)
@@ -258,7 +259,7 @@ class Service:
             seed=source.seed,
             continuation=continuation,
         )
-        return self._insert_batch(user, model, "extend", record, meta, render_input)
+        return self._insert_batch(user, model, "extend", record, meta, render_input, request)
 
     def concat(self, user: User, clip_id: str) -> dict[str, Any]:
         clip = self.clip_row(user, clip_id)
@@ -319,8 +320,16 @@ class Service:
         record: dict[str, Any],
         meta: dict[str, Any],
         render_input: RenderInput,
+        request: GenerateRequest | ExtendRequest,
     ) -> Batch:
         cost = self.settings.credits_per_clip
+        callback: dict[str, str | None] = {}
+        if request.callback_url and self.settings.callbacks:
+            callback = {
+                "callback_url": request.callback_url,
+                "api_key_id": user.key_id,
+                "task_id_form": request.task_id_form,
+            }
         with self.db.write() as conn:
             repo.lock_user(conn, user.id)
             limits = self._limits(conn, user)
@@ -331,7 +340,7 @@ class Service:
                     field="credits",
                 )
             batch_id, created_at = repo.insert_batch(
-                conn, user_id=user.id, kind=kind, model=model.key, request=record
+                conn, user_id=user.id, kind=kind, model=model.key, request=record, **callback
             )
             for variant in range(CLIPS_PER_BATCH):
                 clip_id = repo.insert_clip(
@@ -348,6 +357,8 @@ class Service:
                     credits=cost,
                 )
                 queue.enqueue(conn, "render", clip_id, engine=render_input.engine)
+            if render_input.lyrics.strip():
+                callbacks.stage_reached(conn, self.settings, self.storage, batch_id, "text")
             rows = repo.clips_of_batch(conn, batch_id)
             return Batch(batch_id, created_at, model, self.render(conn, rows, user))
 
