@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, select, update
 
 from openchirp.db.records import BatchRecord, CallbackAttempt, CallbackRecord, maybe, record
-from openchirp.db.repo import new_id, new_secret, utcnow
+from openchirp.db.repo import hash_key, new_id, new_secret, utcnow
 from openchirp.db.tables import api_keys, batches, callback_attempts, callbacks, users
 
 
@@ -122,9 +122,19 @@ def user_secret(conn: Connection, user_id: str) -> str:
 
 
 def key_secret(conn: Connection, key_id_or_prefix: str) -> str | None:
-    """The signing secret of an active key, by its id or its prefix."""
-    query = select(api_keys.c.signing_secret).where(
-        (api_keys.c.id == key_id_or_prefix) | (api_keys.c.prefix == key_id_or_prefix),
-        api_keys.c.revoked_at.is_(None),
+    """The signing secret of an active key, by its id or its prefix (the oldest such key)."""
+    query = (
+        select(api_keys.c.signing_secret)
+        .where(
+            (api_keys.c.id == key_id_or_prefix) | (api_keys.c.prefix == key_id_or_prefix),
+            api_keys.c.revoked_at.is_(None),
+        )
+        .order_by(api_keys.c.created_at)
     )
+    return conn.execute(query).scalars().first()
+
+
+def secret_of_key(conn: Connection, key: str) -> str | None:
+    """The signing secret of a key given in clear."""
+    query = select(api_keys.c.signing_secret).where(api_keys.c.key_hash == hash_key(key))
     return conn.execute(query).scalar_one_or_none()
