@@ -13,6 +13,7 @@ import ipaddress
 import socket
 import time
 from dataclasses import dataclass
+from functools import cache
 
 import httpx
 
@@ -29,6 +30,8 @@ class Outcome:
     status_code: int | None
     error: str | None
     duration_ms: float
+    refused: bool = False
+    """The URL may not be called at all: trying again will not help."""
 
     @property
     def delivered(self) -> bool:
@@ -69,18 +72,25 @@ def resolve(url: httpx.URL, allow_private: bool) -> IPAddress:
     return addresses[0]
 
 
+@cache
+def _client() -> httpx.Client:
+    """One client per process: its TLS context takes a while to build. ``trust_env`` is off
+    because a proxy from the environment would make its own DNS lookup."""
+    return httpx.Client(follow_redirects=False, trust_env=False)
+
+
 def post(url: str, body: bytes, secret: str, *, timeout_s: float, allow_private: bool) -> Outcome:
     """Post ``body`` once; never raises for the receiver's faults (they are the outcome)."""
     started = time.monotonic()
 
-    def outcome(status: int | None, error: str | None) -> Outcome:
-        return Outcome(status, error, (time.monotonic() - started) * 1000)
+    def outcome(status: int | None, error: str | None, refused: bool = False) -> Outcome:
+        return Outcome(status, error, (time.monotonic() - started) * 1000, refused)
 
     try:
         target = httpx.URL(url)
         ip = resolve(target, allow_private)
     except (Refused, httpx.InvalidURL) as exc:
-        return outcome(None, f"refused: {exc}")
+        return outcome(None, f"refused: {exc}", refused=True)
     headers = {
         "Host": target.netloc.decode("ascii"),
         "Content-Type": "application/json",
@@ -89,11 +99,13 @@ def post(url: str, body: bytes, secret: str, *, timeout_s: float, allow_private:
     }
     pinned = target.copy_with(host=str(ip))
     try:
-        # trust_env off: a proxy from the environment would make its own DNS lookup.
-        with httpx.Client(timeout=timeout_s, follow_redirects=False, trust_env=False) as client:
-            response = client.post(
-                pinned, content=body, headers=headers, extensions={"sni_hostname": target.host}
-            )
+        response = _client().post(
+            pinned,
+            content=body,
+            headers=headers,
+            timeout=timeout_s,
+            extensions={"sni_hostname": target.host},
+        )
     except httpx.TimeoutException:
         return outcome(None, f"timed out after {timeout_s:g} s")
     except httpx.HTTPError as exc:

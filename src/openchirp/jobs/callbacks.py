@@ -1,7 +1,8 @@
 """The ``callback`` job: post one stage of a batch to its callback URL, record the attempt.
 
 A delivery that is not answered with a 2xx fails the job, and the queue tries it again later
-(``RETRY`` in jobs/worker.py: 5 tries, waits growing threefold); every try is recorded.
+(``callback_retry`` in jobs/worker.py: 5 tries, waits growing threefold); every try is recorded.
+A URL that may not be called (a private address, a bad scheme) fails at once, for good.
 """
 
 from __future__ import annotations
@@ -46,10 +47,10 @@ def deliver(ctx: JobContext) -> None:
             duration_ms=outcome.duration_ms,
             delivered=outcome.delivered,
         )
-        if outcome.delivered:
+        if outcome.delivered or outcome.refused:
             ctx.finish(conn)
-            callbacks.set_state(conn, delivery.id, "delivered")
-    if not outcome.delivered:
+            callbacks.set_state(conn, delivery.id, "delivered" if outcome.delivered else "failed")
+    if not (outcome.delivered or outcome.refused):
         raise DeliveryFailed(f"{delivery.stage} callback to {delivery.url}: {outcome.error}")
 
 
