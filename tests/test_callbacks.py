@@ -15,16 +15,21 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from sqlalchemy import select
 
 from openchirp.api.dialects.sunoapi_org import callbacks as org_callbacks
 from openchirp.core.requests import GenerateRequest
 from openchirp.db import callbacks, repo
+from openchirp.db.database import Database
+from openchirp.db.migrate import alembic_config, upgrade
 from openchirp.db.tables import batches, jobs
 from openchirp.jobs.callback_http import Refused, post, public, resolve, sign
 from openchirp.jobs.worker import KINDS, callback_retry
 from tests.support.callback_receiver import Receiver, doc_verify
 from tests.support.inprocess import InProcessApp, inprocess_settings
+from tests.support.server import PgDatabase
 
 SONG = {"prompt": "[Verse]\nHello callbacks", "tags": "pop", "title": "Hooks"}
 
@@ -326,3 +331,44 @@ def test_callback_retries_back_off_and_run_after_audio(tmp_path: Path) -> None:
         for row in rows:
             wait = row.run_after.replace(tzinfo=None) - repo.utcnow().replace(tzinfo=None)
             assert 50 < wait.total_seconds() <= 60
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        yield Database(f"sqlite:///{tmp_path / 'm.db'}")
+        return
+    pg = PgDatabase()
+    yield Database(pg.url)
+    pg.drop()
+
+
+def test_migration_gives_existing_keys_a_secret(db: Database) -> None:
+    upgrade(db, "0002")
+    old_keys = sa.table(
+        "api_keys", *(sa.column(n) for n in ("id", "user_id", "name", "key_hash", "prefix")),
+        sa.column("created_at", sa.DateTime(timezone=True)),
+    )  # fmt: skip
+    with db.write() as conn:
+        user = repo.ensure_user(conn, "old")
+        for n in (1, 2):
+            conn.execute(
+                old_keys.insert().values(
+                    id=f"k{n}", user_id=user.id, name="old", key_hash=f"h{n}", prefix=f"oc_{n}",
+                    created_at=repo.utcnow(),
+                )
+            )  # fmt: skip
+    upgrade(db)
+    with db.write() as conn:
+        first, second = callbacks.key_secret(conn, "k1"), callbacks.key_secret(conn, "oc_2")
+        mine = callbacks.user_secret(conn, user.id)
+        assert callbacks.user_secret(conn, user.id) == mine  # made once, then kept
+    assert first.startswith("whsec_") and len(first) == 70
+    assert len({first, second, mine}) == 3
+    config = alembic_config(db)  # and back down, and up again
+    with db.engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002")
+    assert "callbacks" not in sa.inspect(db.engine).get_table_names()
+    upgrade(db)
+    db.dispose()

@@ -37,9 +37,12 @@ def new_id() -> str:
 
 # -- users and keys ----------------------------------------------------------------------------
 
+USER = [c for c in users.c if c.name != "signing_secret"]
+"""What a user read returns: never the signing secret (db/callbacks.py reads that alone)."""
+
 
 def ensure_user(conn: Connection, handle: str, display_name: str | None = None) -> User:
-    row = conn.execute(select(users).where(users.c.handle == handle)).first()
+    row = conn.execute(select(*USER).where(users.c.handle == handle)).first()
     if row is not None:
         return record(User, row)
     conn.execute(
@@ -51,11 +54,11 @@ def ensure_user(conn: Connection, handle: str, display_name: str | None = None) 
             created_at=utcnow(),
         )
     )
-    return record(User, conn.execute(select(users).where(users.c.handle == handle)).one())
+    return record(User, conn.execute(select(*USER).where(users.c.handle == handle)).one())
 
 
 def get_user(conn: Connection, user_id: str) -> User | None:
-    return maybe(User, conn.execute(select(users).where(users.c.id == user_id)).first())
+    return maybe(User, conn.execute(select(*USER).where(users.c.id == user_id)).first())
 
 
 def set_monthly_limit(conn: Connection, user_id: str, limit: int | None) -> None:
@@ -91,7 +94,7 @@ def new_secret() -> str:
 
 def user_for_key(conn: Connection, key: str) -> User | None:
     query = (
-        select(users, api_keys.c.id.label("key_id"))
+        select(*USER, api_keys.c.id.label("key_id"))
         .join(api_keys, api_keys.c.user_id == users.c.id)
         .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))
     )

@@ -90,11 +90,9 @@ def downgrade() -> None:
     op.drop_index("ix_callback_attempts_batch", table_name="callback_attempts")
     op.drop_table("callback_attempts")
     op.drop_table("callbacks")
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("signing_secret")
-    with op.batch_alter_table("api_keys", schema=None) as batch_op:
-        batch_op.drop_column("signing_secret")
-    with op.batch_alter_table("batches", schema=None) as batch_op:
-        batch_op.drop_column("task_id_form")
-        batch_op.drop_column("api_key_id")
-        batch_op.drop_column("callback_url")
+    # Plain DROP COLUMN (SQLite 3.35+): a batch copy of these tables would break the foreign
+    # keys that point at them.
+    op.drop_column("users", "signing_secret")
+    op.drop_column("api_keys", "signing_secret")
+    for column in ("task_id_form", "api_key_id", "callback_url"):
+        op.drop_column("batches", column)
