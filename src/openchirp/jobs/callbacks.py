@@ -13,10 +13,10 @@ from sqlalchemy import Connection
 
 from openchirp.db import callbacks, repo
 from openchirp.jobs.callback_http import post
-from openchirp.jobs.context import JobContext
+from openchirp.jobs.context import Expected, JobContext
 
 
-class DeliveryFailed(Exception):
+class DeliveryFailed(Expected):
     """The receiver did not take the callback: the queue will try again."""
 
 

@@ -26,6 +26,11 @@ class LeaseLost(Exception):
     """Another worker owns the job now: stop without touching it."""
 
 
+class Expected(Exception):
+    """A failure that is part of the job's work (a callback receiver said no): recorded and
+    retried like any other, logged without a traceback."""
+
+
 class Preempted(Exception):
     """A more urgent job waits: hand this one back to the queue (no attempt used, no error)."""
 

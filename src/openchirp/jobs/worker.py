@@ -25,7 +25,13 @@ from openchirp.db.queue import Filter, Job
 from openchirp.engines.base import EngineError
 from openchirp.jobs.callbacks import deliver, delivery_failed
 from openchirp.jobs.concat import concat_clip
-from openchirp.jobs.context import JobContext, LeaseLost, Preempted, end_clip_in_error
+from openchirp.jobs.context import (
+    Expected,
+    JobContext,
+    LeaseLost,
+    Preempted,
+    end_clip_in_error,
+)
 from openchirp.jobs.lyrics import lyrics_failed, lyrics_job
 from openchirp.jobs.render import render_clip
 from openchirp.jobs.stems import stem_clip
@@ -140,6 +146,9 @@ class Worker:
             with self.db.write() as conn:
                 queue.release(conn, job)
             log.info("handed job %s (%s) back: more urgent work waits", job.id, job.kind)
+        except Expected as exc:
+            log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
+            self._record_failure(job, "expected", f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # noqa: BLE001 - every failure is recorded against the job
             error_type = exc.error_type if isinstance(exc, EngineError) else "render_failed"
             message = f"{type(exc).__name__}: {exc}"
