@@ -372,3 +372,36 @@ def test_migration_gives_existing_keys_a_secret(db: Database) -> None:
     assert "callbacks" not in sa.inspect(db.engine).get_table_names()
     upgrade(db)
     db.dispose()
+
+
+def test_every_create_and_extend_route_takes_a_callback_url(cb_app: InProcessApp) -> None:
+    url = "http://127.0.0.1:9/unused"
+    v2 = "/api/v2/suno/v3.5"
+    made = [
+        create(cb_app, url)[0]["id"],
+        cb_app.client.post("/api/generate", json={"prompt": "a song", "callback_url": url}).json()[
+            0
+        ]["id"],
+    ]
+    cb_app.drive(limit=40)
+    song = {**SONG, "callback_url": url}
+    tasks = [
+        cb_app.client.post(f"{v2}/custom/create-lyrics-song", json=song).json()["data"]["task_id"],
+        cb_app.client.post(
+            f"{v2}/custom/create-pure-music", json={"tags": "pop", "callback_url": url}
+        ).json()["data"]["task_id"],
+        cb_app.client.post(
+            f"{v2}/extend", json={**song, "continue_clip_id": made[0], "continue_at": 1.0}
+        ).json()["id"],
+    ]
+    extended = cb_app.client.post(
+        "/api/extend_audio", json={"audio_id": made[0], "continue_at": 1.0, "callback_url": url}
+    )
+    assert extended.status_code == 200, extended.text
+    made.append(extended.json()[0]["id"])
+    with cb_app.worker.db.read() as conn:
+        ids = [repo.get_clip(conn, c).batch_id for c in made] + tasks
+        assert [repo.get_batch(conn, i).callback_url for i in ids] == [url] * 6
+    for bad in ("http://x/\x00", "http://x/" + "a" * 2048):
+        response = cb_app.client.post("/api/custom_generate", json={**SONG, "callback_url": bad})
+        assert response.status_code == 422 and "callback_url" in response.text

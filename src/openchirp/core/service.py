@@ -36,6 +36,7 @@ from openchirp.storage import Storage
 
 CLIPS_PER_BATCH = 2
 PAGE_SIZE = 20
+CALLBACK_URL_LIMIT = 2048
 UNLIMITED = 2**31 - 1
 """What limits report for an unlimited user: clients compare credits_left with a number."""
 
@@ -324,9 +325,13 @@ class Service:
     ) -> Batch:
         cost = self.settings.credits_per_clip
         callback: dict[str, str | None] = {}
-        if request.callback_url and self.settings.callbacks:
+        url = (request.callback_url or "").strip()
+        _check_len("callback_url", url, CALLBACK_URL_LIMIT, None)
+        if url and self.settings.callbacks:
+            # Any other URL is accepted: one that cannot be called is refused at delivery,
+            # recorded where the client can see why (GET /api/v1/callbacks).
             callback = {
-                "callback_url": request.callback_url,
+                "callback_url": url,
                 "api_key_id": user.key_id,
                 "task_id_form": request.task_id_form,
             }

@@ -52,14 +52,19 @@ def public(ip: IPAddress) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
+def ascii_host(url: httpx.URL) -> str:
+    """The host as DNS and TLS know it (an international name in its xn-- form)."""
+    return url.raw_host.decode("ascii")
+
+
 def resolve(url: httpx.URL, allow_private: bool) -> IPAddress:
     """The address to connect to: the host's first, when every address it has is allowed."""
     if url.scheme not in ("http", "https") or not url.host:
         raise Refused(f"only http and https URLs are called, not {str(url)[:200]!r}")
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(url.host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as exc:
+        infos = socket.getaddrinfo(ascii_host(url), port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError) as exc:
         raise Refused(f"cannot resolve {url.host}: {exc}") from exc
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not allow_private:
@@ -74,9 +79,15 @@ def resolve(url: httpx.URL, allow_private: bool) -> IPAddress:
 
 @cache
 def _client() -> httpx.Client:
-    """One client per process: its TLS context takes a while to build. ``trust_env`` is off
-    because a proxy from the environment would make its own DNS lookup."""
-    return httpx.Client(follow_redirects=False, trust_env=False)
+    """One client per process: its TLS context takes a while to build. No connection is kept
+    for reuse: one made for another host name on the same address would carry this request
+    under that name's TLS session. ``trust_env`` is off because a proxy from the environment
+    would make its own DNS lookup."""
+    return httpx.Client(
+        follow_redirects=False,
+        trust_env=False,
+        limits=httpx.Limits(max_keepalive_connections=0),
+    )
 
 
 def post(url: str, body: bytes, secret: str, *, timeout_s: float, allow_private: bool) -> Outcome:
@@ -89,7 +100,7 @@ def post(url: str, body: bytes, secret: str, *, timeout_s: float, allow_private:
     try:
         target = httpx.URL(url)
         ip = resolve(target, allow_private)
-    except (Refused, httpx.InvalidURL) as exc:
+    except (Refused, httpx.InvalidURL, ValueError) as exc:
         return outcome(None, f"refused: {exc}", refused=True)
     headers = {
         "Host": target.netloc.decode("ascii"),
@@ -104,7 +115,7 @@ def post(url: str, body: bytes, secret: str, *, timeout_s: float, allow_private:
             content=body,
             headers=headers,
             timeout=timeout_s,
-            extensions={"sni_hostname": target.host},
+            extensions={"sni_hostname": ascii_host(target)},
         )
     except httpx.TimeoutException:
         return outcome(None, f"timed out after {timeout_s:g} s")
