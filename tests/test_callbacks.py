@@ -405,3 +405,11 @@ def test_every_create_and_extend_route_takes_a_callback_url(cb_app: InProcessApp
     for bad in ("http://x/\x00", "http://x/" + "a" * 2048):
         response = cb_app.client.post("/api/custom_generate", json={**SONG, "callback_url": bad})
         assert response.status_code == 422 and "callback_url" in response.text
+
+
+def test_the_attempts_route_is_documented_and_checks_its_input(cb_app: InProcessApp) -> None:
+    spec = cb_app.client.get("/openapi.json").json()["paths"]["/api/v1/callbacks"]["get"]
+    assert {"200", "401", "404", "422"} <= set(spec["responses"])
+    assert cb_app.client.get("/api/v1/callbacks").status_code == 422
+    for task in ("nope", "\x00", uuid.uuid4().hex, str(uuid.uuid4())):
+        assert cb_app.client.get("/api/v1/callbacks", params={"taskId": task}).status_code == 404

@@ -92,6 +92,14 @@ def _queue(
     queue.enqueue(conn, "callback", delivery)
 
 
+def wanted(conn: Connection, settings: Settings, batch_id: str | None) -> bool:
+    """Whether the batch has a callback URL: a cheap read before a stage's write."""
+    if not settings.callbacks or batch_id is None:
+        return False
+    batch = repo.get_batch(conn, batch_id)
+    return batch is not None and bool(batch.callback_url)
+
+
 def stage_reached(
     conn: Connection, settings: Settings, storage: Storage, batch_id: str | None, stage: str
 ) -> None:

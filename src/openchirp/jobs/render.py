@@ -132,8 +132,13 @@ def stream_audio(
                     image_large_key=large_key,
                     meta=meta,
                 )
-                with ctx.db.write() as conn:
-                    callbacks.stage_reached(conn, ctx.settings, ctx.storage, clip.batch_id, "first")
+                with ctx.db.read() as conn:
+                    wanted = callbacks.wanted(conn, ctx.settings, clip.batch_id)
+                if wanted:
+                    with ctx.db.write() as conn:
+                        callbacks.stage_reached(
+                            conn, ctx.settings, ctx.storage, clip.batch_id, "first"
+                        )
         duration = mp3.duration_s
     for key in (audio_key, wav_key, *stem_keys.values()):
         ctx.storage.publish(key)

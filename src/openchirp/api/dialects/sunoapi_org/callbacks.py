@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from openchirp.api.deps import ServiceDep, UserDep, read
+from openchirp.api.dialects.base import error_responses
 from openchirp.core.callbacks import attempts_of_task
 from openchirp.core.clip import iso
 from openchirp.core.service import Service
@@ -27,6 +28,14 @@ class Attempt(BaseModel):
     createTime: str
 
 
+class CallbacksError(BaseModel):
+    """sunoapi.org's error envelope (the dialect's own model may replace it when wired)."""
+
+    code: int
+    msg: str
+    data: None = None
+
+
 class Attempts(BaseModel):
     code: int = 200
     msg: str = "success"
@@ -41,7 +50,12 @@ def _attempts(service: Service, user_id: str, task: str) -> list[CallbackAttempt
         return attempts_of_task(conn, user_id, task)
 
 
-@router.get("/api/v1/callbacks", response_model=Attempts, summary="Callback delivery attempts")
+@router.get(
+    "/api/v1/callbacks",
+    response_model=Attempts,
+    summary="Callback delivery attempts",
+    responses=error_responses(CallbacksError, 401, 404, 422),
+)
 async def callback_attempts(
     service: ServiceDep,
     user: UserDep,
