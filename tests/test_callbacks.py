@@ -413,3 +413,37 @@ def test_the_attempts_route_is_documented_and_checks_its_input(cb_app: InProcess
     assert cb_app.client.get("/api/v1/callbacks").status_code == 422
     for task in ("nope", "\x00", uuid.uuid4().hex, str(uuid.uuid4())):
         assert cb_app.client.get("/api/v1/callbacks", params={"taskId": task}).status_code == 404
+
+
+def test_a_body_that_never_ends_does_not_hold_the_worker() -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Trickle(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            for _ in range(50):
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        outcome = post(url, b"{}", "s", timeout_s=1, allow_private=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert outcome.delivered and outcome.duration_ms < 1000
+
+
+def test_an_unresolvable_host_is_tried_again_not_refused() -> None:
+    outcome = post("http://no-such-host.invalid/", b"{}", "s", timeout_s=1, allow_private=False)
+    assert not outcome.delivered and not outcome.refused and "resolve" in outcome.error

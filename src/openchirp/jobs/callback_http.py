@@ -63,9 +63,11 @@ def resolve(url: httpx.URL, allow_private: bool) -> IPAddress:
         raise Refused(f"only http and https URLs are called, not {str(url)[:200]!r}")
     port = url.port or (443 if url.scheme == "https" else 80)
     try:
-        infos = socket.getaddrinfo(ascii_host(url), port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError, ValueError) as exc:
-        raise Refused(f"cannot resolve {url.host}: {exc}") from exc
+        host = ascii_host(url)
+    except UnicodeError as exc:
+        raise Refused(f"not a host name: {url.host!r}") from exc
+    # A failed lookup raises OSError: maybe passing, so the delivery is tried again.
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     addresses = [ipaddress.ip_address(info[4][0].split("%")[0]) for info in infos]
     if not allow_private:
         blocked = sorted({str(a) for a in addresses if not public(a)})
@@ -102,6 +104,8 @@ def post(url: str, body: bytes, secret: str, *, timeout_s: float, allow_private:
         ip = resolve(target, allow_private)
     except (Refused, httpx.InvalidURL, ValueError) as exc:
         return outcome(None, f"refused: {exc}", refused=True)
+    except OSError as exc:
+        return outcome(None, f"cannot resolve {target.host}: {exc}")
     headers = {
         "Host": target.netloc.decode("ascii"),
         "Content-Type": "application/json",
@@ -110,13 +114,17 @@ def post(url: str, body: bytes, secret: str, *, timeout_s: float, allow_private:
     }
     pinned = target.copy_with(host=str(ip))
     try:
-        response = _client().post(
+        # Streamed and closed unread: only the status counts, and a receiver that trickles an
+        # endless body must not hold the worker.
+        with _client().stream(
+            "POST",
             pinned,
             content=body,
             headers=headers,
             timeout=timeout_s,
             extensions={"sni_hostname": ascii_host(target)},
-        )
+        ) as response:
+            pass
     except httpx.TimeoutException:
         return outcome(None, f"timed out after {timeout_s:g} s")
     except httpx.HTTPError as exc:
