@@ -47,8 +47,9 @@ def test_stages_are_signed_with_the_key_and_retried(hooked: Server) -> None:
         got = receiver.wait_for(5, timeout=120)
     assert all(r.verified for r in got)
     # The first two posts were refused and tried again: each stage was taken exactly once
-    # (two workers deliver, so a retry may come after a later stage).
-    assert got[0].stage == "text" and len(got) == 5
+    # (two workers post at once, so the order of arrival is not fixed here: the in-process
+    # tests check it).
+    assert len(got) == 5
     assert sorted(r.stage for r in got[2:]) == ["complete", "first", "text"]
     assert {r.json["data"]["task_id"] for r in got} == {task}
     (complete,) = [r.json["data"]["data"] for r in got[2:] if r.stage == "complete"]
@@ -63,4 +64,4 @@ def test_the_local_owner_signs_with_its_own_secret(hooked: Server) -> None:
         clips = client.post("/api/custom_generate", json=body).json()
         assert len(clips) == 2
         got = receiver.wait_for(2, timeout=120)
-    assert [r.stage for r in got] == ["text", "error"] and all(r.verified for r in got)
+    assert sorted(r.stage for r in got) == ["error", "text"] and all(r.verified for r in got)
