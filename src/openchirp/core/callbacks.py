@@ -1,6 +1,6 @@
 """A batch's callback stages, as sunoapi.org posts them: decide when one is due, fix its body and
 queue its delivery (jobs/callbacks.py posts it). Called inside the transaction that reaches the
-stage, so a stage is queued exactly when it happens, and once per batch.
+stage (``first``: the one right after), so a stage is queued when it happens, once per batch.
 
 Stages: ``text`` (lyrics and title ready: at the create), ``first`` (a clip is streaming),
 ``complete`` (every clip complete), ``error`` (a clip ended in error).
