@@ -223,13 +223,39 @@ def keys_create(
     user: Annotated[str, typer.Option(help="User handle")] = "local",
     data_dir: DataDir = None,
 ) -> None:
-    """Make an API key and print it (the only time it is shown)."""
-    from openchirp.db import repo
+    """Make an API key and print it (the only time it is shown), and its callback signing
+    secret beside it (on stderr, so scripts reading the key from stdout get the key alone)."""
+    from openchirp.db import callbacks, repo
 
     db = _admin_db(_settings(data_dir=data_dir), create=True)
     with db.write() as conn:
         row = repo.ensure_user(conn, user)
-        typer.echo(repo.create_api_key(conn, row.id, name))
+        key = repo.create_api_key(conn, row.id, name)
+        secret = callbacks.secret_of_key(conn, key)
+    typer.echo(key)
+    typer.echo(f"callback signing secret: {secret}", err=True)
+
+
+@keys_app.command("secret")
+def keys_secret(
+    key_id: Annotated[
+        str | None, typer.Argument(help="Key id or prefix; leave out for the local owner's")
+    ] = None,
+) -> None:
+    """Print the secret that signs a key's callbacks (see docs/callbacks.md); without a key, the
+    local owner's, which signs callbacks of requests made without a key."""
+    from openchirp.db import callbacks, repo
+
+    db = _db(_settings())
+    with db.write() as conn:
+        if key_id is None:
+            owner = repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
+            secret = callbacks.user_secret(conn, owner.id)
+        else:
+            secret = callbacks.key_secret(conn, key_id)
+    if secret is None:
+        raise typer.BadParameter(f"no active key {key_id}")
+    typer.echo(secret)
 
 
 @keys_app.command("list")

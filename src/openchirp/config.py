@@ -91,6 +91,15 @@ class Settings(BaseSettings):
     Off by default: the server makes no requests to hosts a client names unless this is on."""
     upload_max_bytes: int = 50 * 1024 * 1024
     """The largest audio file a client may upload (any of the three upload routes)."""
+    callbacks: bool = True
+    """Post batches' stages to their callback URLs (``off`` for offline hosts: none are queued)."""
+    callback_allow_private: bool = False
+    """Allow callbacks to private, loopback, link-local and metadata addresses (tests, LANs)."""
+    callback_timeout_s: float = 15.0
+    """How long a receiver has to answer one delivery."""
+    callback_attempts: int = 5
+    callback_retry_delay_s: float = 10.0
+    """The wait before the second try; each later wait is three times the one before."""
 
     storage_url: str | None = None
     """Where finished files are published: ``file:///folder`` (default: ``data_dir/files``) or

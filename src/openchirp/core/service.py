@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from openchirp.config import Settings
+from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus, canonical_clip, new_metadata
 from openchirp.core.errors import (
     Conflict,
@@ -38,6 +39,7 @@ CLIPS_PER_BATCH = 2
 SONG_KINDS = ("generate", "extend")
 """Batches that make songs; other kinds are tasks on existing clips (``core/tasks.py``)."""
 PAGE_SIZE = 20
+CALLBACK_URL_LIMIT = 2048
 UNLIMITED = 2**31 - 1
 """What limits report for an unlimited user: clients compare credits_left with a number."""
 
@@ -214,7 +216,7 @@ class Service:
             instrumental=request.instrumental,
             seed=seed,
         )
-        return self._insert_batch(user, model, "generate", record, meta, render_input)
+        return self._insert_batch(user, model, "generate", record, meta, render_input, request)
 
     def extend(self, user: User, request: ExtendRequest) -> Batch:
         source = self.clip_row(user, request.clip_id)
@@ -272,7 +274,7 @@ class Service:
             seed=source.seed,
             continuation=continuation,
         )
-        return self._insert_batch(user, model, "extend", record, meta, render_input)
+        return self._insert_batch(user, model, "extend", record, meta, render_input, request)
 
     def concat(self, user: User, clip_id: str) -> dict[str, Any]:
         clip = self.clip_row(user, clip_id)
@@ -333,8 +335,20 @@ class Service:
         record: dict[str, Any],
         meta: dict[str, Any],
         render_input: RenderInput,
+        request: GenerateRequest | ExtendRequest,
     ) -> Batch:
         cost = self.settings.credits_per_clip
+        callback: dict[str, str | None] = {}
+        url = (request.callback_url or "").strip()
+        _check_len("callback_url", url, CALLBACK_URL_LIMIT, None)
+        if url and self.settings.callbacks:
+            # Any other URL is accepted: one that cannot be called is refused at delivery,
+            # recorded where the client can see why (GET /api/v1/callbacks).
+            callback = {
+                "callback_url": url,
+                "api_key_id": user.key_id,
+                "task_id_form": request.task_id_form,
+            }
         with self.db.write() as conn:
             repo.lock_user(conn, user.id)
             limits = self._limits(conn, user)
@@ -345,7 +359,7 @@ class Service:
                     field="credits",
                 )
             batch_id, created_at = repo.insert_batch(
-                conn, user_id=user.id, kind=kind, model=model.key, request=record
+                conn, user_id=user.id, kind=kind, model=model.key, request=record, **callback
             )
             for variant in range(CLIPS_PER_BATCH):
                 clip_id = repo.insert_clip(
@@ -362,6 +376,8 @@ class Service:
                     credits=cost,
                 )
                 queue.enqueue(conn, "render", clip_id, engine=render_input.engine)
+            if render_input.lyrics.strip():
+                callbacks.stage_reached(conn, self.settings, self.storage, batch_id, "text")
             rows = repo.clips_of_batch(conn, batch_id)
             return Batch(batch_id, created_at, model, self.render(conn, rows, user))
 

@@ -57,12 +57,14 @@ class CreateLyricsSong(BaseModel):
     tags: str = Field(description="Style of music, e.g. 'heavy metal'")
     title: str = ""
     negative_tags: str = ""
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class CreatePureMusic(BaseModel):
     tags: str
     title: str = ""
     negative_tags: str = ""
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class Extend(BaseModel):
@@ -72,6 +74,7 @@ class Extend(BaseModel):
     negative_tags: str = ""
     continue_clip_id: str
     continue_at: float
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class MakeLyrics(BaseModel):
@@ -120,6 +123,7 @@ def create_lyrics_song(
             title=body.title,
             negative_tags=body.negative_tags,
             model=model_of(mv),
+            callback_url=body.callback_url,
         ),
     )
     return ok({"task_id": batch.id})
@@ -137,6 +141,7 @@ def create_pure_music(
             negative_tags=body.negative_tags,
             instrumental=True,
             model=model_of(mv),
+            callback_url=body.callback_url,
         ),
     )
     return ok({"task_id": batch.id})
@@ -195,6 +200,7 @@ def extend(mv: MV, body: Extend, service: ServiceDep, user: UserDep) -> JSONResp
             title=body.title,
             negative_tags=body.negative_tags,
             model=model_of(mv),
+            callback_url=body.callback_url,
         ),
     )
     return JSONResponse(batch_body(batch))

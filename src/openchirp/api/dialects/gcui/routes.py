@@ -37,6 +37,7 @@ class Generate(BaseModel):
     make_instrumental: bool = False
     model: str | None = None
     wait_audio: bool = False
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class CustomGenerate(BaseModel):
@@ -47,6 +48,7 @@ class CustomGenerate(BaseModel):
     make_instrumental: bool = False
     model: str | None = None
     wait_audio: bool = False
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class ExtendAudio(BaseModel):
@@ -58,6 +60,7 @@ class ExtendAudio(BaseModel):
     title: str = ""
     model: str | None = None
     wait_audio: bool = False
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class Concat(BaseModel):
@@ -115,6 +118,7 @@ async def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONRe
             description=body.prompt,
             instrumental=body.make_instrumental,
             model=model_key(body.model, MODEL_SPELLINGS),
+            callback_url=body.callback_url,
         ),
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
@@ -132,6 +136,7 @@ async def custom_generate(body: CustomGenerate, service: ServiceDep, user: UserD
             negative_tags=body.negative_tags,
             instrumental=body.make_instrumental,
             model=model_key(body.model, MODEL_SPELLINGS),
+            callback_url=body.callback_url,
         ),
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
@@ -150,6 +155,7 @@ async def extend_audio(body: ExtendAudio, service: ServiceDep, user: UserDep) ->
             title=body.title,
             negative_tags=body.negative_tags,
             model=model_key(body.model, MODEL_SPELLINGS),
+            callback_url=body.callback_url,
         ),
     )
     return await _respond(service, user, batch.clips, body.wait_audio)

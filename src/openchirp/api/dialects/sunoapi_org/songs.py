@@ -122,6 +122,7 @@ def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONResponse
             instrumental=body.instrumental,
             model=model,
             callback_url=body.callBackUrl,
+            task_id_form="hex",
             voice=voice,
         )
     else:
@@ -138,6 +139,7 @@ def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONResponse
             instrumental=body.instrumental,
             model=model,
             callback_url=body.callBackUrl,
+            task_id_form="hex",
             voice=voice,
         )
     batch = service.create(user, request)
@@ -170,6 +172,7 @@ def extend(body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
             negative_tags=body.negativeTags,
             model=model,
             callback_url=body.callBackUrl,
+            task_id_form="hex",
         )
     else:
         request = ExtendRequest(
@@ -177,6 +180,7 @@ def extend(body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
             continue_at=body.continueAt,
             model=model,
             callback_url=body.callBackUrl,
+            task_id_form="hex",
         )
     batch = service.extend(user, request)
     return ok({"taskId": shape.task_id(batch.id)})
