@@ -47,7 +47,7 @@ def _attempts(service: Service, user_id: str, task: str) -> list[CallbackAttempt
     "/api/v1/callbacks",
     response_model=Attempts,
     summary="Callback delivery attempts",
-    responses=error_responses(SunoApiOrgError, 401, 404, 422),
+    responses=error_responses(SunoApiOrgError, 400, 401, 404),
 )
 async def callback_attempts(
     service: ServiceDep,
