@@ -49,7 +49,10 @@ class Auth:
                 raise Unauthorized(
                     "the Authorization header must be 'Bearer <api key>'", field="Authorization"
                 )
-        token = token or session
+        if not token and session is not None:
+            if not session.startswith(SESSION_PREFIX):  # an old cookie that held the key itself
+                raise Unauthorized("the session has ended: sign in again", field="Authorization")
+            token = session
         if token is None and not self.settings.allow_anonymous:
             raise Unauthorized(
                 "an API key is required: send 'Authorization: Bearer <key>'", field="Authorization"
