@@ -88,7 +88,7 @@ def serve(
         key = f"$(cat {key_file})"
     typer.echo("Try:")
     typer.echo(
-        f"  curl -s {url}/api/custom_generate -H \"Authorization: Bearer {key}\" "
+        f'  curl -s {url}/api/custom_generate -H "Authorization: Bearer {key}" '
         "-H 'Content-Type: application/json' "
         '-d \'{"prompt": "[Verse]\\nStars they shine above me\\nMoonlight softly glows", '
         '"tags": "synthwave, moody", "title": "Starry", "wait_audio": true}\''

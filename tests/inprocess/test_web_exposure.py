@@ -72,8 +72,9 @@ def test_writes_from_other_origins_need_a_key(friendly: InProcessApp) -> None:
     # A no-cors fetch or a form post runs even when its answer is hidden: refuse it first.
     refused = client.post("/api/custom_generate", json=body, headers={"Origin": EVIL})
     assert refused.status_code == 403
+    owner = friendly.app.state.auth.local_owner()
     with friendly.app.state.db.read() as conn:
-        assert repo.library(conn, friendly.app.state.auth.local_owner().id, page=0, page_size=20) == []
+        assert repo.library(conn, owner.id, page=0, page_size=20) == []
     assert client.post("/signin", data={"key": "x"}, headers={"Origin": EVIL}).status_code == 403
     assert (
         client.post("/api/custom_generate", json=body, headers={"Origin": "null"}).status_code
