@@ -273,3 +273,24 @@ def test_urls_follow_the_request_host_when_bound_everywhere(tmp_path: Path) -> N
             assert seen["audio_url"].startswith(f"http://{host}/files/"), seen["audio_url"]
             assert seen["avatar_image_url"].startswith(f"http://{host}/")
             assert "?exp=" in seen["audio_url"]  # bound beyond loopback: private URLs signed
+
+
+def test_serve_prints_the_owner_key_only_on_the_first_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import uvicorn
+    from typer.testing import CliRunner
+
+    from openchirp.cli import app as cli
+
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: None)
+    monkeypatch.setenv("OPENCHIRP_DATA_DIR", str(tmp_path / "data"))
+    args = ["serve", "--workers", "0", "--data-dir", str(tmp_path / "data")]
+    first = CliRunner().invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    key = (tmp_path / "data" / "owner-api-key").read_text().strip()
+    assert key in first.output
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert key not in again.output
+    assert "owner-api-key" in again.output

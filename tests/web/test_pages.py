@@ -199,6 +199,7 @@ def test_sign_in_with_a_key(browser: Any, tmp_path_factory: pytest.TempPathFacto
         assert "webuser" in page.inner_text(".account")
         cookie = next(c for c in context.cookies() if c["name"] == "openchirp_session")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+        assert key not in cookie["value"]  # a signed session naming the key, not the key
         # The page's own API calls carry the key.
         page.fill("#lyrics", "hello there")
         with page.expect_response("**/api/custom_generate") as answer:
@@ -242,3 +243,32 @@ def test_events_stream_each_clip_then_end(web_server: Server) -> None:
     assert events[0].startswith("event: clip\ndata: ")
     assert '"status":"complete"' in events[0]
     assert events[-1].startswith("event: done")
+
+
+@pytest.mark.parametrize(
+    ("path", "ready"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")]
+)
+def test_api_docs_render_offline(page: Any, web_server: Server, path: str, ready: str) -> None:
+    """/docs and /redoc load only what the server serves, under its CSP (issue 15)."""
+    elsewhere: list[str] = []
+    violations: list[str] = []
+
+    def only_the_server(route: Any) -> None:
+        if route.request.url.startswith(web_server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", only_the_server)
+    page.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else 0)
+    page.goto(path)
+    page.wait_for_selector(ready)
+    assert "OpenChirp" in page.inner_text(ready)
+    if path == "/docs":
+        page.wait_for_selector(".opblock-tag-section")
+    else:
+        page.get_by_text("/api/custom_generate").first.wait_for()
+    assert elsewhere == []
+    # ReDoc's footer logo is an image on its CDN, which the policy blocks; nothing else may be.
+    assert [v for v in violations if "img-src" not in v] == []
