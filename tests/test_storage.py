@@ -21,6 +21,9 @@ from openchirp.storage import LocalStorage, Storage, Workspace, load_peaks, make
 from openchirp.storage.s3 import S3Storage, store_from_env
 from tests.support.s3 import S3Server
 
+LOCAL = "http://127.0.0.1:3000"
+"""The app's default address: its Host check refuses TestClient's own "testserver"."""
+
 BAD_KEYS = ["../escape", "/etc/passwd", "clips/../../x", ""]
 DATA = bytes(range(256)) * 40
 
@@ -267,7 +270,7 @@ def test_files_serve_s3_objects(
     )
     app = create_app(settings, start_workers=False)
     app.state.storage.put("clips/c/c.mp3", DATA)
-    with TestClient(app, follow_redirects=False) as client:
+    with TestClient(app, base_url=LOCAL, follow_redirects=False) as client:
         url = "/files/clips/c/c.mp3"
         head = client.head(url)
         assert head.status_code == 200 and head.content == b""
