@@ -151,6 +151,8 @@ def test_docs_use_local_assets(app: InProcessApp, path: str) -> None:
     inline = re.findall(r"<script>(.*?)</script>", page.text, re.S)
     assert csp.count("'sha256-") == len(inline)
     assert "frame-ancestors 'none'" in csp
+    assert page.headers["x-frame-options"] == "DENY"
+    assert page.headers["referrer-policy"] == "same-origin"
 
 
 def test_a_revoked_key_stops_within_a_second(tmp_path: Path) -> None:
@@ -227,6 +229,8 @@ def test_private_clips_get_signed_urls(tmp_path: Path, monkeypatch: pytest.Monke
         other = {"Authorization": f"Bearer {make_key(running, 'other')}"}
         assert client.get(bare, headers=other).status_code == 403
         assert client.get(url[:-3] + "abc").status_code == 403
+        wav = client.get("/api/get_wav", params={"id": clip["id"]}, headers=headers).json()
+        assert "?exp=" in wav["wav_url"] and client.get(wav["wav_url"]).status_code == 200
         # Signed for one file only.
         image = clip["image_url"].split("?")[0]
         assert client.get(image + "?" + url.split("?")[1]).status_code == 403

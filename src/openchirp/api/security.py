@@ -105,8 +105,10 @@ class Security:
             if message["type"] == "http.response.start":
                 out = list(message.get("headers", ()))
                 out += extra
-                if _is_html(out) and not any(k == b"content-security-policy" for k, _ in out):
+                if _is_html(out):
                     out += PAGE_HEADERS
+                    if not any(k == b"content-security-policy" for k, _ in out):
+                        out.append((b"content-security-policy", PAGE_CSP.encode()))
                 message["headers"] = out
             await send(message)
 
@@ -156,7 +158,6 @@ _WANTED = frozenset(
     }
 )
 PAGE_HEADERS = [
-    (b"content-security-policy", PAGE_CSP.encode()),
     (b"x-frame-options", b"DENY"),
     (b"referrer-policy", b"same-origin"),
 ]

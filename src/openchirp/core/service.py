@@ -506,4 +506,6 @@ class Artefacts:
         key = getattr(clip, key_of)
         if not key:
             raise NotFound("{field} " + clip.id + " has no such file", field="clip_id")
-        return self.service.storage.url(key)
+        # Written like the clip's own URLs: the request's base, signed when the clip is private.
+        urls = current(self.service.settings)
+        return urls.file(self.service.storage.url(key, urls.base), bool(clip.is_public))
