@@ -37,8 +37,8 @@ from openchirp.storage import Storage
 CLIPS_PER_BATCH = 2
 PAGE_SIZE = 20
 MAX_URL_VARIANTS = 8
-"""Renderings kept per way of writing URLs: hosts a server answers to, and the signing period
-that is ending beside the one beginning."""
+"""Renderings kept per way of writing URLs (the hosts a server answers to); a base's rendering
+of an ended signing period goes when the next one starts."""
 UNLIMITED = 2**31 - 1
 """What limits report for an unlimited user: clients compare credits_left with a number."""
 
@@ -114,8 +114,12 @@ class Service:
         rendered for one host, or with URLs about to expire, is never served for another."""
         found = self._views.get(key)
         if found is None:
-            if len(self._views) >= MAX_URL_VARIANTS:
-                self._views.pop(next(iter(self._views)))  # the oldest
+            # Snapshots and pops that tolerate a miss: threads of the pool call this at once.
+            known = list(self._views)
+            for old in [k for k in known if k[0] == key[0] and k[1] < key[1]]:
+                self._views.pop(old, None)  # that base's URLs of a signing period now over
+            if len(known) >= MAX_URL_VARIANTS:
+                self._views.pop(known[0], None)  # the oldest
             found = self._views[key] = ClipViews()
         return found
 
