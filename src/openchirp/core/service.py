@@ -120,7 +120,7 @@ class Service:
                 self._views.pop(old, None)  # that base's URLs of a signing period now over
             if len(known) >= MAX_URL_VARIANTS:
                 self._views.pop(known[0], None)  # the oldest
-            found = self._views[key] = ClipViews()
+            found = self._views.setdefault(key, ClipViews())
         return found
 
     def _versions(self, ids: list[str], user_id: str) -> dict[str, str]:
