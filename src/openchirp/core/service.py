@@ -21,6 +21,7 @@ from openchirp.core.errors import (
     InvalidInput,
     NotFound,
     QuotaExceeded,
+    TooLong,
     limit_error,
 )
 from openchirp.core.models import ModelInfo, model_names, resolve_model
@@ -35,6 +36,8 @@ from openchirp.engines.base import Lyricist, WrittenSong
 from openchirp.storage import Storage
 
 CLIPS_PER_BATCH = 2
+SONG_KINDS = ("generate", "extend")
+"""Batches that make songs; other kinds are tasks on existing clips (``core/tasks.py``)."""
 PAGE_SIZE = 20
 MAX_URL_VARIANTS = 8
 """Renderings kept per way of writing URLs (the hosts a server answers to); a base's rendering
@@ -151,9 +154,20 @@ class Service:
     def batch(self, user: User, batch_id: str) -> tuple[BatchRecord, list[dict[str, Any]]]:
         with self.db.read() as conn:
             batch = repo.get_batch(conn, batch_id)
-            if batch is None or batch.user_id != user.id:
+            if batch is None or batch.user_id != user.id or batch.kind not in SONG_KINDS:
                 raise NotFound(f"task {batch_id} not found", field="task_id")
             return batch, self.render(conn, repo.clips_of_batch(conn, batch_id), user)
+
+    def batch_rows(
+        self, user: User, batch_id: str
+    ) -> tuple[BatchRecord, list[Clip], list[dict[str, Any]]]:
+        """A batch with its clip rows (their times, for task APIs) and their canonical clips."""
+        with self.db.read() as conn:
+            batch = repo.get_batch(conn, batch_id)
+            if batch is None or batch.user_id != user.id or batch.kind not in SONG_KINDS:
+                raise NotFound(f"task {batch_id} not found", field="task_id")
+            rows = repo.clips_of_batch(conn, batch_id)
+            return batch, rows, self.render(conn, rows, user)
 
     def limits(self, user: User) -> Limits:
         with self.db.read() as conn:
@@ -212,7 +226,7 @@ class Service:
         }
         render_input = RenderInput(
             lyrics=lyrics,
-            tags=tags,
+            tags=f"{tags}, {request.voice} vocals" if request.voice else tags,
             model=model.key,
             engine=self.settings.engine_for_model(model.key),
             negative_tags=request.negative_tags,
@@ -416,9 +430,8 @@ def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | Non
         raise InvalidInput("{field} contains a NUL character", field=field)
     if value is not None and len(value) > limit:
         if model is None:
-            raise InvalidInput(
-                f"{{field}} is {len(value)} characters; the limit is {limit}", field=field
-            )
+            message = f"{{field}} is {len(value)} characters; the limit is {limit}"
+            raise TooLong(message, field=field)
         raise limit_error(field, limit, model.key, len(value))
 
 
