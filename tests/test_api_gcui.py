@@ -169,6 +169,14 @@ def test_cors_preflight_is_answered(server: Server) -> None:
     assert "access-control-allow-origin" not in anonymous.headers
 
 
+def test_dns_rebinding_is_refused(server: Server) -> None:
+    """A name of an attacker's own, resolved to 127.0.0.1, does not reach the local owner."""
+    port = server.url.rsplit(":", 1)[1]
+    rebound = httpx.get(f"{server.url}/api/get_limit", headers={"Host": f"rebind.example:{port}"})
+    assert rebound.status_code == 421
+    assert httpx.get(f"http://localhost:{port}/api/get_limit").status_code == 200
+
+
 def test_description_mode_writes_lyrics_title_and_tags(server: Server) -> None:
     with server.client() as client:
         response = client.post("/api/generate", json={"prompt": "an epic metal song about dragons"})
