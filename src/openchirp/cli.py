@@ -120,14 +120,14 @@ def _names(value: str | None) -> tuple[str, ...] | None:
     return tuple(n.strip() for n in value.split(",") if n.strip())
 
 
-def owner_key(settings: Settings) -> str:
-    """The local owner's key: made on the first run and kept (mode 600) in the data folder, so
-    `make run` can print a working curl example every time."""
+def owner_key(settings: Settings) -> tuple[str, bool]:
+    """The local owner's key, and whether it was made now: made on the first run and kept (mode
+    600) in the data folder, so later runs can point at it without printing it into logs."""
     from openchirp.db import repo
 
     path = settings.data_dir / OWNER_KEY_FILE
     if path.exists():
-        return path.read_text().strip()
+        return path.read_text().strip(), False
     db = _db(settings)
     with db.write() as conn:
         user = repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
@@ -135,7 +135,7 @@ def owner_key(settings: Settings) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.write_text(key + "\n")
-    return key
+    return key, True
 
 
 @app.command()
@@ -153,14 +153,19 @@ def serve(
     # The server's own settings (never an older server.json's): it writes them for the others.
     overrides = {"host": host, "port": port, "data_dir": data_dir, "workers": workers}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
-    key = owner_key(settings)
+    key, new = owner_key(settings)
     instance.write(settings, owner_key_file=settings.data_dir / OWNER_KEY_FILE)
     url = settings.public_base_url
     typer.echo(f"OpenChirp on {url}  (docs: {url}/docs)")
-    typer.echo(f"API key (local owner): {key}")
+    key_file = settings.data_dir / OWNER_KEY_FILE
+    if new:  # shown once: later starts name the file, so the key is not in every log
+        typer.echo(f"API key (local owner, shown once; kept in {key_file}): {key}")
+    else:
+        typer.echo(f"API key (local owner): in {key_file}")
+        key = f"$(cat {key_file})"
     typer.echo("Try:")
     typer.echo(
-        f"  curl -s {url}/api/custom_generate -H 'Authorization: Bearer {key}' "
+        f'  curl -s {url}/api/custom_generate -H "Authorization: Bearer {key}" '
         "-H 'Content-Type: application/json' "
         '-d \'{"prompt": "[Verse]\\nStars they shine above me\\nMoonlight softly glows", '
         '"tags": "synthwave, moody", "title": "Starry", "wait_audio": true}\''

@@ -63,6 +63,7 @@ def install(app: FastAPI, dialects: Dialects) -> None:
     @app.exception_handler(OpenChirpError)
     async def _domain(request: Request, exc: OpenChirpError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = getattr(exc, "headers", None) or headers  # e.g. a 416's Content-Range
         dialect = dialects.owner(request)
         name = dialect.field_name(exc.field, _route_path(request))
         status = dialect.status_of(exc.status_code, exc)

@@ -28,6 +28,7 @@ from openchirp.core.errors import (
 from openchirp.core.models import ModelInfo, model_names, resolve_model
 from openchirp.core.render_input import RenderInput, SongPart, StemOf, continue_from
 from openchirp.core.requests import ExtendRequest, GenerateRequest
+from openchirp.core.urls import current
 from openchirp.core.views import ClipView, ClipViews
 from openchirp.db import queue, repo
 from openchirp.db.database import Database
@@ -40,6 +41,9 @@ SONG_KINDS = ("generate", "extend")
 """Batches that make songs; other kinds are tasks on existing clips (``core/tasks.py``)."""
 PAGE_SIZE = 20
 CALLBACK_URL_LIMIT = 2048
+MAX_URL_VARIANTS = 8
+"""Renderings kept per way of writing URLs (the hosts a server answers to); a base's rendering
+of an ended signing period goes when the next one starts."""
 UNLIMITED = 2**31 - 1
 """What limits report for an unlimited user: clients compare credits_left with a number."""
 
@@ -68,7 +72,7 @@ class Service:
         self.db = db
         self.storage = storage
         self._lyricist = lyricist
-        self.views = ClipViews()
+        self._views: dict[tuple[str, int], ClipViews] = {}
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -77,12 +81,13 @@ class Service:
     ) -> list[dict[str, Any]]:
         """Canonical clips of rows, with their owners (the caller's own row saves a read)."""
         owners: dict[str, User] = {caller.id: caller} if caller is not None else {}
+        urls = current(self.settings)
         out = []
         for row in rows:
             owner = owners.get(row.user_id)
             if owner is None:
                 owner = owners[row.user_id] = repo.get_user(conn, row.user_id)
-            out.append(canonical_clip(row, owner, self.storage, self.settings.public_base_url))
+            out.append(canonical_clip(row, owner, self.storage, urls))
         return out
 
     def clips(self, user: User, ids: list[str]) -> list[dict[str, Any]]:
@@ -92,21 +97,36 @@ class Service:
     def clip_views(self, user: User, ids: list[str]) -> list[ClipView]:
         """The rendered clips the user may see, in the order asked, each at its latest version."""
         versions = self._versions(ids, user.id)
-        stale = [i for i, v in versions.items() if self.views.get(i, v) is None]
+        views = self.views_for(current(self.settings).key)
+        stale = [i for i, v in versions.items() if views.get(i, v) is None]
         fresh: dict[str, ClipView] = {}
         if stale:
             with self.db.read() as conn:
                 rows = repo.clips_by_ids(conn, stale, user.id)
                 for row, clip in zip(rows, self.render(conn, rows, user), strict=True):
-                    fresh[row.id] = self.views.put(row.id, row.version, clip)
+                    fresh[row.id] = views.put(row.id, row.version, clip)
         out = []
         for clip_id in dict.fromkeys(ids):
             if clip_id not in versions:
                 continue
-            view = fresh.get(clip_id) or self.views.get(clip_id, versions[clip_id])
+            view = fresh.get(clip_id) or views.get(clip_id, versions[clip_id])
             if view is not None:  # changed and gone between the two reads: skip it
                 out.append(view)
         return out
+
+    def views_for(self, key: tuple[str, int]) -> ClipViews:
+        """The rendered clips of one way of writing URLs (base URL, signing period): a clip
+        rendered for one host, or with URLs about to expire, is never served for another."""
+        found = self._views.get(key)
+        if found is None:
+            # Snapshots and pops that tolerate a miss: threads of the pool call this at once.
+            known = list(self._views)
+            for old in [k for k in known if k[0] == key[0] and k[1] < key[1]]:
+                self._views.pop(old, None)  # that base's URLs of a signing period now over
+            if len(known) >= MAX_URL_VARIANTS:
+                self._views.pop(known[0], None)  # the oldest
+            found = self._views.setdefault(key, ClipViews())
+        return found
 
     def _versions(self, ids: list[str], user_id: str) -> dict[str, str]:
         sqlite = self.db.sqlite_reader()
@@ -519,4 +539,6 @@ class Artefacts:
         key = getattr(clip, key_of)
         if not key:
             raise NotFound("{field} " + clip.id + " has no such file", field="clip_id")
-        return self.service.storage.url(key)
+        # Written like the clip's own URLs: the request's base, signed when the clip is private.
+        urls = current(self.service.settings)
+        return urls.file(self.service.storage.url(key, urls.base), bool(clip.is_public))

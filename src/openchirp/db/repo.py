@@ -101,6 +101,23 @@ def user_for_key(conn: Connection, key: str) -> User | None:
     return maybe(User, conn.execute(query).first())
 
 
+def active_key_id(conn: Connection, key: str) -> str | None:
+    """The id of an unrevoked key (a web session names its key by id, never by the key)."""
+    query = select(api_keys.c.id).where(
+        api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None)
+    )
+    return conn.execute(query).scalar()
+
+
+def user_for_key_id(conn: Connection, key_id: str) -> User | None:
+    query = (
+        select(users)
+        .join(api_keys, api_keys.c.user_id == users.c.id)
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+    )
+    return maybe(User, conn.execute(query).first())
+
+
 def list_api_keys(conn: Connection) -> list[ApiKeyInfo]:
     query = (
         select(
