@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     credits_per_clip: int = 5
 
     wait_audio_timeout: float = 100.0
+    secret_key: str | None = None
+    """Signs the session tokens of Suno's studio API (Clerk JWTs). None: a random key made on
+    first use and kept in ``data_dir/secret_key``, so every process on this data dir and every
+    restart agree; set it when API processes run on hosts that share no data dir."""
+    studio_token_seconds: float = 120.0
+    """How long a studio session token (JWT) lives; clients renew it through Clerk on a 401."""
     dialects: list[str] = Field(default_factory=list)
     """Extra client APIs served beside the built-in ones: "package.module:DIALECT" each."""
     engines: dict[str, str] = Field(default_factory=dict)

@@ -7,10 +7,10 @@ from collections.abc import Iterable
 
 from fastapi import FastAPI, Request
 
-from openchirp.api.dialects import chat, gcui, suno_v2
+from openchirp.api.dialects import chat, gcui, studio, suno_v2
 from openchirp.api.dialects.base import Dialect
 
-BUILTIN: tuple[Dialect, ...] = (gcui.DIALECT, suno_v2.DIALECT, chat.DIALECT)
+BUILTIN: tuple[Dialect, ...] = (gcui.DIALECT, suno_v2.DIALECT, chat.DIALECT, studio.DIALECT)
 """In matching order. gcui's poll, the most called route, is matched first: each route tried
 before a poll's own costs it a miss (~40 Python calls)."""
 
