@@ -135,11 +135,12 @@ async def clerk_user(request: Request) -> User:
 
 async def studio_user(request: Request) -> User:
     """The caller of a studio route: ``Bearer <jwt>`` from Clerk (an OpenChirp API key works
-    too); nothing at all is the local owner where anonymous access is on."""
+    too); nothing at all is the local owner where anonymous access is on. A Clerk client (it
+    sends its ``__client`` cookie) without a token is told to fetch one, as Suno does: a 401."""
     auth: Auth = request.app.state.auth
     header = request.headers.get("authorization")
     if not header:
-        if not auth.settings.allow_anonymous:
+        if not auth.settings.allow_anonymous or CLIENT_COOKIE in request.cookies:
             raise Unauthorized("a session token is required", field="Authorization")
         return auth.cached(None) or await run_in_threadpool(auth.local_owner)
     scheme, _, token = header.partition(" ")
