@@ -6,11 +6,13 @@ redirected: some clients do not follow redirects.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
 from openchirp.api.deps import ServiceDep, parameters, query_int, read, split_ids
@@ -27,7 +29,25 @@ from openchirp.engines.base import WordTiming
 from openchirp.media.lyrics_timing import aligned_words
 from openchirp.storage import load_peaks
 
-router = APIRouter(tags=["Suno studio"])
+
+class AnyTypeJsonRoute(APIRoute):
+    """Reads the body as JSON whatever its Content-Type says, as Suno's studio does: clients post
+    ``json.dumps(payload)`` with no JSON Content-Type (curl_cffi then sends none, or a form's)."""
+
+    def get_route_handler(self) -> Callable[[Request], Awaitable[Response]]:
+        handler = super().get_route_handler()
+
+        async def route(request: Request) -> Response:
+            if "json" not in request.headers.get("content-type", ""):
+                headers = [(k, v) for k, v in request.scope["headers"] if k != b"content-type"]
+                request.scope["headers"] = [*headers, (b"content-type", b"application/json")]
+                request = Request(request.scope, request.receive)
+            return await handler(request)
+
+        return route
+
+
+router = APIRouter(tags=["Suno studio"], route_class=AnyTypeJsonRoute)
 polls = APIRouter()
 StudioUser = Annotated[User, Depends(studio_user)]
 MAX_PAGE = 100_000
