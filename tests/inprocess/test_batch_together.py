@@ -3,7 +3,9 @@ its batch's waiting sibling and renders both interleaved, block by block."""
 
 from __future__ import annotations
 
+import threading
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,8 @@ from sqlalchemy import select
 from openchirp.db import repo
 from openchirp.db.tables import jobs
 from openchirp.jobs import render
-from tests.support.inprocess import InProcessApp
+from openchirp.jobs.worker import Worker
+from tests.support.inprocess import InProcessApp, inprocess_settings
 
 SONG = {"prompt": "[Verse]\nside by side\nwe go", "tags": "pop", "title": "Pair"}
 
@@ -66,3 +69,21 @@ def test_a_failing_sibling_fails_alone(app: InProcessApp, monkeypatch: pytest.Mo
     assert [c.status for c in clips] == ["complete", "complete"]
     assert [c.completions for c in clips] == [1, 1]
     assert [attempts[i] for i in ids] == [1, 2]  # only the sibling that failed was tried again
+
+
+def test_an_idle_second_worker_still_takes_the_sibling(tmp_path: Path) -> None:
+    """The pairing is for a lone worker: a render waits a couple of polls before it takes its
+    sibling, and an idle worker that polls meanwhile renders it in parallel instead."""
+    with InProcessApp(inprocess_settings(tmp_path / "data", poll_seconds=0.5)) as app:
+        ids = [c["id"] for c in app.client.post("/api/custom_generate", json=SONG).json()]
+        first = threading.Thread(target=app.worker.run_once)
+        first.start()
+        time.sleep(0.3)  # the first worker is planning its clip, or waiting for others to poll
+        second = Worker(app.settings, name="second")
+        try:
+            assert second.run_once()  # there was a render job left for it
+        finally:
+            first.join()
+            second.db.dispose()
+        with app.worker.db.read() as conn:
+            assert [repo.get_clip(conn, i).status for i in ids] == ["complete", "complete"]

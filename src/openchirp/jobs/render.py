@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 
@@ -54,35 +55,58 @@ def plan_request(ctx: JobContext, clip: Clip, spec: RenderInput) -> PlanRequest:
 
 
 def render_clip(ctx: JobContext) -> None:
-    """Render the job's clip and, interleaved block by block, its batch's clips that wait: both
-    clips of a create stream together even on one worker (clients read clip 1 while polling
+    """Render the job's clip and, interleaved block by block, its batch's clips that still wait:
+    both clips of a create stream together even on one worker (clients read clip 1 while polling
     for clip 0), each at half the speed, which the engines' 100x real time affords."""
     clip = ctx.clip()
     if clip.status in (ClipStatus.COMPLETE, ClipStatus.ERROR):
         with ctx.db.write() as conn:
             ctx.finish(conn)
         return
-    renders = [ClipRender(ctx, clip)]
-    for companion in claim_siblings(ctx, clip):
-        renders.append(ClipRender(companion, companion.clip()))
-    # Later clips step first: a client that sees clip 0 streaming finds clip 1 streaming too.
-    renders.sort(key=lambda r: -r.clip.variant)
-    failure: BaseException | None = None
-    active = list(renders)
+    main = ClipRender(ctx, clip)
+    began = time.monotonic()
+    try:
+        main.step()  # the plan and covers; meanwhile an idle worker may take the sibling
+    except BaseException:
+        main.close()
+        raise
+    # An idle worker gets a poll to take it first: two workers make the pair sooner than one.
+    time.sleep(
+        max(0.0, SIBLING_GRACE_POLLS * ctx.settings.poll_seconds - (time.monotonic() - began))
+    )
+    siblings = [ClipRender(c, c.clip()) for c in claim_siblings(ctx, clip)]
+    for sibling in siblings:  # planned before any block, so they start streaming together
+        _step(sibling, ctx)
+    # Later clips write first: a client that sees clip 0 streaming finds clip 1 streaming too.
+    active = sorted([main, *siblings], key=lambda r: -r.clip.variant)
+    failure: Exception | None = None
     while active:
         for render in list(active):
-            try:
-                if not render.step():
-                    active.remove(render)
-            except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
+            more, error = _step(render, ctx)
+            if not more:
                 active.remove(render)
-                render.close()
-                if render.ctx is ctx:
-                    failure = exc  # the worker records it, once the siblings are done
-                else:
-                    companion_failed(render.ctx, exc)
+            failure = failure or error
     if failure is not None:
-        raise failure
+        raise failure  # the worker records it against the job, once the siblings are done
+
+
+SIBLING_GRACE_POLLS = 2
+
+
+def _step(render: ClipRender, ctx: JobContext) -> tuple[bool, Exception | None]:
+    """Advance one render: (whether it has more to do, the job's own failure to raise later).
+    A sibling's failure is recorded against its own job here."""
+    if render.failed:
+        return False, None
+    try:
+        return render.step(), None
+    except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
+        render.failed = True
+        render.close()
+        if render.ctx is ctx:
+            return False, exc
+        companion_failed(render.ctx, exc)
+        return False, None
 
 
 def claim_siblings(ctx: JobContext, clip: Clip) -> list[JobContext]:
@@ -124,6 +148,7 @@ class ClipRender:
         self._stack = ExitStack()
         self._blocks: Iterator[AudioBlock] | None = None
         self._done = clip.status in (ClipStatus.COMPLETE, ClipStatus.ERROR)
+        self.failed = False
 
     def step(self) -> bool:
         """Do the next piece of work; False once the clip is complete (or was already)."""
