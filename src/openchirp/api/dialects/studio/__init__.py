@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from openchirp.api.dialects import spellings
 from openchirp.api.dialects.base import Dialect
-from openchirp.api.dialects.studio import clerk, routes, shape
+from openchirp.api.dialects.studio import clerk, feed, routes, shape
 
 DIALECT = Dialect(
     name="studio",
@@ -27,7 +27,7 @@ DIALECT = Dialect(
     error_model=shape.StudioError,
     error_body=shape.error_body,
     routers=(routes.router, clerk.router),
-    polls=(routes.polls,),
+    polls=(feed.polls,),
     field_names=routes.FIELD_NAMES,
     route_field_names=routes.FIELD_NAMES_BY_ROUTE,
     model_spellings=spellings.EVERY,

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, Field
 
-from openchirp.api.deps import ServiceDep, parameters, query_int, read, split_ids
+from openchirp.api.deps import ServiceDep, read
 from openchirp.api.dialects import spellings
 from openchirp.api.dialects.base import model_key
 from openchirp.api.dialects.studio.shape import responses
@@ -23,7 +23,6 @@ from openchirp.api.dialects.studio.tokens import studio_user
 from openchirp.api.dialects.suno_v2 import batch_body
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Artefacts, Service
-from openchirp.core.views import canonical, json_list, to_json
 from openchirp.db.records import User
 from openchirp.engines.base import WordTiming
 from openchirp.media.lyrics_timing import aligned_words
@@ -48,9 +47,7 @@ class AnyTypeJsonRoute(APIRoute):
 
 
 router = APIRouter(tags=["Suno studio"], route_class=AnyTypeJsonRoute)
-polls = APIRouter()
 StudioUser = Annotated[User, Depends(studio_user)]
-MAX_PAGE = 100_000
 
 FIELD_NAMES = {"lyrics": "prompt", "description": "gpt_description_prompt"}
 FIELD_NAMES_BY_ROUTE = {
@@ -135,48 +132,6 @@ CREATE_ERRORS = responses(400, 401, 404, 409, 422, 429)
 async def generate(body: GenerateV2, service: ServiceDep, user: StudioUser) -> JSONResponse:
     """Two clips; the reply is the batch object, its clips ``submitted``."""
     return JSONResponse(await run_in_threadpool(_create, service, user, body))
-
-
-# -- the clip polls: read by hand, for speed (api/deps.py) --------------------------------------
-
-FEED_PARAMETERS = parameters(
-    ("ids", "query", {"type": "string"}, False, "Clip ids, comma-separated (none: the library)"),
-    ("page", "query", {"type": "integer", "minimum": 0, "maximum": MAX_PAGE}, False, "Page"),
-)
-
-
-async def _feed(request: Request) -> tuple[bytes, int, int]:
-    """The clips asked for (JSON list bytes), how many in all, and the page."""
-    user = await studio_user(request)
-    service: Service = request.app.state.service
-    ids = request.query_params.get("ids", "")  # %2C arrives decoded, as a comma
-    page = query_int(request, "page", 0, 0, MAX_PAGE)
-    if ids:
-        views = await read(service, service.clip_views, user, split_ids(ids))
-        return json_list(views, canonical), len(views), 0
-    clips, total = await read(service, service.library, user, page)
-    return to_json([canonical(c) for c in clips]), total, page
-
-
-@polls.get(
-    "/api/feed/", tags=router.tags, responses=responses(401, 422), openapi_extra=FEED_PARAMETERS
-)
-@polls.get("/api/feed", include_in_schema=False)
-async def feed(request: Request) -> Response:
-    """A JSON list of clips: those in ``ids``, else the caller's library, newest first."""
-    body, _total, _page = await _feed(request)
-    return Response(body, media_type="application/json")
-
-
-@polls.get(
-    "/api/feed/v2", tags=router.tags, responses=responses(401, 422), openapi_extra=FEED_PARAMETERS
-)
-@polls.get("/api/feed/v2/", include_in_schema=False)
-async def feed_v2(request: Request) -> Response:
-    """``{clips, num_total_results, current_page}``."""
-    body, total, page = await _feed(request)
-    out = b'{"clips":%s,"num_total_results":%d,"current_page":%d}' % (body, total, page)
-    return Response(out, media_type="application/json")
 
 
 @router.get("/api/clip/{clip_id}", responses=responses(401, 404))
