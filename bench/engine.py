@@ -1,12 +1,15 @@
 """Benchmark of the composer engine on one core: plan, first PCM block, whole render + mp3.
 
     .venv/bin/python bench/engine.py [--soundfont PATH] [--out DIR] [--runs N] [--no-wer]
+        [--clips heavy_metal,folk_ballad] [--wer-styles "slow acoustic ballad; upbeat pop"]
 
 Renders the "Starry night" lyrics (seed 000 of the reference) as heavy metal, plus three other
 styles, encodes each to mp3 with PyAV while rendering (as the worker does), and prints per clip:
 duration, plan time, time to first block, total wall and CPU time, real-time factor (audio
-seconds per wall second, mp3 encoding included), loudness and true peak. Then the word error
-rate of pocketsphinx on the vocal stem of a slow ballad: a figure to improve, not a pass/fail.
+seconds per wall second, mp3 encoding included), loudness and true peak, then the long-term
+spectrum of the mix and the vocal stem. Then the word error rate of pocketsphinx on the vocal
+stem of the ballad lyrics in each ``--wer-styles`` style (";"-separated), next to pocketsphinx
+on espeak-ng speaking the same words: figures to improve, not a pass/fail.
 With ``--runs N`` the four clips are rendered N times (each run from an empty cache of notes,
 as a fresh process would) and the median and range of each figure follow.
 """
@@ -89,12 +92,44 @@ def run_clip(engine: ComposerEngine, label: str, request: PlanRequest, out: Path
         "rtf": render.duration_s / (wall - enc_wall),
         "rtf_cpu": render.duration_s / (cpu - enc_cpu),
         "rtf_mp3": render.duration_s / wall,
+        "rtf_cpu_mp3": render.duration_s / cpu,
         "lufs": m["lufs"],
         "tp": m["true_peak_db"],
         "tempo": render.plan["tempo"],
         "key": f"{render.plan['key']} {render.plan['mode']}",
+        "spectrum": spectrum(mix),
+        "vocal_spectrum": spectrum(np.concatenate(vocals)) if vocals else None,
         "vocals": np.concatenate(vocals) if vocals else None,
         "render": render,
+    }
+
+
+def spectrum(x: np.ndarray, rate: int = 44_100) -> dict[str, float]:
+    """Long-term spectrum figures of a clip (stereo averaged to mono): the share of energy in
+    2-6 kHz and above 6 kHz, the 95% rolloff, and the loudest band above 6 kHz (6-8, 8-11,
+    11-16, 16+ kHz, energy per band) relative to the 1-2 kHz band in dB (> 0: harsh)."""
+    mono = x.astype(np.float64)
+    if mono.ndim == 2:
+        mono = mono.mean(axis=1)
+    n = 8192
+    frames = len(mono) // n
+    if frames == 0:
+        return {"mid": 0.0, "air": 0.0, "rolloff": 0.0, "harsh_db": -99.0}
+    seg = mono[: frames * n].reshape(frames, n) * np.hanning(n)
+    power = np.sum(np.abs(np.fft.rfft(seg, axis=1)) ** 2, axis=0)
+    f = np.fft.rfftfreq(n, 1.0 / rate)
+    total = float(np.sum(power)) or 1.0
+
+    def band(lo: float, hi: float) -> float:
+        return float(np.sum(power[(f >= lo) & (f < hi)]))
+
+    ref = band(1000, 2000) or 1e-30
+    top = max(band(lo, hi) for lo, hi in ((6e3, 8e3), (8e3, 11e3), (11e3, 16e3), (16e3, 3e4)))
+    return {
+        "mid": band(2000, 6000) / total,
+        "air": band(6000, rate / 2 + 1) / total,
+        "rolloff": float(f[np.searchsorted(np.cumsum(power) / total, 0.95)]),
+        "harsh_db": 10 * np.log10(max(top, 1e-30) / ref),
     }
 
 
@@ -164,6 +199,8 @@ def main() -> None:
     ap.add_argument("--out", default=None)
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--no-wer", action="store_true")
+    ap.add_argument("--clips", default="", help="comma-separated labels to render (default all)")
+    ap.add_argument("--wer-styles", default="slow acoustic ballad, female vocals")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
@@ -179,6 +216,9 @@ def main() -> None:
         ("folk_ballad", PlanRequest(starry, "acoustic folk ballad, female vocals", seed=3)),
         ("bass_solo", PlanRequest("", "instrumental, bass solo, groovy, funky", seed=4)),
     ]
+    if args.clips:
+        wanted = set(args.clips.split(","))
+        clips = [c for c in clips if c[0] in wanted]
     print(
         f"soundfont {Path(engine.soundfont).name} (loaded in {load:.2f}s), voice "
         f"{'present' if voice_available() else 'absent'}, output in {out}"
@@ -213,6 +253,21 @@ def main() -> None:
             f"{total_e:6.2f} {total_d / total_e:6.1f}"
         )
         runs.append(rows)
+    print(
+        "spectrum (last run): share of energy 2-6 kHz and above 6 kHz, 95% rolloff, loudest "
+        "band above 6 kHz vs 1-2 kHz; x cpu+mp3: audio s per CPU s with the mp3"
+    )
+    print(
+        f"{'clip':12s} {'2-6k':>6s} {'>6k':>6s} {'roll Hz':>7s} {'top dB':>6s} | "
+        f"{'voc 2-6k':>8s} {'voc >6k':>7s} {'voc roll':>8s} | {'x cpu+mp3':>9s}"
+    )
+    for r in runs[-1]:
+        sp, vs = r["spectrum"], r["vocal_spectrum"]
+        voc = f"{vs['mid']:8.1%} {vs['air']:7.2%} {vs['rolloff']:8.0f}" if vs else f"{'-':>26s}"
+        print(
+            f"{r['label']:12s} {sp['mid']:6.1%} {sp['air']:6.2%} {sp['rolloff']:7.0f} "
+            f"{sp['harsh_db']:6.1f} | {voc} | {r['rtf_cpu_mp3']:9.1f}"
+        )
     if len(runs) > 1:
         print(f"median of {len(runs)} runs [range]:")
         print(f"{'clip':12s} {'1st blk':>14s} {'x rt':>18s} {'+mp3':>18s}")
@@ -226,18 +281,21 @@ def main() -> None:
     if args.no_wer or not voice_available():
         print("WER: skipped" + ("" if voice_available() else " (voice module absent)"))
         return
-    req = PlanRequest(BALLAD, "slow acoustic ballad, female vocals", seed=5)
-    r = run_clip(engine, "wer_ballad", req, out)
-    ref = [w.word.lower() for w in r["render"].words]
-    hyp = recognise(r["vocals"])
-    spoken = recognise(*speak(" ".join(ref)))
-    print(
-        f"WER (pocketsphinx, vocal stem of a slow ballad, {len(ref)} words): "
-        f"{word_error_rate(ref, hyp):.2f}; baseline, espeak-ng speaking the same words: "
-        f"{word_error_rate(ref, spoken):.2f}"
-    )
-    print(f"  heard (sung):   {' '.join(hyp)}")
-    print(f"  heard (spoken): {' '.join(spoken)}")
+    for i, style in enumerate(args.wer_styles.split(";")):
+        req = PlanRequest(BALLAD, style.strip(), seed=5 + i)
+        r = run_clip(engine, "wer", req, out)
+        ref = [w.word.lower() for w in r["render"].words]
+        hyp = recognise(r["vocals"])
+        spoken = recognise(*speak(" ".join(ref)))
+        sung_wer, spoken_wer = word_error_rate(ref, hyp), word_error_rate(ref, spoken)
+        vs = r["vocal_spectrum"]
+        print(
+            f"WER (pocketsphinx, vocal stem, {style.strip()!r}, {len(ref)} words): "
+            f"{sung_wer:.2f}; baseline, espeak-ng speaking the same words: {spoken_wer:.2f} "
+            f"(ratio {sung_wer / max(spoken_wer, 1e-9):.2f}); vocal rolloff {vs['rolloff']:.0f} Hz"
+        )
+        print(f"  heard (sung):   {' '.join(hyp)}")
+        print(f"  heard (spoken): {' '.join(spoken)}")
 
 
 if __name__ == "__main__":

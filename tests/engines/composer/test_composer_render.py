@@ -256,9 +256,11 @@ def test_continuation_joins_without_a_seam(
     head = slice(n, n + m)
     err = ext[:m] - src["mix"][head]
     assert np.sqrt(np.mean(err**2)) < 0.01 * np.sqrt(np.mean(src["mix"][head] ** 2)) + 1e-6
-    # no click: the sample-to-sample jump at the join is ordinary for this music
+    # no click: the sample-to-sample jump at the join is ordinary for this music, or no larger
+    # than the source's own jump there (a drum attack may fall on the join)
     jumps = np.abs(np.diff(joined.astype(np.float64), axis=0)).max(axis=1)
-    assert jumps[n - 2 : n + 2].max() <= np.percentile(jumps, 99.5)
+    own = np.abs(np.diff(src["mix"][n - 2 : n + 3].astype(np.float64), axis=0)).max(axis=1)
+    assert jumps[n - 2 : n + 2].max() <= max(np.percentile(jumps, 99.5), 1.05 * own.max())
 
     # no level step: the change of 50 ms RMS across the join is ordinary for this music
     def step_db(at: int) -> float:
@@ -353,3 +355,44 @@ def test_without_a_voice_the_tune_is_played(engine: ComposerEngine, monkeypatch)
     assert set(audio) - {"mix", "n_blocks"} == {"instrumental"}
     assert [w.word.lower() for w in r.words] == _lyric_words(SHORT)  # timed on the tune
     assert -15.0 <= loudness(audio["mix"]) <= -13.0
+
+
+def spectrum(x: np.ndarray) -> dict[str, float]:
+    """Long-term spectrum (as bench/engine.py measures it): energy shares of 2-6 kHz and above
+    6 kHz, 95% rolloff, and the loudest band above 6 kHz against 1-2 kHz in dB."""
+    mono = x.astype(np.float64).mean(axis=1) if x.ndim == 2 else x.astype(np.float64)
+    n = 8192
+    seg = mono[: len(mono) // n * n].reshape(-1, n) * np.hanning(n)
+    power = np.sum(np.abs(np.fft.rfft(seg, axis=1)) ** 2, axis=0)
+    f = np.fft.rfftfreq(n, 1.0 / SR)
+    total = float(power.sum())
+
+    def band(lo: float, hi: float) -> float:
+        return float(power[(f >= lo) & (f < hi)].sum())
+
+    top = max(band(lo, hi) for lo, hi in ((6e3, 8e3), (8e3, 11e3), (11e3, 16e3), (16e3, 3e4)))
+    return {
+        "mid": band(2e3, 6e3) / total,
+        "air": band(6e3, 3e4) / total,
+        "rolloff": float(f[np.searchsorted(np.cumsum(power) / total, 0.95)]),
+        "harsh_db": 10 * np.log10(top / band(1e3, 2e3)),
+    }
+
+
+@pytest.mark.parametrize("case", ["metal", "ballad", "instrumental"])
+def test_mix_is_bright_not_harsh(case: str, request: pytest.FixtureRequest) -> None:
+    """Produced records put >= 6% of the energy in 2-6 kHz and >= 1.5% above 6 kHz (the
+    General MIDI instruments alone: 1-3.5% and 0.3-0.7%); no band above 6 kHz may outweigh
+    1-2 kHz. Guards sit below the measured figures (printed): mix 2-6 kHz 13-20%, above 6 kHz
+    3-6%, rolloff 4.5-6.6 kHz, loudest high band -1.8 (funk hats) to -8 dB; vocal stem
+    rolloff 3.7-4.3 kHz (the formant singer: 1.3-1.6 kHz)."""
+    mix = request.getfixturevalue(case)[1]["mix"]
+    s = spectrum(mix)
+    print(case, {k: round(v, 4) for k, v in s.items()})
+    assert s["mid"] >= 0.08 and s["air"] >= 0.02
+    assert s["rolloff"] >= 3500.0
+    assert s["harsh_db"] < -1.0
+    if case != "instrumental":
+        vocal = spectrum(request.getfixturevalue(case)[1]["vocals"])
+        print("vocals", {k: round(v, 4) for k, v in vocal.items()})
+        assert vocal["rolloff"] >= 3300.0 and vocal["mid"] >= 0.12
