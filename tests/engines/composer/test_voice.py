@@ -95,20 +95,6 @@ def test_male_and_female_voices_differ() -> None:
     assert f_lo > m_lo + 5 and f_hi > m_hi + 5
 
 
-def test_voice_carries_consonants_and_air(phrase: list[SungNote]) -> None:
-    """Resung speech keeps the consonants' full-band noise: the raw voice (before the mix's
-    EQ) puts >1% of its energy above 4 kHz and rolls off above 2.5 kHz (measured: 2.8-4.4%,
-    3.1 kHz; the formant singer: 0.6%, 1.6 kHz)."""
-    notes = sung_line("the city lights are shining bright tonight", base=60.0, step=0.3)
-    _, audio = sing_phrase(notes, VoiceSpec(kind="female"), SR)
-    power = np.abs(np.fft.rfft(audio.astype(np.float64))) ** 2
-    freqs = np.fft.rfftfreq(len(audio), 1.0 / SR)
-    rolloff = freqs[np.searchsorted(np.cumsum(power) / power.sum(), 0.95)]
-    high = power[freqs > 4000].sum() / power.sum()
-    print(f"voice: {high:.2%} above 4 kHz, 95% rolloff {rolloff:.0f} Hz")
-    assert high > 0.01 and rolloff > 2500.0
-
-
 def test_same_input_same_output_and_seed_matters(phrase: list[SungNote]) -> None:
     a = sing_phrase(phrase, VoiceSpec(kind="female", seed=7), SR)
     b = sing_phrase(phrase, VoiceSpec(kind="female", seed=7), SR)
@@ -218,9 +204,9 @@ RECOGNITION_LINES = [
 def test_pocketsphinx_understands_slowly_sung_words() -> None:
     """An honest intelligibility figure: a speech recogniser on clearly sung lines (eighth
     notes at 120 bpm, one syllable each).
-    Measured mean WER is printed: the formant singer 0.58-0.76; resung espeak-ng speech
-    0.60-0.69 (pocketsphinx swings by ~0.1 with small changes in the audio). The bar is set
-    above it, as a regression guard, not a claim that the voice is as clear as speech."""
+    Measured mean WER is printed: 0.65 at first, 0.58 since "h" is whispered on the formants
+    of the vowel it leads into. The bar is set above it, as a regression guard, not a claim
+    that the voice is as clear as speech."""
     errors: list[float] = []
     for i, line in enumerate(RECOGNITION_LINES):
         kind, base = ("male", 50.0) if i % 2 else ("female", 60.0)
@@ -231,4 +217,4 @@ def test_pocketsphinx_understands_slowly_sung_words() -> None:
         print(f"{kind}: {line!r} -> {' '.join(hyp)!r} WER {errors[-1]:.2f}")
     mean = float(np.mean(errors))
     print(f"pocketsphinx mean WER {mean:.2f}")
-    assert mean < 0.75
+    assert mean < 0.7
