@@ -21,7 +21,7 @@ LAYERS: list[set[str]] = [
     {"core"},
     {"media"},
     {"db", "engines", "storage"},
-    {"config", "vocabulary"},
+    {"config", "vocabulary", "logs"},
 ]
 """Top first. A package may import packages of lower layers only (and itself)."""
 

@@ -34,6 +34,10 @@ def create_app(
     db = Database(settings.resolved_database_url)
     storage = make_storage(settings)
     service = Service(settings, db, storage)
+    if settings.queue_url:  # the service enqueues as always; the jobs also go to the broker
+        from openchirp.jobs.celery_queue import attach
+
+        attach(settings, db)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

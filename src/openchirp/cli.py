@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 from pathlib import Path
@@ -74,9 +73,11 @@ def serve(
     """Run the API server with embedded workers."""
     import uvicorn
 
+    from openchirp import logs
     from openchirp.app import create_app
 
     settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
+    logs.configure(settings.log_format)
     key = owner_key(settings)
     url = settings.public_base_url
     typer.echo(f"OpenChirp on {url}  (docs: {url}/docs)")
@@ -111,11 +112,12 @@ def worker(
         ),
     ] = None,
 ) -> None:
-    """Run workers alone, beside a server on the same database."""
+    """Run workers alone, beside a server on the same database (with OPENCHIRP_QUEUE_URL: a
+    Celery worker consuming the queues of these kinds and engines)."""
+    from openchirp import logs
     from openchirp.jobs.pool import WorkerPool
     from openchirp.jobs.worker import KINDS
 
-    logging.basicConfig(level=logging.INFO)
     kind_list = _names(kinds)
     unknown = set(kind_list or ()) - set(KINDS)
     if unknown:
@@ -124,7 +126,13 @@ def worker(
             param_hint="--kinds",
         )
     settings = _settings(data_dir=data_dir)
+    logs.configure(settings.log_format)
     _db(settings)
+    if settings.queue_url:
+        from openchirp.jobs.celery_queue import run_worker
+
+        run_worker(settings, concurrency=count, kinds=kind_list, engines=_names(engines))
+        return
     pool = WorkerPool(settings, size=count, kinds=kind_list, engines=_names(engines))
     pool.start()
     stopping = {"now": False}
