@@ -11,7 +11,7 @@ neither a crash between commit and publish nor a lost message loses a job; a dup
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, and_, or_, select, update
 
@@ -37,8 +37,16 @@ def describe(conn: Connection, job_ids: list[str]) -> list[Dispatch]:
     return [Dispatch(r.id, r.kind, r.engine, r.priority) for r in rows]
 
 
-def mark_dispatched(conn: Connection, job_ids: list[str]) -> None:
-    conn.execute(update(jobs).where(jobs.c.id.in_(job_ids)).values(dispatched_at=utcnow()))
+def mark_dispatched(conn: Connection, job_ids: list[str], as_of: datetime) -> None:
+    """Record that messages for these jobs went out at ``as_of`` (taken before publishing).
+
+    A job changed since (claimed, maybe already failed back to pending) is left unmarked, so a
+    sweeper publishes it again if it is pending: marking it would hide that retry."""
+    conn.execute(
+        update(jobs)
+        .where(and_(jobs.c.id.in_(job_ids), jobs.c.updated_at <= as_of))
+        .values(dispatched_at=as_of)
+    )
 
 
 def take_undispatched(
@@ -72,25 +80,30 @@ def take_undispatched(
         query = query.with_for_update(skip_locked=True)
     found = [Dispatch(r.id, r.kind, r.engine, r.priority) for r in conn.execute(query).all()]
     if found:
-        mark_dispatched(conn, [d.job_id for d in found])
+        mark_dispatched(conn, [d.job_id for d in found], now)
     return found
 
 
 def claim_job(conn: Connection, job_id: str, owner: str, lease_seconds: float) -> Job | None:
     """Claim this job if it is pending and due; None otherwise (running elsewhere, finished, or
-    waiting out a retry delay: the sweeper publishes it again when due)."""
+    waiting out a retry delay: the sweeper publishes it again when due).
+
+    No SKIP LOCKED here: a row briefly locked by a publisher's outbox mark must be waited for,
+    not taken as "not ours" (that would drop its message). The UPDATE's own condition on the
+    state and attempt count is what makes two deliveries claim it once."""
     now = utcnow()
-    query = select(
-        jobs.c.id, jobs.c.kind, jobs.c.subject_id, jobs.c.attempts, jobs.c.priority
-    ).where(and_(jobs.c.id == job_id, jobs.c.state == "pending", jobs.c.run_after <= now))
-    if conn.dialect.name != "sqlite":
-        query = query.with_for_update(skip_locked=True)
-    row = conn.execute(query).first()
+    row = conn.execute(
+        select(jobs.c.kind, jobs.c.subject_id, jobs.c.attempts, jobs.c.priority).where(
+            and_(jobs.c.id == job_id, jobs.c.state == "pending", jobs.c.run_after <= now)
+        )
+    ).first()
     if row is None:
         return None
     taken = conn.execute(
         update(jobs)
-        .where(and_(jobs.c.id == job_id, jobs.c.state == "pending"))
+        .where(
+            and_(jobs.c.id == job_id, jobs.c.state == "pending", jobs.c.attempts == row.attempts)
+        )
         .values(
             state="running",
             attempts=row.attempts + 1,
@@ -102,4 +115,4 @@ def claim_job(conn: Connection, job_id: str, owner: str, lease_seconds: float) -
     )
     if taken.rowcount != 1:
         return None
-    return Job(row.id, row.kind, row.subject_id, row.attempts + 1, owner, row.priority)
+    return Job(job_id, row.kind, row.subject_id, row.attempts + 1, owner, row.priority)

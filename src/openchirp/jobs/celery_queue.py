@@ -27,6 +27,7 @@ from openchirp import logs
 from openchirp.config import Settings
 from openchirp.db import dispatch
 from openchirp.db.database import Database, Enqueued
+from openchirp.db.repo import utcnow
 from openchirp.jobs.routing import broker_priority, configured_engines, queue_name, worker_queues
 from openchirp.jobs.worker import KINDS, Worker
 
@@ -73,6 +74,7 @@ class Publisher:
         self.app = app or make_celery(settings)
 
     def __call__(self, enqueued: list[Enqueued]) -> None:
+        as_of = utcnow()
         sent = []
         for job_id, kind, engine, priority in enqueued:
             try:
@@ -83,7 +85,7 @@ class Publisher:
                 sent.append(job_id)
         if sent:
             with self.db.write() as conn:
-                dispatch.mark_dispatched(conn, sent)
+                dispatch.mark_dispatched(conn, sent, as_of)
 
     def send(self, job: dispatch.Dispatch) -> None:
         self.app.send_task(

@@ -1,0 +1,150 @@
+"""Issue 13's topology: 2 API processes and 3 Celery workers on loopback, one PostgreSQL, one
+broker (Redis, and once RabbitMQ). Nothing accepted is lost, nothing completes twice."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from openchirp.db.database import Database
+from openchirp.db.tables import batches, clips, jobs
+from tests.support.server import PgDatabase, pg_available, wait_for
+from tests.support.topology import (
+    Topology,
+    broker_url,
+    rabbit_available,
+    redis_available,
+    wait_until,
+)
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(not pg_available(), reason="needs PostgreSQL on 127.0.0.1:5432"),
+]
+
+SONG = {"prompt": "[Verse]\nround and round we go", "tags": "pop", "title": "Scale"}
+
+
+def completions(db: Database) -> dict[str, int]:
+    with db.read() as conn:
+        return dict(conn.execute(select(clips.c.id, clips.c.completions)).all())
+
+
+def running_owners(db: Database) -> list[str]:
+    with db.read() as conn:
+        rows = conn.execute(select(jobs.c.lease_owner).where(jobs.c.state == "running")).all()
+    return [r.lease_owner for r in rows if r.lease_owner]
+
+
+def create(client: httpx.Client) -> list[str]:
+    response = client.post("/api/custom_generate", json=SONG)
+    assert response.status_code == 200, response.text
+    return [c["id"] for c in response.json()]
+
+
+@pytest.fixture
+def topology(request: pytest.FixtureRequest, tmp_path: Path):
+    broker, _, speed = request.param.partition("-")
+    tone = {"TONE_SECONDS": "0.5", "TONE_BLOCK_DELAY": "0"} if speed == "fast" else {}
+    available = redis_available() if broker == "redis" else rabbit_available()
+    if not available:
+        pytest.skip(f"needs {broker} on loopback")
+    queue_url, _handle = broker_url(broker)
+    pg = PgDatabase()
+    topo = Topology(
+        tmp_path,
+        pg.url,
+        queue_url,
+        TONE_SECONDS="2",
+        TONE_BLOCK_DELAY="0.05",
+        OPENCHIRP_LEASE_SECONDS="2",
+        **tone,
+    )
+    db = Database(pg.url)
+    try:
+        topo.start_apis()
+        topo.start_workers(3)
+        yield topo, db
+    except BaseException:
+        print(topo.logs())
+        raise
+    finally:
+        topo.stop()
+        db.dispose()
+        pg.drop()
+
+
+@pytest.mark.parametrize("topology", ["redis", "amqp"], indirect=True)
+def test_flow_through_both_apis_survives_a_killed_worker_and_a_restart(topology) -> None:
+    topo, db = topology
+    a, b = topo.apis
+    with a.client() as ca, b.client() as cb:
+        # The API flow: create on one process, follow on the other; extend and concat across.
+        first = create(ca)
+        source = wait_for(cb, first, timeout=60)[0]
+        extension = cb.post(
+            "/api/extend_audio", json={"audio_id": source["id"], "continue_at": 1.0}
+        ).json()
+        ext = wait_for(ca, [extension[0]["id"]], timeout=60)[0]
+        whole = ca.post("/api/concat", json={"clip_id": ext["id"]}).json()
+        lyrics = cb.post("/api/generate_lyrics", json={"prompt": "a song about the sea"})
+        assert lyrics.status_code == 200, lyrics.text
+        assert wait_for(cb, [whole["id"]], timeout=60)[0]["status"] == "complete"
+
+        # SIGKILL a whole worker while it renders.
+        batch = [i for client in (ca, cb, ca) for i in create(client)]
+        wait_until(lambda: running_owners(db), 30, "nothing started rendering")
+        topo.kill_process_of(running_owners(db)[0])
+        done = wait_for(cb, batch, timeout=90)
+        assert [c["status"] for c in done] == ["complete"] * len(batch)
+        with db.read() as conn:
+            retried = conn.execute(select(func.max(jobs.c.attempts))).scalar()
+        assert retried >= 2, "the killed worker's job should have run again"
+
+        # Stop every worker (warm shutdown), create while none runs, start them again.
+        topo.stop_workers()
+        waiting = [i for client in (ca, cb) for i in create(client)]
+        time.sleep(1)
+        assert {
+            c["status"] for c in cb.get("/api/get", params={"ids": ",".join(waiting)}).json()
+        } == {"submitted"}
+        topo.start_workers(3)
+        done = wait_for(ca, waiting, timeout=90)
+        assert [c["status"] for c in done] == ["complete"] * len(waiting)
+
+    every = completions(db)
+    assert set(every.values()) == {1}, every
+    with db.read() as conn:
+        states = dict(conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state)).all())
+    assert set(states) == {"done"}, states
+
+
+@pytest.mark.parametrize("topology", ["redis-fast"], indirect=True)
+def test_a_burst_of_creates_from_concurrent_clients_all_complete_once(topology) -> None:
+    topo, db = topology
+    n, clients = 200, 20
+    apis = topo.apis
+
+    def one(i: int) -> list[str]:
+        with apis[i % 2].client() as client:
+            return create(client)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(clients) as pool:
+        ids = [i for pair in pool.map(one, range(n)) for i in pair]
+    assert len(ids) == 2 * n == len(set(ids))
+    with apis[1].client() as client:
+        for chunk in range(0, len(ids), 100):
+            done = wait_for(client, ids[chunk : chunk + 100], timeout=240)
+            assert {c["status"] for c in done} == {"complete"}
+    elapsed = time.monotonic() - started
+    every = completions(db)
+    assert len(every) == 2 * n and set(every.values()) == {1}
+    with db.read() as conn:
+        assert conn.execute(select(func.count()).select_from(batches)).scalar() == n
+    print(f"{n} creates, {2 * n} clips through 2 APIs and 3 workers in {elapsed:.1f} s")
