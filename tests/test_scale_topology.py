@@ -60,10 +60,8 @@ def topology(request: pytest.FixtureRequest, tmp_path: Path):
         tmp_path,
         pg.url,
         queue_url,
-        TONE_SECONDS="2",
-        TONE_BLOCK_DELAY="0.05",
+        **{"TONE_SECONDS": "2", "TONE_BLOCK_DELAY": "0.05", **tone},
         OPENCHIRP_LEASE_SECONDS="2",
-        **tone,
     )
     db = Database(pg.url)
     try:
