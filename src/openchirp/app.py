@@ -13,6 +13,7 @@ from openchirp.api import errors, files, pages
 from openchirp.api.deps import Auth
 from openchirp.api.dialects import registry
 from openchirp.api.dialects.base import Dialect
+from openchirp.api.request_id import RequestId
 from openchirp.config import Settings
 from openchirp.core.service import Artefacts, Service
 from openchirp.db import repo
@@ -81,8 +82,20 @@ def create_app(
     for module in (files, pages):
         app.include_router(module.router)
 
+    _install_metrics(app, db)
+    app.add_middleware(RequestId)  # outermost: the timer's and the routes' logs carry the id
+
     @app.get("/healthz", tags=["server"])
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def _install_metrics(app: FastAPI, db: Database) -> None:
+    """/metrics when prometheus-client (the ``scale`` extra) is installed."""
+    try:
+        from openchirp.api import metrics
+    except ImportError:
+        return
+    metrics.install(app, db)

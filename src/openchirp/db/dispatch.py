@@ -19,6 +19,16 @@ from openchirp.db.queue import Job
 from openchirp.db.repo import utcnow
 from openchirp.db.tables import jobs
 
+MEDIA_KINDS = ("stems", "video")
+
+
+def queue_name(kind: str, engine: str | None) -> str:
+    """The broker queue of a job: one per engine for renders (``render.composer``), so a GPU
+    worker takes only neural renders; videos and stems share ``media``; other kinds their own."""
+    if kind == "render":
+        return f"render.{engine or 'composer'}"
+    return "media" if kind in MEDIA_KINDS else kind
+
 
 @dataclass(frozen=True)
 class Dispatch:

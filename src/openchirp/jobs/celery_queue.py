@@ -28,7 +28,7 @@ from openchirp.config import Settings
 from openchirp.db import dispatch
 from openchirp.db.database import Database, Enqueued
 from openchirp.db.repo import utcnow
-from openchirp.jobs.routing import broker_priority, configured_engines, queue_name, worker_queues
+from openchirp.jobs.routing import broker_priority, configured_engines, worker_queues
 from openchirp.jobs.worker import KINDS, Worker
 
 log = logging.getLogger("openchirp.celery")
@@ -92,7 +92,7 @@ class Publisher:
             TASK,
             args=[job.job_id],
             kwargs={"request_id": logs.request_id.get()},
-            queue=queue_name(job.kind, job.engine),
+            queue=dispatch.queue_name(job.kind, job.engine),
             priority=broker_priority(job.priority, self.settings.queue_url or ""),
         )
 

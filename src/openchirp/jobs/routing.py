@@ -1,7 +1,6 @@
-"""Which broker queue a job goes to, and which queues a worker consumes (no Celery import).
+"""Which queues a worker consumes, and a job's priority on the broker (no Celery import).
 
-One queue per engine for renders (``render.composer``, ``render.acestep``), so a GPU worker takes
-only neural renders; videos and stems share ``media``; every other kind has its own queue.
+A job's queue: db/dispatch.queue_name (one per engine for renders, ``media``, one per other kind).
 """
 
 from __future__ import annotations
@@ -9,14 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from openchirp.config import DEFAULT_MODEL_ENGINES, Settings
-
-MEDIA_KINDS = ("stems", "video")
-
-
-def queue_name(kind: str, engine: str | None) -> str:
-    if kind == "render":
-        return f"render.{engine or 'composer'}"
-    return "media" if kind in MEDIA_KINDS else kind
+from openchirp.db.dispatch import queue_name
 
 
 def worker_queues(kinds: Iterable[str], engines: Iterable[str]) -> list[str]:
