@@ -3,12 +3,14 @@ broker (Redis, and once RabbitMQ). Nothing accepted is lost, nothing completes t
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 
 from openchirp.db.database import Database
@@ -41,8 +43,8 @@ def running_owners(db: Database) -> list[str]:
     return [r.lease_owner for r in rows if r.lease_owner]
 
 
-def create(client: httpx.Client) -> list[str]:
-    response = client.post("/api/custom_generate", json=SONG)
+def create(client: httpx.Client, **headers: str) -> list[str]:
+    response = client.post("/api/custom_generate", json=SONG, headers=headers)
     assert response.status_code == 200, response.text
     return [c["id"] for c in response.json()]
 
@@ -62,6 +64,7 @@ def topology(request: pytest.FixtureRequest, tmp_path: Path):
         queue_url,
         **{"TONE_SECONDS": "2", "TONE_BLOCK_DELAY": "0.05", **tone},
         OPENCHIRP_LEASE_SECONDS="2",
+        OPENCHIRP_LOG_FORMAT="json",
     )
     db = Database(pg.url)
     try:
@@ -83,7 +86,7 @@ def test_flow_through_both_apis_survives_a_killed_worker_and_a_restart(topology)
     a, b = topo.apis
     with a.client() as ca, b.client() as cb:
         # The API flow: create on one process, follow on the other; extend and concat across.
-        first = create(ca)
+        first = create(ca, **{"X-Request-ID": "topology-first"})
         source = wait_for(cb, first, timeout=60)[0]
         extension = cb.post(
             "/api/extend_audio", json={"audio_id": source["id"], "continue_at": 1.0}
@@ -119,7 +122,42 @@ def test_flow_through_both_apis_survives_a_killed_worker_and_a_restart(topology)
     assert set(every.values()) == {1}, every
     with db.read() as conn:
         states = dict(conn.execute(select(jobs.c.state, func.count()).group_by(jobs.c.state)).all())
+        attempts = conn.execute(select(func.sum(jobs.c.attempts))).scalar()
     assert set(states) == {"done"}, states
+
+    # /metrics: the same job figures from either API process; its own requests from each.
+    renders = len(first) + len(extension) + len(batch) + len(waiting)
+    for api, creates in ((a, 4), (b, 2)):
+        figures = scrape(api.url)
+        assert figures[("openchirp_jobs_completed_total", (("kind", "render"),))] == renders
+        assert figures[("openchirp_jobs_completed_total", (("kind", "concat"),))] == 1
+        assert figures[("openchirp_jobs_failed_total", (("kind", "render"),))] == 0
+        started = sum(
+            v for (name, _), v in figures.items() if name == "openchirp_jobs_started_total"
+        )
+        assert started == attempts >= renders + 2  # the killed job ran twice
+        assert not [k for k in figures if k[0] == "openchirp_queue_depth"]
+        route = (("method", "POST"), ("route", "/api/custom_generate"), ("status", "200"))
+        assert figures[("openchirp_request_seconds_count", route)] == creates
+
+    # JSON log lines; the first request's id reached the worker that ran its jobs.
+    lines = [
+        json.loads(line)
+        for log in topo.data_dir.glob("worker-*.log")
+        for line in log.read_text().splitlines()
+        if line.startswith("{")
+    ]
+    carried = [x for x in lines if x.get("request_id") == "topology-first"]
+    assert {x["job_id"] for x in carried} and all(x["level"] for x in carried)
+
+
+def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
+    text = httpx.get(f"{url}/metrics").text
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 @pytest.mark.parametrize("topology", ["redis-fast"], indirect=True)

@@ -127,6 +127,7 @@ def run_job(job_id: str, request_id: str | None = None) -> str:
         return "skipped"
     rid, jid = logs.request_id.set(request_id), logs.job_id.set(job_id)
     try:
+        log.info("running %s job %s (attempt %d)", job.kind, job_id, job.attempts)
         worker.run(job)
     finally:
         logs.request_id.reset(rid)
