@@ -23,6 +23,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
 
 OWNER_KEY_FILE = "owner-api-key"
+GRACEFUL_SHUTDOWN_S = 30
 
 
 def _settings(**overrides: object) -> Settings:
@@ -89,7 +90,12 @@ def serve(
         '-d \'{"prompt": "[Verse]\\nStars they shine above me\\nMoonlight softly glows", '
         '"tags": "synthwave, moody", "title": "Starry", "wait_audio": true}\''
     )
-    uvicorn.run(create_app(settings), **uvicorn_options(settings.host, settings.port))
+    options = uvicorn_options(settings.host, settings.port)
+    # SIGTERM: stop accepting, let requests in flight finish (an open stream at most this long).
+    options["timeout_graceful_shutdown"] = GRACEFUL_SHUTDOWN_S
+    if settings.log_format == "json":
+        options["log_config"] = None  # uvicorn's lines go through our JSON handler
+    uvicorn.run(create_app(settings), **options)
 
 
 def uvicorn_options(host: str, port: int) -> dict[str, object]:
