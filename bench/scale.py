@@ -1,6 +1,6 @@
 """Throughput of the Celery queue with 1, 2 and 4 workers, and the queue's added latency per job.
 
-    .venv/bin/python bench/scale.py [--clips 32] [--render-seconds 1.0] [--broker redis]
+    .venv/bin/python bench/scale.py [--clips 24] [--render-seconds 2.0] [--broker redis]
 
 Needs PostgreSQL (127.0.0.1:5432) and the broker (Redis 127.0.0.1:6379 or RabbitMQ :5672).
 The engine is the tests' tone engine with TONE_BLOCK_DELAY: each render waits ``render-seconds``
@@ -146,8 +146,8 @@ def queue_wait(queue_url: str | None, n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", type=int, default=32)
-    parser.add_argument("--render-seconds", type=float, default=1.0)
+    parser.add_argument("--clips", type=int, default=24)
+    parser.add_argument("--render-seconds", type=float, default=2.0)
     parser.add_argument("--broker", choices=["redis", "amqp"], default="redis")
     parser.add_argument("--latency-jobs", type=int, default=10)
     parser.add_argument("--workers", default="1,2,4")
