@@ -27,12 +27,14 @@ from openchirp import logs
 from openchirp.config import Settings
 from openchirp.db import dispatch
 from openchirp.db.database import Database, Enqueued
+from openchirp.db.queue import PRIORITIES
 from openchirp.db.repo import utcnow
 from openchirp.jobs.routing import broker_priority, configured_engines, worker_queues
 from openchirp.jobs.worker import KINDS, Worker
 
 log = logging.getLogger("openchirp.celery")
 TASK = "openchirp.run_job"
+WARM_UP_TIMEOUT_S = 600.0
 SWEEP_GRACE_S = 2.0
 """A new job is the enqueuing process's to publish for this long before a sweeper does it."""
 
@@ -50,11 +52,15 @@ def make_celery(settings: Settings) -> Celery:
         broker_connection_retry_on_startup=True,
         broker_transport_options={
             "visibility_timeout": settings.queue_visibility_timeout,
+            # Redis: a worker empties its queues in the order given (run_worker lists them by
+            # job priority: lyrics, then renders, then media); RabbitMQ uses message priority.
             "queue_order_strategy": "priority",
             "priority_steps": list(range(10)),
             "sep": ":",
         },
         worker_hijack_root_logger=False,
+        # A pool process loads its engines before it reports up (a model can take minutes).
+        worker_proc_alive_timeout=WARM_UP_TIMEOUT_S,
         worker_send_task_events=False,
         worker_enable_remote_control=False,
     )
@@ -137,7 +143,7 @@ def run_job(job_id: str, request_id: str | None = None) -> str:
 
 def _process_worker() -> Worker:
     if _state.worker is None:
-        assert _state.settings is not None, "configure_worker() runs before the worker starts"
+        assert _state.settings is not None, "run_worker() sets the settings before the pool starts"
         settings = _state.settings
         worker = Worker(
             settings,
@@ -207,7 +213,8 @@ def run_worker(
     processes) consuming the queues of ``kinds`` and ``engines``. SIGTERM is Celery's warm
     shutdown: running jobs finish; SIGKILL leaves them to the lease and the late ack."""
     _state.settings, _state.kinds, _state.engines = settings, kinds, engines
-    queues = worker_queues(kinds or tuple(KINDS), engines or configured_engines(settings))
+    by_priority = sorted(kinds or tuple(KINDS), key=lambda k: -PRIORITIES.get(k, 0))
+    queues = worker_queues(by_priority, engines or configured_engines(settings))
     log.info("consuming %s", ", ".join(queues))
     app = make_celery(settings)
     app.worker_main(
