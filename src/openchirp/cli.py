@@ -78,7 +78,8 @@ def serve(
     from openchirp.app import create_app
 
     settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
-    logs.configure(settings.log_format)
+    if settings.log_format == "json":  # text: uvicorn's own logging, as before
+        logs.configure(settings.log_format)
     key = owner_key(settings)
     url = settings.public_base_url
     typer.echo(f"OpenChirp on {url}  (docs: {url}/docs)")
