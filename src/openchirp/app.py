@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from openchirp import __version__
-from openchirp.api import errors, files, pages
+from openchirp.api import docs, errors, files, pages, security
 from openchirp.api.deps import Auth
 from openchirp.api.dialects import registry
 from openchirp.api.dialects.base import Dialect
@@ -60,6 +59,8 @@ def create_app(
         version=__version__,
         description="A self-hosted music generation server that speaks the Suno API.",
         lifespan=lifespan,
+        docs_url=None,  # api/docs.py serves them from local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -67,19 +68,14 @@ def create_app(
     app.state.service = service
     app.state.artefacts = Artefacts(service)
     app.state.auth = Auth(settings, service)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["Content-Range", "Accept-Ranges"],
-    )
+    # Web exposure (api/security.py): Host check, CORS, Private Network Access, page headers.
+    security.install(app, settings)
     served = registry.Dialects(
         registry.configured(settings.dialects) if dialects is None else dialects
     )
     errors.install(app, served)
     served.include(app)  # first: the dialects' polls are matched before any other route
-    for module in (files, pages):
+    for module in (files, pages, docs):
         app.include_router(module.router)
 
     _install_metrics(app, db)

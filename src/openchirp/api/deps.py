@@ -14,9 +14,15 @@ from openchirp.core.errors import InvalidInput, Unauthorized
 from openchirp.core.service import Service
 from openchirp.db import repo
 from openchirp.db.records import User
+from openchirp.storage.signing import signature, verify
 
-KEY_CACHE_S = 10.0
-"""How long a key's owner is remembered; a revoked key stops working within this time."""
+KEY_CACHE_S = 1.0
+"""How long a key's owner is remembered; a revoked key stops working within this time. A poll
+costs one indexed key lookup a second per client at most, and nothing in between."""
+SESSION_PREFIX = "s1."
+"""Web session cookies: ``s1.<key id>.<expiry>.<signature>``. The cookie names the key the user
+signed in with by its id, signed with the server's secret: a stolen cookie is not the API key,
+revoking the key ends its sessions, and no session table is needed."""
 
 
 class Auth:
@@ -24,6 +30,8 @@ class Auth:
         self.settings = settings
         self.service = service
         self._cache: dict[str, tuple[float, User]] = {}
+        self._unknown: dict[str, float] = {}
+        """Tokens no key ever had, until when: what lenient routes take for anonymous."""
         self._local: User | None = None
 
     def local_owner(self) -> User:
@@ -32,8 +40,9 @@ class Auth:
                 self._local = repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
         return self._local
 
-    def token(self, authorization: str | None, session_key: str | None = None) -> str | None:
-        """The caller's key; None for the local owner. Raises when neither is acceptable."""
+    def token(self, authorization: str | None, session: str | None = None) -> str | None:
+        """The caller's key, or session cookie; None for the local owner. Raises when neither
+        is acceptable."""
         token = None
         if authorization:
             scheme, _, token = authorization.partition(" ")
@@ -42,28 +51,65 @@ class Auth:
                 raise Unauthorized(
                     "the Authorization header must be 'Bearer <api key>'", field="Authorization"
                 )
-        token = token or session_key
+        if not token and session is not None:
+            if not session.startswith(SESSION_PREFIX):  # an old cookie that held the key itself
+                raise Unauthorized("the session has ended: sign in again", field="Authorization")
+            token = session
         if token is None and not self.settings.allow_anonymous:
             raise Unauthorized(
                 "an API key is required: send 'Authorization: Bearer <key>'", field="Authorization"
             )
         return token
 
-    def cached(self, token: str | None) -> User | None:
+    def cached(self, token: str | None, lenient: bool = False) -> User | None:
         """The caller when known without a database read (on the event loop, so no I/O)."""
         if token is None:
             return self._local
         cached = self._cache.get(token)
-        if cached and cached[0] > time.monotonic():
+        now = time.monotonic()
+        if cached and cached[0] > now:
             return cached[1]
+        if lenient and self._unknown.get(token, 0.0) > now and self.settings.allow_anonymous:
+            return self._local
         return None
 
-    def lookup(self, token: str | None) -> User:
+    def session(self, key_id: str, max_age_s: int) -> str:
+        """A session cookie's value for the key ``key_id``."""
+        exp = int(time.time()) + max_age_s
+        sig = signature(self.settings.secret, _SESSION + key_id, exp)
+        return f"{SESSION_PREFIX}{key_id}.{exp}.{sig}"
+
+    def session_key_id(self, value: str) -> str | None:
+        """The key a session cookie names, when its signature holds and it has not expired."""
+        key_id, _, rest = value.removeprefix(SESSION_PREFIX).partition(".")
+        exp, _, sig = rest.partition(".")
+        if verify(self.settings.secret, _SESSION + key_id, exp, sig):
+            return key_id
+        return None
+
+    def lookup(self, token: str | None, lenient: bool = False) -> User:
+        """``lenient``: when anonymous access is on, a token no key ever had is the anonymous
+        caller (clients of keyless APIs send made-up ones); a revoked key is still refused."""
         if token is None:
             return self.local_owner()
         now = time.monotonic()
         with self.service.db.read() as conn:
-            user = repo.user_for_key(conn, token)
+            if token.startswith(SESSION_PREFIX):
+                key_id = self.session_key_id(token)
+                user = repo.user_for_key_id(conn, key_id) if key_id else None
+            else:
+                user = repo.user_for_key(conn, token)
+            unknown = (
+                user is None
+                and lenient
+                and not token.startswith(SESSION_PREFIX)
+                and not repo.key_is_known(conn, token)
+            )
+        if unknown and self.settings.allow_anonymous:
+            if len(self._unknown) > 10_000:
+                self._unknown.clear()
+            self._unknown[token] = now + KEY_CACHE_S
+            return self.local_owner()
         if user is None:
             raise Unauthorized("invalid API key", field="Authorization")
         if len(self._cache) > 10_000:
@@ -73,6 +119,7 @@ class Auth:
 
 
 SESSION_COOKIE = "openchirp_session"
+_SESSION = "session:"
 MAX_IDS = 100
 
 
@@ -102,9 +149,20 @@ async def get_service(request: Request) -> Service:
 
 async def get_user(request: Request) -> User:
     """Async so it runs on the event loop: only a cache miss goes to a thread for the database."""
+    return await find_user(request, lenient=False)
+
+
+async def find_user(request: Request, lenient: bool) -> User:
+    """The caller; ``lenient``: see :meth:`Auth.lookup`."""
     auth: Auth = request.app.state.auth
     token = auth.token(request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
-    return auth.cached(token) or await run_in_threadpool(auth.lookup, token)
+    return auth.cached(token, lenient) or await run_in_threadpool(auth.lookup, token, lenient)
+
+
+async def get_lenient_user(request: Request) -> User:
+    """The caller for routes of keyless client APIs (gcui-art): an unknown token is anonymous
+    where anonymous access is on."""
+    return await find_user(request, lenient=True)
 
 
 # -- the clip polls ----------------------------------------------------------------------------
@@ -116,9 +174,9 @@ async def get_user(request: Request) -> User:
 # routers, which the app matches before any other route.
 
 
-async def caller(request: Request) -> tuple[Service, User]:
+async def caller(request: Request, lenient: bool = False) -> tuple[Service, User]:
     """The service and the user making the request."""
-    return request.app.state.service, await get_user(request)
+    return request.app.state.service, await find_user(request, lenient)
 
 
 def query_int(request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
@@ -142,3 +200,4 @@ def parameters(*params: tuple[str, str, dict[str, Any], bool, str]) -> dict[str,
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 UserDep = Annotated[User, Depends(get_user)]
+LenientUserDep = Annotated[User, Depends(get_lenient_user)]

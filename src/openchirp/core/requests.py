@@ -17,6 +17,12 @@ class GenerateRequest:
     """Description mode: the lyricist writes title, tags and lyrics from this line."""
     callback_url: str | None = None
     """Where the batch's stages are posted (signed), if the client asked for callbacks."""
+    voice: str | None = None
+    """"male" or "female": the singer asked for. The engine hears it as the words "male vocals"
+    or "female vocals" after the style (the composer reads its voice from the style)."""
+    task_id_form: str = "uuid"
+    """How the dialect shows the batch id, so callbacks name the task as the client knows it:
+    "uuid", or "hex" (sunoapi.org's 32 hex digits)."""
 
 
 @dataclass(frozen=True)
@@ -29,3 +35,4 @@ class ExtendRequest:
     negative_tags: str = ""
     model: str | None = None
     callback_url: str | None = None
+    task_id_form: str = "uuid"

@@ -15,17 +15,20 @@ from typing import Any
 from sqlalchemy import Connection
 
 from openchirp.config import Settings
+from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus, canonical_clip, new_metadata
 from openchirp.core.errors import (
     Conflict,
     InvalidInput,
     NotFound,
     QuotaExceeded,
+    TooLong,
     limit_error,
 )
 from openchirp.core.models import ModelInfo, model_names, resolve_model
 from openchirp.core.render_input import RenderInput, SongPart, StemOf, continue_from
 from openchirp.core.requests import ExtendRequest, GenerateRequest
+from openchirp.core.urls import current
 from openchirp.core.views import ClipView, ClipViews
 from openchirp.db import queue, repo
 from openchirp.db.database import Database
@@ -34,7 +37,13 @@ from openchirp.engines.base import Lyricist, WrittenSong
 from openchirp.storage import Storage
 
 CLIPS_PER_BATCH = 2
+SONG_KINDS = ("generate", "extend")
+"""Batches that make songs; other kinds are tasks on existing clips (``core/tasks.py``)."""
 PAGE_SIZE = 20
+CALLBACK_URL_LIMIT = 2048
+MAX_URL_VARIANTS = 8
+"""Renderings kept per way of writing URLs (the hosts a server answers to); a base's rendering
+of an ended signing period goes when the next one starts."""
 UNLIMITED = 2**31 - 1
 """What limits report for an unlimited user: clients compare credits_left with a number."""
 
@@ -63,7 +72,7 @@ class Service:
         self.db = db
         self.storage = storage
         self._lyricist = lyricist
-        self.views = ClipViews()
+        self._views: dict[tuple[str, int], ClipViews] = {}
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -72,12 +81,13 @@ class Service:
     ) -> list[dict[str, Any]]:
         """Canonical clips of rows, with their owners (the caller's own row saves a read)."""
         owners: dict[str, User] = {caller.id: caller} if caller is not None else {}
+        urls = current(self.settings)
         out = []
         for row in rows:
             owner = owners.get(row.user_id)
             if owner is None:
                 owner = owners[row.user_id] = repo.get_user(conn, row.user_id)
-            out.append(canonical_clip(row, owner, self.storage, self.settings.public_base_url))
+            out.append(canonical_clip(row, owner, self.storage, urls))
         return out
 
     def clips(self, user: User, ids: list[str]) -> list[dict[str, Any]]:
@@ -87,21 +97,36 @@ class Service:
     def clip_views(self, user: User, ids: list[str]) -> list[ClipView]:
         """The rendered clips the user may see, in the order asked, each at its latest version."""
         versions = self._versions(ids, user.id)
-        stale = [i for i, v in versions.items() if self.views.get(i, v) is None]
+        views = self.views_for(current(self.settings).key)
+        stale = [i for i, v in versions.items() if views.get(i, v) is None]
         fresh: dict[str, ClipView] = {}
         if stale:
             with self.db.read() as conn:
                 rows = repo.clips_by_ids(conn, stale, user.id)
                 for row, clip in zip(rows, self.render(conn, rows, user), strict=True):
-                    fresh[row.id] = self.views.put(row.id, row.version, clip)
+                    fresh[row.id] = views.put(row.id, row.version, clip)
         out = []
         for clip_id in dict.fromkeys(ids):
             if clip_id not in versions:
                 continue
-            view = fresh.get(clip_id) or self.views.get(clip_id, versions[clip_id])
+            view = fresh.get(clip_id) or views.get(clip_id, versions[clip_id])
             if view is not None:  # changed and gone between the two reads: skip it
                 out.append(view)
         return out
+
+    def views_for(self, key: tuple[str, int]) -> ClipViews:
+        """The rendered clips of one way of writing URLs (base URL, signing period): a clip
+        rendered for one host, or with URLs about to expire, is never served for another."""
+        found = self._views.get(key)
+        if found is None:
+            # Snapshots and pops that tolerate a miss: threads of the pool call this at once.
+            known = list(self._views)
+            for old in [k for k in known if k[0] == key[0] and k[1] < key[1]]:
+                self._views.pop(old, None)  # that base's URLs of a signing period now over
+            if len(known) >= MAX_URL_VARIANTS:
+                self._views.pop(known[0], None)  # the oldest
+            found = self._views.setdefault(key, ClipViews())
+        return found
 
     def _versions(self, ids: list[str], user_id: str) -> dict[str, str]:
         sqlite = self.db.sqlite_reader()
@@ -123,6 +148,15 @@ class Service:
             raise NotFound(f"clip {clip_id} not found", field="clip_id")
         return rows[0]
 
+    def set_visibility(self, user: User, clip_id: str, is_public: bool) -> bool:
+        """Share a clip (or stop sharing it); only its owner may."""
+        clip = self.clip_row(user, clip_id)
+        if clip.user_id != user.id:
+            raise NotFound(f"clip {clip_id} not found", field="clip_id")
+        with self.db.write() as conn:
+            repo.update_clip(conn, clip.id, is_public=is_public)
+        return is_public
+
     def library(self, user: User, page: int) -> tuple[list[dict[str, Any]], int]:
         with self.db.read() as conn:
             rows = repo.library(conn, user.id, page=page, page_size=PAGE_SIZE)
@@ -131,7 +165,7 @@ class Service:
     def batch(self, user: User, batch_id: str) -> tuple[BatchRecord, list[dict[str, Any]]]:
         with self.db.read() as conn:
             batch = repo.get_batch(conn, batch_id)
-            if batch is None or batch.user_id != user.id:
+            if batch is None or batch.user_id != user.id or batch.kind not in SONG_KINDS:
                 raise NotFound(f"task {batch_id} not found", field="task_id")
             return batch, self.render(conn, repo.clips_of_batch(conn, batch_id), user)
 
@@ -141,7 +175,7 @@ class Service:
         """A batch with its clip rows (their times, for task APIs) and their canonical clips."""
         with self.db.read() as conn:
             batch = repo.get_batch(conn, batch_id)
-            if batch is None or batch.user_id != user.id:
+            if batch is None or batch.user_id != user.id or batch.kind not in SONG_KINDS:
                 raise NotFound(f"task {batch_id} not found", field="task_id")
             rows = repo.clips_of_batch(conn, batch_id)
             return batch, rows, self.render(conn, rows, user)
@@ -203,7 +237,7 @@ class Service:
         }
         render_input = RenderInput(
             lyrics=lyrics,
-            tags=tags,
+            tags=f"{tags}, {request.voice} vocals" if request.voice else tags,
             model=model.key,
             engine=self.settings.engine_for_model(model.key),
             negative_tags=request.negative_tags,
@@ -211,7 +245,7 @@ class Service:
             instrumental=request.instrumental,
             seed=seed,
         )
-        return self._insert_batch(user, model, "generate", record, meta, render_input)
+        return self._insert_batch(user, model, "generate", record, meta, render_input, request)
 
     def extend(self, user: User, request: ExtendRequest) -> Batch:
         source = self.clip_row(user, request.clip_id)
@@ -269,7 +303,7 @@ class Service:
             seed=source.seed,
             continuation=continuation,
         )
-        return self._insert_batch(user, model, "extend", record, meta, render_input)
+        return self._insert_batch(user, model, "extend", record, meta, render_input, request)
 
     def concat(self, user: User, clip_id: str) -> dict[str, Any]:
         clip = self.clip_row(user, clip_id)
@@ -330,8 +364,20 @@ class Service:
         record: dict[str, Any],
         meta: dict[str, Any],
         render_input: RenderInput,
+        request: GenerateRequest | ExtendRequest,
     ) -> Batch:
         cost = self.settings.credits_per_clip
+        callback: dict[str, str | None] = {}
+        url = (request.callback_url or "").strip()
+        _check_len("callback_url", url, CALLBACK_URL_LIMIT, None)
+        if url and self.settings.callbacks:
+            # Any other URL is accepted: one that cannot be called is refused at delivery,
+            # recorded where the client can see why (GET /api/v1/callbacks).
+            callback = {
+                "callback_url": url,
+                "api_key_id": user.key_id,
+                "task_id_form": request.task_id_form,
+            }
         with self.db.write() as conn:
             repo.lock_user(conn, user.id)
             limits = self._limits(conn, user)
@@ -342,7 +388,7 @@ class Service:
                     field="credits",
                 )
             batch_id, created_at = repo.insert_batch(
-                conn, user_id=user.id, kind=kind, model=model.key, request=record
+                conn, user_id=user.id, kind=kind, model=model.key, request=record, **callback
             )
             for variant in range(CLIPS_PER_BATCH):
                 clip_id = repo.insert_clip(
@@ -359,6 +405,8 @@ class Service:
                     credits=cost,
                 )
                 queue.enqueue(conn, "render", clip_id, engine=render_input.engine)
+            if render_input.lyrics.strip():
+                callbacks.stage_reached(conn, self.settings, self.storage, batch_id, "text")
             rows = repo.clips_of_batch(conn, batch_id)
             return Batch(batch_id, created_at, model, self.render(conn, rows, user))
 
@@ -407,9 +455,8 @@ def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | Non
         raise InvalidInput("{field} contains a NUL character", field=field)
     if value is not None and len(value) > limit:
         if model is None:
-            raise InvalidInput(
-                f"{{field}} is {len(value)} characters; the limit is {limit}", field=field
-            )
+            message = f"{{field}} is {len(value)} characters; the limit is {limit}"
+            raise TooLong(message, field=field)
         raise limit_error(field, limit, model.key, len(value))
 
 
@@ -501,4 +548,6 @@ class Artefacts:
         key = getattr(clip, key_of)
         if not key:
             raise NotFound("{field} " + clip.id + " has no such file", field="clip_id")
-        return self.service.storage.url(key)
+        # Written like the clip's own URLs: the request's base, signed when the clip is private.
+        urls = current(self.service.settings)
+        return urls.file(self.service.storage.url(key, urls.base), bool(clip.is_public))

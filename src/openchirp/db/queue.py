@@ -12,6 +12,7 @@ never waits behind older songs' videos. A running low-priority job may hand itse
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,10 +26,13 @@ PRIORITIES: dict[str, int] = {
     "lyrics": 40,  # quick, and a client waits on it
     "render": 30,  # a song's audio, and a whole song (concat): what a listener waits for
     "concat": 30,
+    "callback": 25,  # a quick post: after audio (a slow receiver must not hold a song back),
+    # before stems and videos (which yield to it between chunks)
     "stems": 20,
     "video": 10,
 }
-"""Higher runs first. Both clips of a create share one priority, so free workers take both."""
+"""Higher runs first. Both clips of a create share one priority, so free workers take both; a
+worker alone takes both at once (``claim_subjects``, jobs/render.py)."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,43 @@ def claim(conn: Connection, owner: str, lease_seconds: float, allowed: Filter = 
     return Job(row.id, row.kind, row.subject_id, row.attempts + 1, owner, row.priority)
 
 
+def claim_subjects(
+    conn: Connection,
+    kind: str,
+    subject_ids: list[str],
+    owner: str,
+    lease_seconds: float,
+    allowed: Filter = ANY,
+) -> list[Job]:
+    """Also take the runnable ``kind`` jobs of these subjects (a render's sibling clips, made
+    alongside it by the same worker), each with its own lease. Inside a write transaction."""
+    if not subject_ids:
+        return []
+    now = utcnow()
+    query = (
+        select(jobs.c.id, jobs.c.kind, jobs.c.subject_id, jobs.c.attempts, jobs.c.priority)
+        .where(_runnable(now, allowed), jobs.c.kind == kind, jobs.c.subject_id.in_(subject_ids))
+        .order_by(jobs.c.created_at)
+    )
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for row in conn.execute(query).all():
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.id == row.id)
+            .values(
+                state="running",
+                attempts=row.attempts + 1,
+                lease_owner=owner,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                updated_at=now,
+            )
+        )
+        claimed.append(Job(row.id, row.kind, row.subject_id, row.attempts + 1, owner, row.priority))
+    return claimed
+
+
 def _owned(job: Job):  # type: ignore[no-untyped-def]
     return and_(jobs.c.id == job.id, jobs.c.lease_owner == job.owner, jobs.c.state == "running")
 
@@ -206,10 +247,13 @@ def fail(
     return state if result.rowcount == 1 else None
 
 
-def expire_leases(conn: Connection, *, max_attempts: int) -> list[tuple[str, str, str]]:
+def expire_leases(
+    conn: Connection, *, max_attempts: int, per_kind: Mapping[str, int] | None = None
+) -> list[tuple[str, str, str]]:
     """Re-queue running jobs whose lease ran out (their worker died).
 
-    Jobs already out of attempts fail instead. Returns (job id, kind, subject id) of the failed
+    Jobs already out of attempts (``per_kind``'s for their kind, else ``max_attempts``) fail
+    instead. Returns (job id, kind, subject id) of the failed
     ones, so the caller can end their clips in ``error``.
     """
     now = utcnow()
@@ -219,7 +263,7 @@ def expire_leases(conn: Connection, *, max_attempts: int) -> list[tuple[str, str
         query = query.with_for_update(skip_locked=True)
     failed: list[tuple[str, str, str]] = []
     for row in conn.execute(query).all():
-        out_of_attempts = row.attempts >= max_attempts
+        out_of_attempts = row.attempts >= (per_kind or {}).get(row.kind, max_attempts)
         conn.execute(
             update(jobs)
             .where(jobs.c.id == row.id)

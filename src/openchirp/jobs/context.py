@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from openchirp.config import Settings
+from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus
 from openchirp.db import queue, repo
 from openchirp.db.database import Database
@@ -25,6 +26,11 @@ class LeaseLost(Exception):
     """Another worker owns the job now: stop without touching it."""
 
 
+class Expected(Exception):
+    """A failure that is part of the job's work (a callback receiver said no): recorded and
+    retried like any other, logged without a traceback."""
+
+
 class Preempted(Exception):
     """A more urgent job waits: hand this one back to the queue (no attempt used, no error)."""
 
@@ -38,6 +44,9 @@ class JobContext:
     allowed: Filter = ANY
     """What this worker may claim: a job yields only to work its worker can take."""
     lost: threading.Event = field(default_factory=threading.Event)
+    companions: list[JobContext] = field(default_factory=list)
+    """Jobs this one runs alongside itself (a render's sibling clips): the worker keeps their
+    leases alive too, each its own."""
     _next_check: float = field(default=0.0, init=False)
 
     def check_lease(self) -> None:
@@ -61,6 +70,12 @@ class JobContext:
         if not queue.finish(conn, self.job):
             raise LeaseLost(self.job.id)
 
+    def companion(self, job: Job) -> JobContext:
+        """A context for a job claimed alongside this one (same worker, its own lease)."""
+        ctx = JobContext(self.settings, self.db, self.storage, job, self.allowed)
+        self.companions.append(ctx)
+        return ctx
+
     def clip(self) -> Clip:
         with self.db.read() as conn:
             row = repo.get_clip(conn, self.job.subject_id)
@@ -82,3 +97,4 @@ def end_clip_in_error(conn: Connection, clip_id: str, error_type: str, message: 
         return
     meta = {**row.meta, "error_type": error_type, "error_message": message[:1000]}
     repo.update_clip(conn, clip_id, status=ClipStatus.ERROR, meta=meta)
+    callbacks.clip_failed(conn, row, message)

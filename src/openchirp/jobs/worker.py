@@ -23,8 +23,15 @@ from openchirp.db import queue
 from openchirp.db.database import Database
 from openchirp.db.queue import Filter, Job
 from openchirp.engines.base import EngineError
+from openchirp.jobs.callbacks import deliver, delivery_failed
 from openchirp.jobs.concat import concat_clip
-from openchirp.jobs.context import JobContext, LeaseLost, Preempted, end_clip_in_error
+from openchirp.jobs.context import (
+    Expected,
+    JobContext,
+    LeaseLost,
+    Preempted,
+    end_clip_in_error,
+)
 from openchirp.jobs.lyrics import lyrics_failed, lyrics_job
 from openchirp.jobs.render import render_clip
 from openchirp.jobs.stems import stem_clip
@@ -35,10 +42,33 @@ log = logging.getLogger("openchirp.worker")
 
 
 @dataclass(frozen=True)
+class Retry:
+    """How often a job is tried and how long it waits between tries."""
+
+    attempts: int
+    delay_s: float = 1.0
+    """The wait after the first failure."""
+    backoff: float = 1.0
+    """Each later wait is this many times the one before."""
+
+    def delay_after(self, attempt: int) -> float:
+        return self.delay_s * self.backoff ** max(0, attempt - 1)
+
+
+def default_retry(settings: Settings) -> Retry:
+    return Retry(settings.max_attempts)
+
+
+def callback_retry(settings: Settings) -> Retry:
+    return Retry(settings.callback_attempts, settings.callback_retry_delay_s, backoff=3.0)
+
+
+@dataclass(frozen=True)
 class JobKind:
     run: Callable[[JobContext], None]
     failed: Callable[[Connection, str, str, str], None]
     """Called with (conn, subject id, error type, message) when the job is out of attempts."""
+    retry: Callable[[Settings], Retry] = default_retry
 
 
 KINDS: dict[str, JobKind] = {
@@ -47,6 +77,7 @@ KINDS: dict[str, JobKind] = {
     "stems": JobKind(stem_clip, end_clip_in_error),
     "video": JobKind(video_clip, video_failed),
     "lyrics": JobKind(lyrics_job, lyrics_failed),
+    "callback": JobKind(deliver, delivery_failed, callback_retry),
 }
 EXPIRE_EVERY_S = 2.0
 
@@ -76,14 +107,15 @@ class Worker:
 
     def expire(self) -> None:
         with self.db.write() as conn:
+            attempts = {name: k.retry(self.settings).attempts for name, k in KINDS.items()}
             for _job_id, kind, subject in queue.expire_leases(
-                conn, max_attempts=self.settings.max_attempts
+                conn, max_attempts=self.settings.max_attempts, per_kind=attempts
             ):
                 KINDS[kind].failed(
                     conn,
                     subject,
                     "worker_lost",
-                    f"the worker died {self.settings.max_attempts} times on this job",
+                    f"the worker died {attempts.get(kind)} times on this job",
                 )
         self._last_expire = time.monotonic()
 
@@ -114,6 +146,9 @@ class Worker:
             with self.db.write() as conn:
                 queue.release(conn, job)
             log.info("handed job %s (%s) back: more urgent work waits", job.id, job.kind)
+        except Expected as exc:
+            log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
+            self._record_failure(job, "expected", f"{type(exc).__name__}: {exc}")
         except Exception as exc:  # noqa: BLE001 - every failure is recorded against the job
             error_type = exc.error_type if isinstance(exc, EngineError) else "render_failed"
             message = f"{type(exc).__name__}: {exc}"
@@ -131,20 +166,29 @@ class Worker:
             beat.join()
 
     def _record_failure(self, job: Job, error_type: str, message: str) -> None:
+        retry = KINDS[job.kind].retry(self.settings)
         with self.db.write() as conn:
-            state = queue.fail(conn, job, message, max_attempts=self.settings.max_attempts)
+            state = queue.fail(
+                conn,
+                job,
+                message,
+                max_attempts=retry.attempts,
+                retry_delay=retry.delay_after(job.attempts),
+            )
             if state == "failed":
                 KINDS[job.kind].failed(conn, job.subject_id, error_type, message)
 
     def _heartbeat(self, ctx: JobContext, done: threading.Event) -> None:
         while not done.wait(self.settings.heartbeat_seconds):
-            try:
-                with self.db.write() as conn:
-                    if not queue.heartbeat(conn, ctx.job, self.settings.lease_seconds):
-                        ctx.lost.set()
-                        return
-            except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
-                log.exception("heartbeat failed for job %s", ctx.job.id)
+            for each in (ctx, *ctx.companions):  # the jobs run alongside it have leases too
+                if each.lost.is_set():
+                    continue
+                try:
+                    with self.db.write() as conn:
+                        if not queue.heartbeat(conn, each.job, self.settings.lease_seconds):
+                            each.lost.set()
+                except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
+                    log.exception("heartbeat failed for job %s", each.job.id)
 
     def engines_to_load(self, configured: set[str]) -> set[str]:
         """The engines this worker runs: those it is limited to, else every configured one;

@@ -57,12 +57,14 @@ class CreateLyricsSong(BaseModel):
     tags: str = Field(description="Style of music, e.g. 'heavy metal'")
     title: str = ""
     negative_tags: str = ""
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class CreatePureMusic(BaseModel):
     tags: str
     title: str = ""
     negative_tags: str = ""
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class Extend(BaseModel):
@@ -72,6 +74,7 @@ class Extend(BaseModel):
     negative_tags: str = ""
     continue_clip_id: str
     continue_at: float
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class MakeLyrics(BaseModel):
@@ -108,6 +111,14 @@ def batch_body(batch: Batch) -> dict[str, Any]:
 CREATE_ERRORS = responses(400, 401, 409, 422, 429)
 
 
+def created(batch: Batch) -> JSONResponse:
+    """Today's ``{code, data: {task_id}, message}`` with the batch object's fields beside it:
+    clients written against the 2024 API read the batch from the create reply."""
+    return JSONResponse(
+        {"code": 200, "data": {"task_id": batch.id}, "message": "success", **batch_body(batch)}
+    )
+
+
 @router.post("/api/v2/suno/{mv}/custom/create-lyrics-song", responses=CREATE_ERRORS)
 def create_lyrics_song(
     mv: MV, body: CreateLyricsSong, service: ServiceDep, user: UserDep
@@ -120,9 +131,10 @@ def create_lyrics_song(
             title=body.title,
             negative_tags=body.negative_tags,
             model=model_of(mv),
+            callback_url=body.callback_url,
         ),
     )
-    return ok({"task_id": batch.id})
+    return created(batch)
 
 
 @router.post("/api/v2/suno/{mv}/custom/create-pure-music", responses=CREATE_ERRORS)
@@ -137,9 +149,10 @@ def create_pure_music(
             negative_tags=body.negative_tags,
             instrumental=True,
             model=model_of(mv),
+            callback_url=body.callback_url,
         ),
     )
-    return ok({"task_id": batch.id})
+    return created(batch)
 
 
 @router.get("/api/v2/suno/{mv}/clip/{task_id}", responses=responses(401, 404, 422))
@@ -195,6 +208,7 @@ def extend(mv: MV, body: Extend, service: ServiceDep, user: UserDep) -> JSONResp
             title=body.title,
             negative_tags=body.negative_tags,
             model=model_of(mv),
+            callback_url=body.callback_url,
         ),
     )
     return JSONResponse(batch_body(batch))

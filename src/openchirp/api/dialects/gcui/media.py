@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from openchirp.api.deps import UserDep
+from openchirp.api.deps import LenientUserDep
 from openchirp.api.dialects.gcui.shape import responses
 from openchirp.core.service import Artefacts
 from openchirp.engines.base import WordTiming
@@ -44,7 +44,7 @@ class GenerateStems(BaseModel):
 
 @router.get("/api/get_aligned_lyrics", responses=ERRORS)
 def get_aligned_lyrics(
-    artefacts: ArtefactsDep, user: UserDep, song_id: str = Query(description="A clip id")
+    artefacts: ArtefactsDep, user: LenientUserDep, song_id: str = Query(description="A clip id")
 ) -> JSONResponse:
     """Every sung word with its start and end, from the engine's own timings (exact)."""
     words = [WordTiming(w, s, e) for w, s, e in artefacts.words(user, song_id)]
@@ -52,7 +52,9 @@ def get_aligned_lyrics(
 
 
 @router.post("/api/generate_stems", responses=responses(400, 401, 404, 409, 422))
-def generate_stems(body: GenerateStems, artefacts: ArtefactsDep, user: UserDep) -> JSONResponse:
+def generate_stems(
+    body: GenerateStems, artefacts: ArtefactsDep, user: LenientUserDep
+) -> JSONResponse:
     clips = artefacts.stems(user, body.audio_id)
     return JSONResponse(
         [
@@ -71,14 +73,14 @@ def generate_stems(body: GenerateStems, artefacts: ArtefactsDep, user: UserDep) 
 
 @router.get("/api/get_wav", responses=ERRORS)
 def get_wav(
-    artefacts: ArtefactsDep, user: UserDep, id: str = Query(description="A clip id")
+    artefacts: ArtefactsDep, user: LenientUserDep, id: str = Query(description="A clip id")
 ) -> JSONResponse:  # noqa: A002
     return JSONResponse({"id": id, "wav_url": artefacts.file_url(user, id, "wav_key")})
 
 
 @router.get("/api/waveform", responses=ERRORS)
 async def waveform(
-    artefacts: ArtefactsDep, user: UserDep, id: str = Query(description="A clip id")
+    artefacts: ArtefactsDep, user: LenientUserDep, id: str = Query(description="A clip id")
 ) -> JSONResponse:  # noqa: A002
     """Peaks for drawing the clip's waveform (1000 points, 0..1)."""
     clip = await run_in_threadpool(artefacts.complete_clip, user, id)

@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from openchirp.api.deps import (
+    LenientUserDep,
     ServiceDep,
-    UserDep,
     caller,
     parameters,
     query_int,
@@ -37,6 +37,7 @@ class Generate(BaseModel):
     make_instrumental: bool = False
     model: str | None = None
     wait_audio: bool = False
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class CustomGenerate(BaseModel):
@@ -47,6 +48,7 @@ class CustomGenerate(BaseModel):
     make_instrumental: bool = False
     model: str | None = None
     wait_audio: bool = False
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class ExtendAudio(BaseModel):
@@ -58,6 +60,7 @@ class ExtendAudio(BaseModel):
     title: str = ""
     model: str | None = None
     wait_audio: bool = False
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class Concat(BaseModel):
@@ -72,7 +75,6 @@ def audio_info(clip: dict[str, Any]) -> dict[str, Any]:
     """The flattened clip gcui-art/suno-api returns (seed 002)."""
     meta = clip["metadata"]
     prompt = meta.get("prompt") or ""
-    duration = meta.get("duration")
     return {
         "id": clip["id"],
         "title": clip["title"],
@@ -88,7 +90,7 @@ def audio_info(clip: dict[str, Any]) -> dict[str, Any]:
         "type": meta.get("type"),
         "tags": meta.get("tags"),
         "negative_tags": meta.get("negative_tags"),
-        "duration": None if duration is None else f"{duration:g}",
+        "duration": meta.get("duration"),
         "error_message": meta.get("error_message"),
     }
 
@@ -107,7 +109,7 @@ CREATE_ERRORS = responses(400, 401, 404, 409, 422, 429)
 
 
 @router.post("/api/generate", responses=CREATE_ERRORS)
-async def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONResponse:
+async def generate(body: Generate, service: ServiceDep, user: LenientUserDep) -> JSONResponse:
     batch = await run_in_threadpool(
         service.create,
         user,
@@ -115,13 +117,16 @@ async def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONRe
             description=body.prompt,
             instrumental=body.make_instrumental,
             model=model_key(body.model, MODEL_SPELLINGS),
+            callback_url=body.callback_url,
         ),
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
 @router.post("/api/custom_generate", responses=CREATE_ERRORS)
-async def custom_generate(body: CustomGenerate, service: ServiceDep, user: UserDep) -> JSONResponse:
+async def custom_generate(
+    body: CustomGenerate, service: ServiceDep, user: LenientUserDep
+) -> JSONResponse:
     batch = await run_in_threadpool(
         service.create,
         user,
@@ -132,13 +137,16 @@ async def custom_generate(body: CustomGenerate, service: ServiceDep, user: UserD
             negative_tags=body.negative_tags,
             instrumental=body.make_instrumental,
             model=model_key(body.model, MODEL_SPELLINGS),
+            callback_url=body.callback_url,
         ),
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
 @router.post("/api/extend_audio", responses=CREATE_ERRORS)
-async def extend_audio(body: ExtendAudio, service: ServiceDep, user: UserDep) -> JSONResponse:
+async def extend_audio(
+    body: ExtendAudio, service: ServiceDep, user: LenientUserDep
+) -> JSONResponse:
     batch = await run_in_threadpool(
         service.extend,
         user,
@@ -150,18 +158,21 @@ async def extend_audio(body: ExtendAudio, service: ServiceDep, user: UserDep) ->
             title=body.title,
             negative_tags=body.negative_tags,
             model=model_key(body.model, MODEL_SPELLINGS),
+            callback_url=body.callback_url,
         ),
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
 @router.post("/api/concat", responses=responses(400, 401, 404, 409, 422))
-def concat(body: Concat, service: ServiceDep, user: UserDep) -> JSONResponse:
+def concat(body: Concat, service: ServiceDep, user: LenientUserDep) -> JSONResponse:
     return JSONResponse(service.concat(user, body.clip_id))
 
 
 @router.post("/api/generate_lyrics", responses=responses(400, 401, 422))
-def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) -> JSONResponse:
+def generate_lyrics(
+    body: GenerateLyrics, service: ServiceDep, user: LenientUserDep
+) -> JSONResponse:
     song = service.write_lyrics_now(body.prompt)
     return JSONResponse({"text": song.lyrics, "title": song.title, "status": "complete"})
 
@@ -176,7 +187,7 @@ def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) ->
     ),
 )
 async def get(request: Request) -> Response:
-    service, user = await caller(request)
+    service, user = await caller(request, lenient=True)
     ids = request.query_params.get("ids", "")
     page = query_int(request, "page", 0, 0, MAX_PAGE)
     if ids:
@@ -188,13 +199,13 @@ async def get(request: Request) -> Response:
 
 @router.get("/api/clip", responses=responses(401, 404, 422))
 def clip(
-    service: ServiceDep, user: UserDep, id: str = Query(description="A clip id")
+    service: ServiceDep, user: LenientUserDep, id: str = Query(description="A clip id")
 ) -> JSONResponse:  # noqa: A002
     return JSONResponse(service.clip(user, id))
 
 
 @router.get("/api/get_limit", responses=responses(401))
-def get_limit(service: ServiceDep, user: UserDep) -> JSONResponse:
+def get_limit(service: ServiceDep, user: LenientUserDep) -> JSONResponse:
     limits = service.limits(user)
     return JSONResponse(
         {

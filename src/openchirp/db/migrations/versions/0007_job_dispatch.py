@@ -1,7 +1,7 @@
 """jobs: when a job was handed to the distributed queue, when its last attempt started and ended
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0003
 Create Date: 2026-11-30 10:00:00
 
 ``dispatched_at``: the outbox mark of the Celery queue (jobs/celery_queue.py). A pending job not
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007"
-down_revision: str | None = "0002"
+down_revision: str | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
