@@ -163,6 +163,7 @@ def claim_subjects(
                 attempts=row.attempts + 1,
                 lease_owner=owner,
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
+                started_at=now,
                 updated_at=now,
             )
         )
