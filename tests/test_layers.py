@@ -23,7 +23,7 @@ LAYERS: list[set[str]] = [
     {"media"},
     {"db", "engines", "storage"},
     {"instance"},
-    {"config", "vocabulary"},
+    {"config", "vocabulary", "logs"},
 ]
 """Top first. A package may import packages of lower layers only (and itself)."""
 

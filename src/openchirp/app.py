@@ -12,6 +12,7 @@ from openchirp.api import docs, errors, files, pages, security
 from openchirp.api.deps import Auth
 from openchirp.api.dialects import registry
 from openchirp.api.dialects.base import Dialect
+from openchirp.api.request_id import RequestId
 from openchirp.config import Settings
 from openchirp.core.service import Artefacts, Service
 from openchirp.db import repo
@@ -33,6 +34,10 @@ def create_app(
     db = Database(settings.resolved_database_url)
     storage = make_storage(settings)
     service = Service(settings, db, storage)
+    if settings.queue_url:  # the service enqueues as always; the jobs also go to the broker
+        from openchirp.jobs.celery_queue import attach
+
+        attach(settings, db)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -73,8 +78,20 @@ def create_app(
     for module in (files, pages, docs):
         app.include_router(module.router)
 
+    _install_metrics(app, db)
+    app.add_middleware(RequestId)  # outermost: the timer's and the routes' logs carry the id
+
     @app.get("/healthz", tags=["server"])
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     return app
+
+
+def _install_metrics(app: FastAPI, db: Database) -> None:
+    """/metrics when prometheus-client (the ``scale`` extra) is installed."""
+    try:
+        from openchirp.api import metrics
+    except ImportError:
+        return
+    metrics.install(app, db)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 from pathlib import Path
@@ -27,6 +26,7 @@ app.add_typer(db_app, name="db")
 register_client_commands(app)
 
 OWNER_KEY_FILE = "owner-api-key"
+GRACEFUL_SHUTDOWN_S = 30
 
 
 DataDir = Annotated[
@@ -148,11 +148,14 @@ def serve(
     """Run the API server with embedded workers."""
     import uvicorn
 
+    from openchirp import logs
     from openchirp.app import create_app
 
     # The server's own settings (never an older server.json's): it writes them for the others.
     overrides = {"host": host, "port": port, "data_dir": data_dir, "workers": workers}
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    if settings.log_format == "json":  # text: uvicorn's own logging, as before
+        logs.configure(settings.log_format)
     key, new = owner_key(settings)
     instance.write(settings, owner_key_file=settings.data_dir / OWNER_KEY_FILE)
     url = settings.public_base_url
@@ -170,7 +173,12 @@ def serve(
         '-d \'{"prompt": "[Verse]\\nStars they shine above me\\nMoonlight softly glows", '
         '"tags": "synthwave, moody", "title": "Starry", "wait_audio": true}\''
     )
-    uvicorn.run(create_app(settings), **uvicorn_options(settings.host, settings.port))
+    options = uvicorn_options(settings.host, settings.port)
+    # SIGTERM: stop accepting, let requests in flight finish (an open stream at most this long).
+    options["timeout_graceful_shutdown"] = GRACEFUL_SHUTDOWN_S
+    if settings.log_format == "json":
+        options["log_config"] = None  # uvicorn's lines go through our JSON handler
+    uvicorn.run(create_app(settings), **options)
 
 
 def uvicorn_options(host: str, port: int) -> dict[str, object]:
@@ -193,11 +201,12 @@ def worker(
         ),
     ] = None,
 ) -> None:
-    """Run workers alone, beside a server on the same database."""
+    """Run workers alone, beside a server on the same database (with OPENCHIRP_QUEUE_URL: a
+    Celery worker consuming the queues of these kinds and engines)."""
+    from openchirp import logs
     from openchirp.jobs.pool import WorkerPool
     from openchirp.jobs.worker import KINDS
 
-    logging.basicConfig(level=logging.INFO)
     kind_list = _names(kinds)
     unknown = set(kind_list or ()) - set(KINDS)
     if unknown:
@@ -206,8 +215,14 @@ def worker(
             param_hint="--kinds",
         )
     settings = _settings(data_dir=data_dir)
+    logs.configure(settings.log_format)
     _db(settings)
     typer.echo(f"database: {_shown_url(settings.resolved_database_url)}", err=True)
+    if settings.queue_url:
+        from openchirp.jobs.celery_queue import run_worker
+
+        run_worker(settings, concurrency=count, kinds=kind_list, engines=_names(engines))
+        return
     pool = WorkerPool(settings, size=count, kinds=kind_list, engines=_names(engines))
     pool.start()
     stopping = {"now": False}

@@ -91,6 +91,19 @@ class Settings(BaseSettings):
 
     make_video: bool = True
 
+    queue_url: str | None = None
+    """A Celery broker (``redis://...`` or ``amqp://...``): jobs are dispatched through it to
+    ``openchirp worker`` processes on any machine. None: the embedded database queue."""
+    queue_visibility_timeout: float = 7200.0
+    """Seconds before Redis hands an unacknowledged message out again: longer than the longest
+    render (the database lease, not this, is what detects a lost worker)."""
+    queue_sweep_seconds: float = 1.0
+    """How often each Celery worker re-queues expired leases and publishes jobs that need a
+    message (retries, hand-backs, jobs whose publish was lost)."""
+    queue_redispatch_seconds: float = 600.0
+    """A pending job whose message went out this long ago is published again (a lost message)."""
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object a line, with the request id carried into the jobs it queued."""
     upload_url_fetch: bool = False
     """Let clients have the server download audio from a URL (sunoapi.org's file-url-upload).
     Off by default: the server makes no requests to hosts a client names unless this is on."""

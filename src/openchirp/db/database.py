@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -18,6 +18,10 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 BUSY_TIMEOUT_MS = 5000
+ENQUEUED = "openchirp.enqueued"
+"""Key of the list in a write connection's ``info`` that db/queue.enqueue appends to."""
+Enqueued = tuple[str, str, "str | None", int]
+"""(job id, kind, engine, priority) of a job enqueued in a write transaction."""
 SQLITE_READERS = 40
 """Pooled reader connections: one per thread of the request thread pool (anyio's default 40),
 so concurrent reads reuse connections instead of opening (and PRAGMA-ing) one per request."""
@@ -29,6 +33,9 @@ class Database:
         self.is_sqlite = make_url(url).get_backend_name() == "sqlite"
         self._threads = threading.local()
         self._sqlite_readers: list[sqlite3.Connection] = []  # every thread's, closed on dispose
+        self.after_commit: list[Callable[[list[Enqueued]], None]] = []
+        """Called with the jobs a write transaction enqueued, once it committed (the distributed
+        queue publishes them); not called when none was enqueued."""
         if self.is_sqlite:
             _ensure_sqlite_dir(url)
             self._writer = _sqlite_engine(url, immediate=True)
@@ -46,8 +53,16 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Connection]:
         """A write transaction: serialised against other writers on SQLite, committed on exit."""
+        enqueued: list[Enqueued] = []
         with self._writer.begin() as conn:
-            yield conn
+            conn.info[ENQUEUED] = enqueued
+            try:
+                yield conn
+            finally:
+                conn.info.pop(ENQUEUED, None)
+        if enqueued:
+            for hook in self.after_commit:
+                hook(enqueued)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 
+from openchirp.db.database import ENQUEUED
 from openchirp.db.repo import new_id, utcnow
 from openchirp.db.tables import jobs
 
@@ -73,6 +74,9 @@ def enqueue(conn: Connection, kind: str, subject_id: str, *, engine: str | None 
             updated_at=now,
         )
     )
+    enqueued = conn.info.get(ENQUEUED)  # Database.write's after-commit hooks publish these
+    if enqueued is not None:
+        enqueued.append((job_id, kind, engine, PRIORITIES.get(kind, 0)))
     return job_id
 
 
@@ -122,6 +126,7 @@ def claim(conn: Connection, owner: str, lease_seconds: float, allowed: Filter = 
             attempts=row.attempts + 1,
             lease_owner=owner,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
+            started_at=now,
             updated_at=now,
         )
     )
@@ -158,6 +163,7 @@ def claim_subjects(
                 attempts=row.attempts + 1,
                 lease_owner=owner,
                 lease_expires_at=now + timedelta(seconds=lease_seconds),
+                started_at=now,
                 updated_at=now,
             )
         )
@@ -188,7 +194,13 @@ def finish(conn: Connection, job: Job) -> bool:
     result = conn.execute(
         update(jobs)
         .where(_owned(job))
-        .values(state="done", lease_owner=None, lease_expires_at=None, updated_at=utcnow())
+        .values(
+            state="done",
+            lease_owner=None,
+            lease_expires_at=None,
+            finished_at=utcnow(),
+            updated_at=utcnow(),
+        )
     )
     return result.rowcount == 1
 

@@ -133,6 +133,11 @@ jobs = Table(
     Column("last_error", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("dispatched_at", DateTime(timezone=True), nullable=True),
+    # Last handed to the distributed queue (None: never); see jobs/celery_queue.py.
+    Column("started_at", DateTime(timezone=True), nullable=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+    # The last attempt's run time (render seconds in /metrics).
     Index("ix_jobs_state_run_after", "state", "run_after"),
     Index("ix_jobs_subject", "subject_id"),
 )
