@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from openchirp import __version__
-from openchirp.api import errors, files, pages
+from openchirp.api import errors, files, limits, pages
 from openchirp.api.deps import Auth
 from openchirp.api.dialects import registry
 from openchirp.api.dialects.base import Dialect
@@ -73,6 +73,7 @@ def create_app(
         registry.configured(settings.dialects) if dialects is None else dialects
     )
     errors.install(app, served)
+    limits.install(app, served)  # outermost of ours: runs before any body is read
     served.include(app)  # first: the dialects' polls are matched before any other route
     for module in (files, pages):
         app.include_router(module.router)

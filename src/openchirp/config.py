@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     credits_per_clip: int = 5
 
     wait_audio_timeout: float = 100.0
+    max_body_bytes: int = 1024 * 1024
+    """The largest request body accepted (JSON): larger ones are refused before being read."""
+    max_upload_bytes: int = 64 * 1024 * 1024
+    """The largest body of an upload route (``/api/file-*-upload``)."""
     dialects: list[str] = Field(default_factory=list)
     """Extra client APIs served beside the built-in ones: "package.module:DIALECT" each."""
     engines: dict[str, str] = Field(default_factory=dict)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from openchirp.core.errors import InvalidInput
+from openchirp.core.text import check_text
 
 
 @dataclass(frozen=True)
@@ -18,6 +21,9 @@ class GenerateRequest:
     callback_url: str | None = None
     """Where the batch's stages are posted (signed), if the client asked for callbacks."""
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
 
 @dataclass(frozen=True)
 class ExtendRequest:
@@ -29,3 +35,18 @@ class ExtendRequest:
     negative_tags: str = ""
     model: str | None = None
     callback_url: str | None = None
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        at = self.continue_at
+        if at is not None and (isinstance(at, bool) or not isinstance(at, int | float)):
+            raise InvalidInput(
+                f"{{field}} must be a number of seconds, got {at!r}", field="continue_at"
+            )
+
+
+def check_fields(request: object) -> None:
+    """Every text field of a domain request can be stored: whatever dialect built it, text a
+    client sent is checked here, before anything is written."""
+    for f in fields(request):  # type: ignore[arg-type]
+        check_text(f.name, getattr(request, f.name))

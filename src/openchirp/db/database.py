@@ -8,6 +8,7 @@ without an explicit transaction, so readers never queue behind a writer under WA
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,6 +18,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+log = logging.getLogger("openchirp.db")
 BUSY_TIMEOUT_MS = 5000
 SQLITE_READERS = 40
 """Pooled reader connections: one per thread of the request thread pool (anyio's default 40),
@@ -99,7 +101,18 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _decode_text(raw: bytes) -> str:
+    """SQLite hands back whatever bytes a text column holds; bytes that are not UTF-8 (written
+    by another tool) are repaired on the way out rather than failing the whole read."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        log.warning("repaired undecodable text read from the database")
+        return raw.decode("utf-8", "replace")
+
+
 def _configure_sqlite(conn: sqlite3.Connection) -> None:
+    conn.text_factory = _decode_text
     cursor = conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

@@ -18,7 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from openchirp.api.deps import ServiceDep, UserDep
+from openchirp.api.deps import IdempotencyKey, ServiceDep, UserDep
 from openchirp.api.dialects import spellings
 from openchirp.api.dialects.base import Dialect, Responses, error_responses
 from openchirp.api.waiting import wait_for_audio
@@ -106,7 +106,9 @@ def _tokens(text: str) -> int:
 
 
 @router.post("/v1/chat/completions", responses=responses(400, 401, 422, 429))
-async def chat_completions(body: ChatRequest, service: ServiceDep, user: UserDep) -> Any:
+async def chat_completions(
+    body: ChatRequest, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> Any:
     users = [m for m in body.messages if m.role == "user" and _text(m).strip()]
     if not users:
         raise InvalidInput("messages needs a user message describing the song", field="messages")
@@ -118,6 +120,7 @@ async def chat_completions(body: ChatRequest, service: ServiceDep, user: UserDep
         service.create,
         user,
         GenerateRequest(description=description, model=model.key if model else None),
+        idempotency_key,
     )
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())

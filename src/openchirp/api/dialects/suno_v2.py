@@ -10,9 +10,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
-from openchirp.api.deps import ServiceDep, UserDep, caller, parameters, read, split_ids
+from openchirp.api.deps import (
+    IdempotencyKey,
+    ServiceDep,
+    UserDep,
+    caller,
+    parameters,
+    read,
+    split_ids,
+)
 from openchirp.api.dialects import spellings
 from openchirp.api.dialects.base import Dialect, Responses, error_responses
 from openchirp.core.clip import FINISHED, iso
@@ -71,7 +79,7 @@ class Extend(BaseModel):
     title: str = ""
     negative_tags: str = ""
     continue_clip_id: str
-    continue_at: float
+    continue_at: StrictFloat  # true is not a number
 
 
 class MakeLyrics(BaseModel):
@@ -110,7 +118,11 @@ CREATE_ERRORS = responses(400, 401, 409, 422, 429)
 
 @router.post("/api/v2/suno/{mv}/custom/create-lyrics-song", responses=CREATE_ERRORS)
 def create_lyrics_song(
-    mv: MV, body: CreateLyricsSong, service: ServiceDep, user: UserDep
+    mv: MV,
+    body: CreateLyricsSong,
+    service: ServiceDep,
+    user: UserDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     batch = service.create(
         user,
@@ -121,13 +133,18 @@ def create_lyrics_song(
             negative_tags=body.negative_tags,
             model=model_of(mv),
         ),
+        idempotency_key,
     )
     return ok({"task_id": batch.id})
 
 
 @router.post("/api/v2/suno/{mv}/custom/create-pure-music", responses=CREATE_ERRORS)
 def create_pure_music(
-    mv: MV, body: CreatePureMusic, service: ServiceDep, user: UserDep
+    mv: MV,
+    body: CreatePureMusic,
+    service: ServiceDep,
+    user: UserDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     batch = service.create(
         user,
@@ -138,6 +155,7 @@ def create_pure_music(
             instrumental=True,
             model=model_of(mv),
         ),
+        idempotency_key,
     )
     return ok({"task_id": batch.id})
 
@@ -184,7 +202,9 @@ async def get_clips(request: Request) -> Response:
 
 
 @router.post("/api/v2/suno/{mv}/extend", responses=responses(400, 401, 404, 409, 422, 429))
-def extend(mv: MV, body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
+def extend(
+    mv: MV, body: Extend, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     batch = service.extend(
         user,
         ExtendRequest(
@@ -196,6 +216,7 @@ def extend(mv: MV, body: Extend, service: ServiceDep, user: UserDep) -> JSONResp
             negative_tags=body.negative_tags,
             model=model_of(mv),
         ),
+        idempotency_key,
     )
     return JSONResponse(batch_body(batch))
 

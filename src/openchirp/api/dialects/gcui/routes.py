@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
 from openchirp.api.deps import (
+    IdempotencyKey,
     ServiceDep,
     UserDep,
     caller,
@@ -52,7 +53,7 @@ class CustomGenerate(BaseModel):
 class ExtendAudio(BaseModel):
     audio_id: str
     prompt: str = ""
-    continue_at: float | None = None
+    continue_at: StrictFloat | None = None  # true is not a number
     tags: str = ""
     negative_tags: str = ""
     title: str = ""
@@ -107,7 +108,9 @@ CREATE_ERRORS = responses(400, 401, 404, 409, 422, 429)
 
 
 @router.post("/api/generate", responses=CREATE_ERRORS)
-async def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONResponse:
+async def generate(
+    body: Generate, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     batch = await run_in_threadpool(
         service.create,
         user,
@@ -116,12 +119,15 @@ async def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONRe
             instrumental=body.make_instrumental,
             model=model_key(body.model, MODEL_SPELLINGS),
         ),
+        idempotency_key,
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
 @router.post("/api/custom_generate", responses=CREATE_ERRORS)
-async def custom_generate(body: CustomGenerate, service: ServiceDep, user: UserDep) -> JSONResponse:
+async def custom_generate(
+    body: CustomGenerate, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     batch = await run_in_threadpool(
         service.create,
         user,
@@ -133,12 +139,15 @@ async def custom_generate(body: CustomGenerate, service: ServiceDep, user: UserD
             instrumental=body.make_instrumental,
             model=model_key(body.model, MODEL_SPELLINGS),
         ),
+        idempotency_key,
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
 @router.post("/api/extend_audio", responses=CREATE_ERRORS)
-async def extend_audio(body: ExtendAudio, service: ServiceDep, user: UserDep) -> JSONResponse:
+async def extend_audio(
+    body: ExtendAudio, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     batch = await run_in_threadpool(
         service.extend,
         user,
@@ -151,6 +160,7 @@ async def extend_audio(body: ExtendAudio, service: ServiceDep, user: UserDep) ->
             negative_tags=body.negative_tags,
             model=model_key(body.model, MODEL_SPELLINGS),
         ),
+        idempotency_key,
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
