@@ -9,7 +9,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from openchirp import __version__
-from openchirp.api import errors, files, limits, pages
+from openchirp.api import errors, files, health, limits, pages
 from openchirp.api.deps import Auth
 from openchirp.api.dialects import registry
 from openchirp.api.dialects.base import Dialect
@@ -43,6 +43,7 @@ def create_app(
         pool = WorkerPool(settings) if start_workers and settings.workers > 0 else None
         if pool:
             pool.start()
+        app.state.pool = pool  # readiness counts its live workers (api/health.py)
         try:
             yield
         finally:
@@ -73,9 +74,10 @@ def create_app(
         registry.configured(settings.dialects) if dialects is None else dialects
     )
     errors.install(app, served)
+    health.install(app, served)  # creates say when no worker consumes the queue
     limits.install(app, served)  # outermost of ours: runs before any body is read
     served.include(app)  # first: the dialects' polls are matched before any other route
-    for module in (files, pages):
+    for module in (files, pages, health):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["server"])

@@ -64,6 +64,8 @@ class Settings(BaseSettings):
     """The largest request body accepted (JSON): larger ones are refused before being read."""
     max_upload_bytes: int = 64 * 1024 * 1024
     """The largest body of an upload route (``/api/file-*-upload``)."""
+    min_free_disk_bytes: int = 256 * 1024 * 1024
+    """``/readyz`` fails when the data folder's disk has less free space than this."""
     dialects: list[str] = Field(default_factory=list)
     """Extra client APIs served beside the built-in ones: "package.module:DIALECT" each."""
     engines: dict[str, str] = Field(default_factory=dict)

@@ -6,14 +6,20 @@ message always names the field and the limit.
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from openchirp.api.dialects.base import Responses, error_responses
 from openchirp.api.dialects.registry import FALLBACK, Dialects
 from openchirp.core.errors import OpenChirpError
+from openchirp.db.database import is_disk_full
+
+log = logging.getLogger("openchirp.api")
 
 
 def responses(*statuses: int) -> Responses:
@@ -59,6 +65,17 @@ def install(app: FastAPI, dialects: Dialects) -> None:
         message, field = _validation_message(exc)
         body = dialects.owner(request).error_body(422, message, field)
         return JSONResponse(body, status_code=422)
+
+    async def _disk_full(request: Request, exc: Exception) -> JSONResponse:
+        if not is_disk_full(exc):
+            raise exc  # a real 500: the server error middleware answers and logs it
+        log.error("disk full while answering %s %s: %s", request.method, request.url.path, exc)
+        message = "the server's disk is full: nothing was saved; try again later"
+        body = dialects.owner(request).error_body(507, message, None)
+        return JSONResponse(body, status_code=507, headers={"Retry-After": "60"})
+
+    for kind in (OSError, DBAPIError):
+        app.add_exception_handler(kind, _disk_full)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:

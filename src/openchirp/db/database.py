@@ -8,6 +8,7 @@ without an explicit transaction, so readers never queue behind a writer under WA
 
 from __future__ import annotations
 
+import errno
 import logging
 import sqlite3
 import threading
@@ -85,6 +86,31 @@ class Database:
         self._writer.dispose()
         if self._reader is not self._writer:
             self._reader.dispose()
+
+
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+SQLITE_FULL = 13
+PG_DISK_FULL = "53100"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says the disk is full: an OSError, SQLite's
+    SQLITE_FULL, or PostgreSQL's disk_full."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in DISK_FULL_ERRNOS:
+            return True
+        if isinstance(current, sqlite3.Error) and (
+            getattr(current, "sqlite_errorcode", None) == SQLITE_FULL
+            or "database or disk is full" in str(current)
+        ):
+            return True
+        if getattr(current, "sqlstate", None) == PG_DISK_FULL:
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
 
 
 def _psycopg(url: str) -> str:

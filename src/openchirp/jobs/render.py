@@ -17,7 +17,7 @@ from openchirp.db import repo
 from openchirp.db.records import Clip
 from openchirp.engines.base import Continuation, PlanRequest, Render
 from openchirp.engines.registry import load_engine
-from openchirp.jobs.context import JobContext
+from openchirp.jobs.context import JobContext, start_clip
 from openchirp.jobs.outputs import complete_clip, mp3_writer, store_covers
 from openchirp.media.audio import WavWriter
 from openchirp.media.waveform import PeakAccumulator
@@ -55,7 +55,7 @@ def render_clip(ctx: JobContext) -> None:
         with ctx.db.write() as conn:
             ctx.finish(conn)
         return
-    ctx.set_clip(status=ClipStatus.QUEUED)
+    start_clip(ctx, clip)
     spec = render_input_of(clip)
     request = plan_request(ctx, clip, spec)
     image_key, large_key, cover = store_covers(ctx, clip)

@@ -27,7 +27,10 @@ ERROR_DESCRIPTIONS = {
     404: "Not found",
     409: "The clip is not in a state that allows this",
     422: "Invalid input: the message names the field and the limit",
+    413: "The request body is larger than the server accepts",
     429: "Out of credits for this month",
+    503: "Not ready",
+    507: "The server's disk is full: nothing was created",
 }
 
 

@@ -105,7 +105,7 @@ def _tokens(text: str) -> int:
     return max(1, len(text.split()))
 
 
-@router.post("/v1/chat/completions", responses=responses(400, 401, 422, 429))
+@router.post("/v1/chat/completions", responses=responses(400, 401, 413, 422, 429, 507))
 async def chat_completions(
     body: ChatRequest, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
 ) -> Any:

@@ -113,7 +113,7 @@ def batch_body(batch: Batch) -> dict[str, Any]:
     }
 
 
-CREATE_ERRORS = responses(400, 401, 409, 422, 429)
+CREATE_ERRORS = responses(400, 401, 409, 413, 422, 429, 507)
 
 
 @router.post("/api/v2/suno/{mv}/custom/create-lyrics-song", responses=CREATE_ERRORS)
@@ -201,7 +201,9 @@ async def get_clips(request: Request) -> Response:
     return Response(body % (json_list(views, canonical), len(views)), media_type="application/json")
 
 
-@router.post("/api/v2/suno/{mv}/extend", responses=responses(400, 401, 404, 409, 422, 429))
+@router.post(
+    "/api/v2/suno/{mv}/extend", responses=responses(400, 401, 404, 409, 413, 422, 429, 507)
+)
 def extend(
     mv: MV, body: Extend, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
 ) -> JSONResponse:

@@ -104,7 +104,7 @@ async def _respond(
     return JSONResponse([audio_info(c) for c in clips])
 
 
-CREATE_ERRORS = responses(400, 401, 404, 409, 422, 429)
+CREATE_ERRORS = responses(400, 401, 404, 409, 413, 422, 429, 507)
 
 
 @router.post("/api/generate", responses=CREATE_ERRORS)
