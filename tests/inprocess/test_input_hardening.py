@@ -206,7 +206,7 @@ def test_idempotency_key_replays_the_first_create(app: InProcessApp) -> None:
     assert [c["id"] for c in first.json()] == [c["id"] for c in again.json()]
     assert usage(app) == 10  # one song (two clips), charged once
     other = app.client.post("/api/custom_generate", json={**body, "tags": "rock"}, headers=key)
-    assert other.status_code == 422 and "Idempotency-Key" in message(other)
+    assert other.status_code == 409 and "Idempotency-Key" in message(other)
     v2 = "/api/v2/suno/v3.5/custom/create-lyrics-song"
     tasks = [
         app.client.post(v2, json=body, headers={"Idempotency-Key": "v2"}).json()["data"]["task_id"]

@@ -145,8 +145,10 @@ UserDep = Annotated[User, Depends(get_user)]
 IdempotencyKey = Annotated[
     str | None,
     Header(
+        min_length=1,
         max_length=255,
+        pattern=r"\S",
         description="Retrying a create with the same key and body returns the first answer's "
-        "batch instead of making (and charging) another; the same key with another body is a 422.",
+        "batch instead of making (and charging) another; the same key with another body is a 409.",
     ),
 ]

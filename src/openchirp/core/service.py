@@ -397,7 +397,7 @@ class Service:
             return None
         fingerprint, batch_id = found
         if fingerprint != once.fingerprint:
-            raise InvalidInput(
+            raise Conflict(
                 "{field} was already used with a different request; use a new key for a new"
                 " request",
                 field="Idempotency-Key",

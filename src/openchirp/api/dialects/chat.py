@@ -20,7 +20,13 @@ from pydantic import BaseModel, Field
 
 from openchirp.api.deps import IdempotencyKey, ServiceDep, UserDep
 from openchirp.api.dialects import spellings
-from openchirp.api.dialects.base import Dialect, Responses, error_responses
+from openchirp.api.dialects.base import (
+    REQUIRED_TEXT,
+    TEXT,
+    Dialect,
+    Responses,
+    error_responses,
+)
 from openchirp.api.waiting import wait_for_audio
 from openchirp.core.errors import InvalidInput
 from openchirp.core.requests import GenerateRequest
@@ -69,9 +75,20 @@ class Message(BaseModel):
     content: str | list[dict[str, Any]] | None = None
 
 
+USER_MESSAGE = {
+    "type": "object",
+    "required": ["role", "content"],
+    "properties": {"role": {"const": "user"}, "content": {"type": "string", **REQUIRED_TEXT}},
+}
+
+
 class ChatRequest(BaseModel):
-    model: str = "chirp-v3-5"
-    messages: list[Message] = Field(min_length=1)
+    model: str = Field("chirp-v3-5", json_schema_extra=TEXT)
+    messages: list[Message] = Field(
+        min_length=1,
+        description="The last user message with text describes the song",
+        json_schema_extra={"contains": USER_MESSAGE},
+    )
     stream: bool = False
 
 
@@ -105,7 +122,7 @@ def _tokens(text: str) -> int:
     return max(1, len(text.split()))
 
 
-@router.post("/v1/chat/completions", responses=responses(400, 401, 413, 422, 429, 507))
+@router.post("/v1/chat/completions", responses=responses(400, 401, 409, 413, 422, 429, 507))
 async def chat_completions(
     body: ChatRequest, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
 ) -> Any:

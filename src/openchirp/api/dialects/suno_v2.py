@@ -22,7 +22,14 @@ from openchirp.api.deps import (
     split_ids,
 )
 from openchirp.api.dialects import spellings
-from openchirp.api.dialects.base import Dialect, Responses, error_responses
+from openchirp.api.dialects.base import (
+    TEXT,
+    Dialect,
+    Responses,
+    error_responses,
+    limited,
+    one_of_names,
+)
 from openchirp.core.clip import FINISHED, iso
 from openchirp.core.errors import InvalidInput
 from openchirp.core.requests import ExtendRequest, GenerateRequest
@@ -57,33 +64,38 @@ DIALECT = Dialect(
     model_spellings=spellings.EVERY,
 )
 MV_DESCRIPTION = "Model version: v3.5, v4, v4.5, v5..."
-MV = Annotated[str, Path(description=MV_DESCRIPTION, examples=["v3.5"])]
+MV_SCHEMA = one_of_names(list(spellings.SUNOAPI_COM))
+MV = Annotated[
+    str, Path(description=MV_DESCRIPTION, examples=["v3.5"], json_schema_extra=MV_SCHEMA)
+]
+IDS = r"^[^\u0000]*[^\u0000\s,][^\u0000]*$"
+"""At least one id among the commas."""
 
 
 class CreateLyricsSong(BaseModel):
-    prompt: str = Field(description="The lyrics")
-    tags: str = Field(description="Style of music, e.g. 'heavy metal'")
-    title: str = ""
-    negative_tags: str = ""
+    prompt: str = Field(json_schema_extra=limited("lyrics", "The lyrics", required=True))
+    tags: str = Field(json_schema_extra=limited("tags", "Style of music, e.g. 'heavy metal'"))
+    title: str = Field("", json_schema_extra=limited("title"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
 
 
 class CreatePureMusic(BaseModel):
-    tags: str
-    title: str = ""
-    negative_tags: str = ""
+    tags: str = Field(json_schema_extra=limited("tags", "Style of music"))
+    title: str = Field("", json_schema_extra=limited("title"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
 
 
 class Extend(BaseModel):
-    prompt: str
-    tags: str
-    title: str = ""
-    negative_tags: str = ""
-    continue_clip_id: str
+    prompt: str = Field(json_schema_extra=limited("lyrics", "The lyrics of the continuation"))
+    tags: str = Field(json_schema_extra=limited("tags", "The style"))
+    title: str = Field("", json_schema_extra=limited("title"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
+    continue_clip_id: str = Field(json_schema_extra=TEXT)
     continue_at: StrictFloat  # true is not a number
 
 
 class MakeLyrics(BaseModel):
-    prompt: str = Field(max_length=200)
+    prompt: str = Field(max_length=200, json_schema_extra=TEXT)
 
 
 def ok(data: Any) -> JSONResponse:
@@ -186,8 +198,8 @@ def _input_of(record: dict[str, Any]) -> dict[str, Any]:
     tags=router.tags,
     responses=responses(401, 422),
     openapi_extra=parameters(
-        ("mv", "path", {"type": "string", "examples": ["v3.5"]}, True, MV_DESCRIPTION),
-        ("ids", "query", {"type": "string"}, True, "Clip ids, comma-separated"),
+        ("mv", "path", {**MV_SCHEMA, "examples": ["v3.5"]}, True, MV_DESCRIPTION),
+        ("ids", "query", {"type": "string", "pattern": IDS}, True, "Clip ids, comma-separated"),
     ),
 )
 async def get_clips(request: Request) -> Response:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field, StrictFloat
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from openchirp.api.deps import (
     IdempotencyKey,
@@ -19,9 +19,16 @@ from openchirp.api.deps import (
     read,
     split_ids,
 )
-from openchirp.api.dialects.base import model_key
+from openchirp.api.dialects.base import (
+    REQUIRED_TEXT,
+    TEXT,
+    limited,
+    model_key,
+    one_of_names,
+)
 from openchirp.api.dialects.gcui.shape import MODEL_SPELLINGS, responses
 from openchirp.api.waiting import wait_for_audio
+from openchirp.core.models import model_names
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Service
 from openchirp.core.views import json_list
@@ -33,40 +40,62 @@ MAX_PAGE = 100_000
 FIELD_NAMES_BY_ROUTE = {"/api/concat": {"clip_id": "clip_id"}, "/api/clip": {"clip_id": "id"}}
 
 
+MODEL = Field(
+    None,
+    description="A model name (others Suno's APIs use are accepted too)",
+    json_schema_extra=one_of_names(model_names(), nullable=True),
+)
+
+
 class Generate(BaseModel):
-    prompt: str = Field(description="A description of the song")
+    prompt: str = Field(
+        description="A description of the song",
+        json_schema_extra=limited("description", "A description of the song", required=True),
+    )
     make_instrumental: bool = False
-    model: str | None = None
+    model: str | None = MODEL
     wait_audio: bool = False
 
 
 class CustomGenerate(BaseModel):
-    prompt: str = Field("", description="The lyrics")
-    tags: str = ""
-    title: str = ""
-    negative_tags: str = ""
+    model_config = ConfigDict(
+        # The lyrics are required unless the song is instrumental.
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "properties": {"make_instrumental": {"const": True}},
+                    "required": ["make_instrumental"],
+                },
+                {"properties": {"prompt": REQUIRED_TEXT}, "required": ["prompt"]},
+            ]
+        }
+    )
+    prompt: str = Field("", json_schema_extra=limited("lyrics", "The lyrics"))
+    tags: str = Field("", json_schema_extra=limited("tags", "The style"))
+    title: str = Field("", json_schema_extra=limited("title"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
     make_instrumental: bool = False
-    model: str | None = None
+    model: str | None = MODEL
     wait_audio: bool = False
 
 
 class ExtendAudio(BaseModel):
-    audio_id: str
-    prompt: str = ""
+    audio_id: str = Field(json_schema_extra=TEXT)
+    prompt: str = Field("", json_schema_extra=limited("lyrics", "The lyrics"))
     continue_at: StrictFloat | None = None  # true is not a number
-    tags: str = ""
-    negative_tags: str = ""
-    title: str = ""
-    model: str | None = None
+    tags: str = Field("", json_schema_extra=limited("tags", "The style"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
+    title: str = Field("", json_schema_extra=limited("title"))
+    model: str | None = MODEL
     wait_audio: bool = False
 
 
 class Concat(BaseModel):
-    clip_id: str
+    clip_id: str = Field(json_schema_extra=TEXT)
 
 
 class GenerateLyrics(BaseModel):
-    prompt: str = Field(max_length=200)
+    prompt: str = Field(max_length=200, json_schema_extra=TEXT)
 
 
 def audio_info(clip: dict[str, Any]) -> dict[str, Any]:
@@ -181,7 +210,13 @@ def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) ->
     tags=router.tags,
     responses=responses(401, 422),
     openapi_extra=parameters(
-        ("ids", "query", {"type": "string"}, False, "Clip ids, comma-separated (none: library)"),
+        (
+            "ids",
+            "query",
+            {"type": "string", **TEXT},
+            False,
+            "Clip ids, comma-separated (none: library)",
+        ),
         ("page", "query", {"type": "integer", "minimum": 0, "maximum": MAX_PAGE}, False, "Page"),
     ),
 )
@@ -198,7 +233,9 @@ async def get(request: Request) -> Response:
 
 @router.get("/api/clip", responses=responses(401, 404, 422))
 def clip(
-    service: ServiceDep, user: UserDep, id: str = Query(description="A clip id")
+    service: ServiceDep,
+    user: UserDep,
+    id: str = Query(description="A clip id", json_schema_extra=TEXT),
 ) -> JSONResponse:  # noqa: A002
     return JSONResponse(service.clip(user, id))
 
