@@ -92,6 +92,12 @@ class Settings(BaseSettings):
 
     make_video: bool = True
 
+    upload_url_fetch: bool = False
+    """Let clients have the server download audio from a URL (sunoapi.org's file-url-upload).
+    Off by default: the server makes no requests to hosts a client names unless this is on."""
+    upload_max_bytes: int = 50 * 1024 * 1024
+    """The largest audio file a client may upload (any of the three upload routes)."""
+
     storage_url: str | None = None
     """Where finished files are published: ``file:///folder`` (default: ``data_dir/files``) or
     ``s3://bucket/prefix`` (endpoint, region and keys from the usual ``AWS_*`` variables)."""

@@ -53,9 +53,10 @@ def install(app: FastAPI, dialects: Dialects) -> None:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
         dialect = dialects.owner(request)
         name = dialect.field_name(exc.field, _route_path(request))
+        status = dialect.status_of(exc.status_code, exc)
         return JSONResponse(
-            dialect.error_body(exc.status_code, exc.message_for(name), name),
-            status_code=exc.status_code,
+            dialect.error_body(status, exc.message_for(name), name),
+            status_code=status,
             headers=headers,
         )
 
@@ -63,8 +64,9 @@ def install(app: FastAPI, dialects: Dialects) -> None:
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Validation names the fields as the client sent them: nothing to respell.
         message, field = _validation_message(exc)
-        body = dialects.owner(request).error_body(422, message, field)
-        return JSONResponse(body, status_code=422)
+        dialect = dialects.owner(request)
+        status = dialect.status_of(422, exc)
+        return JSONResponse(dialect.error_body(status, message, field), status_code=status)
 
     async def _disk_full(request: Request, exc: Exception) -> JSONResponse:
         if not is_disk_full(exc):
@@ -79,5 +81,7 @@ def install(app: FastAPI, dialects: Dialects) -> None:
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
-        body = dialects.owner(request).error_body(exc.status_code, str(exc.detail), None)
-        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
+        dialect = dialects.owner(request)
+        status = dialect.status_of(exc.status_code, exc)
+        body = dialect.error_body(status, str(exc.detail), None)
+        return JSONResponse(body, status_code=status, headers=exc.headers)

@@ -24,6 +24,14 @@ class InvalidInput(OpenChirpError):
     status_code = 422
 
 
+class TooLong(InvalidInput):
+    """A field over its limit: a 422 like any invalid input (sunoapi.org answers 413)."""
+
+
+class Unsupported(InvalidInput):
+    """The configured engine cannot do the operation asked for."""
+
+
 class NotFound(OpenChirpError):
     status_code = 404
 
@@ -42,7 +50,5 @@ class Conflict(OpenChirpError):
     status_code = 409
 
 
-def limit_error(field: str, limit: int, model: str, got: int) -> InvalidInput:
-    return InvalidInput(
-        f"{{field}} is {got} characters; the limit for {model} is {limit}", field=field
-    )
+def limit_error(field: str, limit: int, model: str, got: int) -> TooLong:
+    return TooLong(f"{{field}} is {got} characters; the limit for {model} is {limit}", field=field)

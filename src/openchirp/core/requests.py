@@ -20,6 +20,9 @@ class GenerateRequest:
     """Description mode: the lyricist writes title, tags and lyrics from this line."""
     callback_url: str | None = None
     """Where the batch's stages are posted (signed), if the client asked for callbacks."""
+    voice: str | None = None
+    """"male" or "female": the singer asked for. The engine hears it as the words "male vocals"
+    or "female vocals" after the style (the composer reads its voice from the style)."""
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -23,6 +23,7 @@ from openchirp.core.errors import (
     InvalidInput,
     NotFound,
     QuotaExceeded,
+    TooLong,
     limit_error,
 )
 from openchirp.core.models import ModelInfo, model_names, resolve_model
@@ -37,6 +38,8 @@ from openchirp.engines.base import Lyricist, WrittenSong
 from openchirp.storage import Storage
 
 CLIPS_PER_BATCH = 2
+SONG_KINDS = ("generate", "extend")
+"""Batches that make songs; other kinds are tasks on existing clips (``core/tasks.py``)."""
 PAGE_SIZE = 20
 UNLIMITED = 2**31 - 1
 """What limits report for an unlimited user: clients compare credits_left with a number."""
@@ -140,12 +143,23 @@ class Service:
         check_text("task_id", batch_id)
         with self.db.read() as conn:
             batch = repo.get_batch(conn, batch_id)
-            if batch is None or batch.user_id != user.id:
+            if batch is None or batch.user_id != user.id or batch.kind not in SONG_KINDS:
                 raise NotFound(f"task {batch_id} not found", field="task_id")
             request = repair(batch.request, f"task {batch.id}")
             if request is not batch.request:
                 batch = replace(batch, request=request)
             return batch, self.render(conn, repo.clips_of_batch(conn, batch_id), user)
+
+    def batch_rows(
+        self, user: User, batch_id: str
+    ) -> tuple[BatchRecord, list[Clip], list[dict[str, Any]]]:
+        """A batch with its clip rows (their times, for task APIs) and their canonical clips."""
+        with self.db.read() as conn:
+            batch = repo.get_batch(conn, batch_id)
+            if batch is None or batch.user_id != user.id or batch.kind not in SONG_KINDS:
+                raise NotFound(f"task {batch_id} not found", field="task_id")
+            rows = repo.clips_of_batch(conn, batch_id)
+            return batch, rows, self.render(conn, rows, user)
 
     def limits(self, user: User) -> Limits:
         with self.db.read() as conn:
@@ -212,7 +226,7 @@ class Service:
         }
         render_input = RenderInput(
             lyrics=lyrics,
-            tags=tags,
+            tags=f"{tags}, {request.voice} vocals" if request.voice else tags,
             model=model.key,
             engine=self.settings.engine_for_model(model.key),
             negative_tags=request.negative_tags,
@@ -479,9 +493,8 @@ def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | Non
     check_text(field, value)
     if value is not None and len(value) > limit:
         if model is None:
-            raise InvalidInput(
-                f"{{field}} is {len(value)} characters; the limit is {limit}", field=field
-            )
+            message = f"{{field}} is {len(value)} characters; the limit is {limit}"
+            raise TooLong(message, field=field)
         raise limit_error(field, limit, model.key, len(value))
 
 

@@ -93,6 +93,26 @@ class Engine(Protocol):
     def plan(self, request: PlanRequest) -> Render: ...
 
 
+CAPABILITIES = {
+    "generate": "compose a song from lyrics and style",
+    "extend": "continue one of its own clips",
+    "concat": "join an extended song into one clip",
+    "stems": "hand out vocals and instrumental stems",
+    "infill": "replace a section of an existing clip (sunoapi.org replace-section)",
+    "upload_extend": "continue audio a user uploaded",
+    "upload_cover": "re-sing or re-arrange audio a user uploaded",
+    "add_instrumental": "write an accompaniment for uploaded vocals",
+    "add_vocals": "sing over an uploaded instrumental",
+}
+"""What an engine may declare in an optional ``capabilities: frozenset[str]`` class attribute
+(none declared: an empty set). Operations past the core four are refused unless declared."""
+
+
+def capabilities_of(engine: object) -> frozenset[str]:
+    """An engine's (or engine class's) declared capabilities."""
+    return frozenset(getattr(engine, "capabilities", frozenset()))
+
+
 @dataclass(frozen=True)
 class WrittenSong:
     title: str

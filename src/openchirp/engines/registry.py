@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from openchirp.config import Settings
-from openchirp.engines.base import Engine, Lyricist
+from openchirp.engines.base import Engine, Lyricist, capabilities_of
 
 
 def import_object(spec: str) -> Any:
@@ -28,6 +28,12 @@ def load_engine(name: str, settings: Settings) -> Engine:
     built with its options from configuration as keyword arguments."""
     options = json.dumps(settings.engine_options_for(name), sort_keys=True)
     return _build(settings.engine_spec(name), options)
+
+
+def engine_capabilities(name: str, settings: Settings) -> frozenset[str]:
+    """What the engine of that name declares it can do, read from its class: the engine itself
+    (a SoundFont, a model) is not loaded for the question."""
+    return capabilities_of(import_object(settings.engine_spec(name)))
 
 
 def make_lyricist(settings: Settings) -> Lyricist:

@@ -95,6 +95,12 @@ class Dialect:
     """Route path as declared -> names that differ there (gcui's /api/clip takes ``id``)."""
     model_spellings: Mapping[str, str] = field(default_factory=dict)
     """Model names its clients send (lower case) -> model key (``core.models.MODELS``)."""
+    error_status: Callable[[int, Exception], int] | None = None
+    """(the domain's HTTP status, the error) -> the status this dialect answers with (sunoapi.org
+    says 400 for invalid input and 413 for too long); None keeps the domain's."""
+
+    def status_of(self, status: int, exc: Exception) -> int:
+        return status if self.error_status is None else self.error_status(status, exc)
 
     def field_name(self, name: str | None, route_path: str) -> str | None:
         if name is None:

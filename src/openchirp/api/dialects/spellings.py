@@ -39,4 +39,16 @@ SUNO = {
     "chirp-v3": "chirp-v3-0",
 }
 
+SUNO_VERSIONED = {
+    # Gateways (sunoapi.com v1, new-api resellers) spell the newer models by version.
+    "chirp-v4-0": "chirp-v4",
+    "chirp-v4-5": "chirp-auk",
+    "chirp-v4-5-turbo": "chirp-auk-turbo",
+    "chirp-v4-5-plus": "chirp-bluejay",
+    "chirp-v4-5plus": "chirp-bluejay",
+    "chirp-v5": "chirp-crow",
+    "chirp-v5-0": "chirp-crow",
+    "chirp-v5-5": "chirp-fenix",
+}
+
 EVERY = {**SUNOAPI_COM, **SUNOAPI_ORG, **SUNO}

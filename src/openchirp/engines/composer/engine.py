@@ -31,6 +31,8 @@ class ComposerEngine:
     """
 
     name = ENGINE_NAME
+    capabilities = frozenset({"generate", "extend", "concat", "stems"})
+    """It renders from its own plans only: it cannot infill a section or use foreign audio."""
 
     def __init__(
         self,
