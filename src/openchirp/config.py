@@ -61,9 +61,8 @@ class Settings(BaseSettings):
 
     wait_audio_timeout: float = 100.0
     max_body_bytes: int = 1024 * 1024
-    """The largest request body accepted (JSON): larger ones are refused before being read."""
-    max_upload_bytes: int = 64 * 1024 * 1024
-    """The largest body of an upload route (``/api/file-*-upload``)."""
+    """The largest request body accepted (JSON): larger ones are refused before being read.
+    Upload routes (``/api/file-*-upload``) take ``upload_max_bytes`` in base64 beside it."""
     min_free_disk_bytes: int = 256 * 1024 * 1024
     """``/readyz`` fails when the data folder's disk has less free space than this."""
     dialects: list[str] = Field(default_factory=list)

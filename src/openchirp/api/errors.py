@@ -73,8 +73,10 @@ def install(app: FastAPI, dialects: Dialects) -> None:
             raise exc  # a real 500: the server error middleware answers and logs it
         log.error("disk full while answering %s %s: %s", request.method, request.url.path, exc)
         message = "the server's disk is full: nothing was saved; try again later"
-        body = dialects.owner(request).error_body(507, message, None)
-        return JSONResponse(body, status_code=507, headers={"Retry-After": "60"})
+        dialect = dialects.owner(request)
+        status = dialect.status_of(507, exc)
+        body = dialect.error_body(status, message, None)
+        return JSONResponse(body, status_code=status, headers={"Retry-After": "60"})
 
     for kind in (OSError, DBAPIError):
         app.add_exception_handler(kind, _disk_full)

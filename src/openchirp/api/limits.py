@@ -50,7 +50,10 @@ class RequestLimits:
         self.settings = settings
 
     def limit_for(self, path: str) -> int:
-        return self.settings.max_upload_bytes if is_upload(path) else self.settings.max_body_bytes
+        json_limit = self.settings.max_body_bytes
+        if is_upload(path):  # the file, base64 encoded (4 bytes for 3), and its envelope
+            return self.settings.upload_max_bytes * 4 // 3 + json_limit
+        return json_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,8 +87,9 @@ class RequestLimits:
         return self._error(request, 413, too_large_message(limit), None)
 
     def _error(self, request: Request, status: int, message: str, field: str | None) -> Any:
-        body = self.dialects.owner(request).error_body(status, message, field)
-        return JSONResponse(body, status_code=status)
+        dialect = self.dialects.owner(request)
+        status = dialect.status_of(status, OpenChirpError(message, field=field))
+        return JSONResponse(dialect.error_body(status, message, field), status_code=status)
 
 
 def too_large_message(limit: int) -> str:
