@@ -72,6 +72,13 @@ def test_unstorable_text_in_chat_and_lyrics_is_refused(app: InProcessApp, kind: 
     )
     assert response.status_code == 422, response.text
     assert response.json()["error"]["param"] == "messages"
+    # The model is echoed in the answer: refused before the song is made, not a 500 after.
+    chat = '{"model":"m@","messages":[{"role":"user","content":"a song"}]}'.replace("@", BAD[kind])
+    response = app.client.post(
+        "/v1/chat/completions", content=chat, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["error"]["param"] == "model"
     for path in ("/api/v1/suno/make-lyrics", "/api/generate_lyrics"):
         response = post_raw(app, path, {}, "prompt", BAD[kind])
         assert response.status_code == 422, response.text

@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException
 from openchirp.api.dialects.base import Responses, error_responses
 from openchirp.api.dialects.registry import FALLBACK, Dialects
 from openchirp.core.errors import OpenChirpError
+from openchirp.core.text import repair
 from openchirp.db.database import is_disk_full
 
 log = logging.getLogger("openchirp.api")
@@ -55,7 +56,7 @@ def install(app: FastAPI, dialects: Dialects) -> None:
         name = dialect.field_name(exc.field, _route_path(request))
         status = dialect.status_of(exc.status_code, exc)
         return JSONResponse(
-            dialect.error_body(status, exc.message_for(name), name),
+            repair(dialect.error_body(status, exc.message_for(name), name), "an error message"),
             status_code=status,
             headers=headers,
         )
@@ -66,7 +67,8 @@ def install(app: FastAPI, dialects: Dialects) -> None:
         message, field = _validation_message(exc)
         dialect = dialects.owner(request)
         status = dialect.status_of(422, exc)
-        return JSONResponse(dialect.error_body(status, message, field), status_code=status)
+        body = repair(dialect.error_body(status, message, field), "an error message")
+        return JSONResponse(body, status_code=status)
 
     async def _disk_full(request: Request, exc: Exception) -> JSONResponse:
         if not is_disk_full(exc):
@@ -85,5 +87,5 @@ def install(app: FastAPI, dialects: Dialects) -> None:
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         dialect = dialects.owner(request)
         status = dialect.status_of(exc.status_code, exc)
-        body = dialect.error_body(status, str(exc.detail), None)
+        body = repair(dialect.error_body(status, str(exc.detail), None), "an error message")
         return JSONResponse(body, status_code=status, headers=exc.headers)

@@ -30,6 +30,7 @@ from openchirp.api.dialects.base import (
 from openchirp.api.waiting import wait_for_audio
 from openchirp.core.errors import InvalidInput
 from openchirp.core.requests import GenerateRequest
+from openchirp.core.text import check_text
 
 
 class OpenAIErrorDetail(BaseModel):
@@ -130,6 +131,7 @@ async def chat_completions(
     if not users:
         raise InvalidInput("messages needs a user message describing the song", field="messages")
     description = _text(users[-1]).strip()
+    check_text("model", body.model)  # echoed in the answer: it must be encodable
     # An unknown model (a client's "gpt-4o") makes a song on the default one, answered under
     # the name the client sent.
     model = DIALECT.resolve_model(body.model)
