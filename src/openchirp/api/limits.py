@@ -59,15 +59,16 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = Request(scope)
-        name = repeated_query(scope.get("query_string", b""))
+        query = scope.get("query_string", b"")
+        name = repeated_query(query) if b"&" in query else None  # polls rarely have two
         if name is not None:
             message = f"the query parameter {name} is given more than once; give it once"
-            await self._error(request, 422, message, name)(scope, receive, send)
+            await self._error(Request(scope), 422, message, name)(scope, receive, send)
             return
         if scope["method"] not in BODY_METHODS:
             await self.app(scope, receive, send)
             return
+        request = Request(scope)
         limit = self.limit_for(request.url.path)
         declared = request.headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
