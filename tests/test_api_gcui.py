@@ -154,16 +154,27 @@ def test_get_limit_reports_usage(server: Server) -> None:
 
 
 def test_cors_preflight_is_answered(server: Server) -> None:
-    response = httpx.options(
-        f"{server.url}/api/custom_generate",
-        headers={
-            "Origin": "http://example.test",
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "content-type",
-        },
+    """Another origin may call the API with a key; without one it may not (issue 15)."""
+    asked = {"Origin": "http://example.test", "Access-Control-Request-Method": "POST"}
+    url = f"{server.url}/api/custom_generate"
+    keyed = httpx.options(
+        url, headers={**asked, "Access-Control-Request-Headers": "authorization, content-type"}
     )
-    assert response.status_code == 200
-    assert response.headers["access-control-allow-origin"] in ("*", "http://example.test")
+    assert keyed.status_code == 204
+    assert keyed.headers["access-control-allow-origin"] == "*"
+    anonymous = httpx.options(
+        url, headers={**asked, "Access-Control-Request-Headers": "content-type"}
+    )
+    assert anonymous.status_code == 403
+    assert "access-control-allow-origin" not in anonymous.headers
+
+
+def test_dns_rebinding_is_refused(server: Server) -> None:
+    """A name of an attacker's own, resolved to 127.0.0.1, does not reach the local owner."""
+    port = server.url.rsplit(":", 1)[1]
+    rebound = httpx.get(f"{server.url}/api/get_limit", headers={"Host": f"rebind.example:{port}"})
+    assert rebound.status_code == 421
+    assert httpx.get(f"http://localhost:{port}/api/get_limit").status_code == 200
 
 
 def test_description_mode_writes_lyrics_title_and_tags(server: Server) -> None:

@@ -16,17 +16,23 @@ ROOT = Path(openchirp.__file__).parent
 LAYERS: list[set[str]] = [
     {"__main__"},
     {"cli"},
+    {"client"},
     {"app"},
     {"api", "jobs"},
     {"core"},
     {"media"},
     {"db", "engines", "storage"},
+    {"instance"},
     {"config", "vocabulary"},
 ]
 """Top first. A package may import packages of lower layers only (and itself)."""
 
 NARROW = {("media", "engines"): {"openchirp.engines.base"}}
 """Where a package may use only part of a lower one: media knows the engine seam's types."""
+
+LIGHT = {"client": {"config", "instance"}}
+"""Packages that stay light whatever their layer: the client any Python script can import knows
+the settings file a local server writes, never the server's own code."""
 
 
 def unit(module: str) -> str:
@@ -80,6 +86,9 @@ def violations(found: list[tuple[str, str, Path]]) -> list[str]:
             continue  # the package's own __init__ and bare `import openchirp`
         if layer_of(target) <= layer_of(source):
             wrong.append(f"{path.name}: openchirp.{source} imports {name}")
+        light = LIGHT.get(source)
+        if light is not None and target not in light:
+            wrong.append(f"{path.name}: openchirp.{source} may import only {sorted(light)}")
         allowed = NARROW.get((source, target))
         if allowed is not None and not any(name.startswith(a) for a in allowed):
             wrong.append(f"{path.name}: openchirp.{source} may use only {sorted(allowed)}")
@@ -111,3 +120,5 @@ def test_an_upward_or_sideways_import_is_reported() -> None:
     assert violations([("media", "openchirp.engines.registry", here)])
     assert not violations([("media", "openchirp.engines.base", here)])
     assert not violations([("core", "openchirp.db.queue", here)])
+    assert violations([("client", "openchirp.core.clip", here)])
+    assert not violations([("client", "openchirp.config", here)])

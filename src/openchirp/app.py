@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 
 from openchirp import __version__
-from openchirp.api import errors, files, health, limits, pages
+from openchirp.api import docs, errors, files, health, limits, pages, security
 from openchirp.api.deps import Auth
 from openchirp.api.dialects import registry
 from openchirp.api.dialects.base import Dialect
@@ -56,6 +55,8 @@ def create_app(
         version=__version__,
         description="A self-hosted music generation server that speaks the Suno API.",
         lifespan=lifespan,
+        docs_url=None,  # api/docs.py serves them from local assets
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -63,13 +64,8 @@ def create_app(
     app.state.service = service
     app.state.artefacts = Artefacts(service)
     app.state.auth = Auth(settings, service)
-    app.add_middleware(
-        CORSMiddleware,
-        allow_origins=["*"],
-        allow_methods=["*"],
-        allow_headers=["*"],
-        expose_headers=["Content-Range", "Accept-Ranges"],
-    )
+    # Web exposure (api/security.py): Host check, CORS, Private Network Access, page headers.
+    security.install(app, settings)
     served = registry.Dialects(
         registry.configured(settings.dialects) if dialects is None else dialects
     )
@@ -77,7 +73,7 @@ def create_app(
     health.install(app, served)  # creates say when no worker consumes the queue
     limits.install(app, served)  # outermost of ours: runs before any body is read
     served.include(app)  # first: the dialects' polls are matched before any other route
-    for module in (files, pages, health):
+    for module in (files, pages, docs, health):
         app.include_router(module.router)
 
     @app.get("/healthz", tags=["server"])

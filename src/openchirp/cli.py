@@ -7,10 +7,12 @@ import logging
 import os
 import signal
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
+from openchirp import instance
+from openchirp.client.cli import register as register_client_commands
 from openchirp.config import Settings
 
 app = typer.Typer(
@@ -22,12 +24,26 @@ db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
+register_client_commands(app)
 
 OWNER_KEY_FILE = "owner-api-key"
 
 
+DataDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="The server's data folder (default: $DATA_DIR, $OPENCHIRP_DATA_DIR or ./data)",
+        envvar="DATA_DIR",
+    ),
+]
+"""The same option, read the same way, on every command: ``serve`` and the admin commands
+beside it agree on the data folder, and through its ``server.json`` on the rest."""
+
+
 def _settings(**overrides: object) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings for a command beside a server: what the server in the data folder runs with."""
+    return instance.settings(**overrides)
 
 
 def _db(settings: Settings):  # type: ignore[no-untyped-def]
@@ -39,6 +55,64 @@ def _db(settings: Settings):  # type: ignore[no-untyped-def]
     return db
 
 
+def _admin_db(settings: Settings, *, create: bool = False):  # type: ignore[no-untyped-def]
+    """The server's database for an admin command, named on stderr. A command that only reads
+    never makes a new, empty database (it would list nothing, silently); one that writes says
+    that it made one."""
+    from openchirp.db.database import Database
+    from openchirp.db.migrate import current
+
+    url = settings.resolved_database_url
+    shown = _shown_url(url)
+    missing = _missing_sqlite_file(url)
+    if missing is None and not create:
+        try:
+            missing = None if current(Database(url)) else url
+        except Exception as exc:  # noqa: BLE001 - any driver's "cannot connect", in one line
+            _fail(f"cannot open the database {shown}: {str(exc).splitlines()[0]}")
+    if missing is not None and not create:
+        _fail(
+            f"no database at {missing}: start the server first (make run) "
+            "or pass --data-dir (or OPENCHIRP_DATABASE_URL)"
+        )
+    typer.echo(f"database: {shown}{' (new)' if missing else ''}", err=True)
+    return _db(settings)
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """The path of a SQLite database file that does not exist; None otherwise."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+        return None
+    return None if Path(parsed.database).exists() else parsed.database
+
+
+def _shown_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return parsed.database
+    return parsed.render_as_string(hide_password=True)
+
+
+def _fail(message: str, code: int = 1) -> NoReturn:
+    """One line on stderr and an exit status: what a person can act on, not a traceback."""
+    typer.echo(f"openchirp: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _read_text(path: Path, option: str) -> str:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        _fail(f"{option} {path}: no such file", 2)
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"{option} {path}: cannot read it ({exc.__class__.__name__}: {exc})", 2)
+
+
 def _names(value: str | None) -> tuple[str, ...] | None:
     """A comma-separated option as names; None when not given."""
     if value is None:
@@ -46,14 +120,14 @@ def _names(value: str | None) -> tuple[str, ...] | None:
     return tuple(n.strip() for n in value.split(",") if n.strip())
 
 
-def owner_key(settings: Settings) -> str:
-    """The local owner's key: made on the first run and kept (mode 600) in the data folder, so
-    `make run` can print a working curl example every time."""
+def owner_key(settings: Settings) -> tuple[str, bool]:
+    """The local owner's key, and whether it was made now: made on the first run and kept (mode
+    600) in the data folder, so later runs can point at it without printing it into logs."""
     from openchirp.db import repo
 
     path = settings.data_dir / OWNER_KEY_FILE
     if path.exists():
-        return path.read_text().strip()
+        return path.read_text().strip(), False
     db = _db(settings)
     with db.write() as conn:
         user = repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
@@ -61,14 +135,14 @@ def owner_key(settings: Settings) -> str:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600)
     path.write_text(key + "\n")
-    return key
+    return key, True
 
 
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind")] = None,
     port: Annotated[int | None, typer.Option(help="Port", envvar="PORT")] = None,
-    data_dir: Annotated[Path | None, typer.Option(help="Data folder", envvar="DATA_DIR")] = None,
+    data_dir: DataDir = None,
     workers: Annotated[int | None, typer.Option(help="Embedded worker processes")] = None,
 ) -> None:
     """Run the API server with embedded workers."""
@@ -76,14 +150,22 @@ def serve(
 
     from openchirp.app import create_app
 
-    settings = _settings(host=host, port=port, data_dir=data_dir, workers=workers)
-    key = owner_key(settings)
+    # The server's own settings (never an older server.json's): it writes them for the others.
+    overrides = {"host": host, "port": port, "data_dir": data_dir, "workers": workers}
+    settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
+    key, new = owner_key(settings)
+    instance.write(settings, owner_key_file=settings.data_dir / OWNER_KEY_FILE)
     url = settings.public_base_url
     typer.echo(f"OpenChirp on {url}  (docs: {url}/docs)")
-    typer.echo(f"API key (local owner): {key}")
+    key_file = settings.data_dir / OWNER_KEY_FILE
+    if new:  # shown once: later starts name the file, so the key is not in every log
+        typer.echo(f"API key (local owner, shown once; kept in {key_file}): {key}")
+    else:
+        typer.echo(f"API key (local owner): in {key_file}")
+        key = f"$(cat {key_file})"
     typer.echo("Try:")
     typer.echo(
-        f"  curl -s {url}/api/custom_generate -H 'Authorization: Bearer {key}' "
+        f'  curl -s {url}/api/custom_generate -H "Authorization: Bearer {key}" '
         "-H 'Content-Type: application/json' "
         '-d \'{"prompt": "[Verse]\\nStars they shine above me\\nMoonlight softly glows", '
         '"tags": "synthwave, moody", "title": "Starry", "wait_audio": true}\''
@@ -99,7 +181,7 @@ def uvicorn_options(host: str, port: int) -> dict[str, object]:
 @app.command()
 def worker(
     count: Annotated[int, typer.Option(help="Worker processes")] = 1,
-    data_dir: Annotated[Path | None, typer.Option(envvar="DATA_DIR")] = None,
+    data_dir: DataDir = None,
     engines: Annotated[
         str | None,
         typer.Option(help="Only render jobs of these engines, comma-separated; load only these"),
@@ -125,6 +207,7 @@ def worker(
         )
     settings = _settings(data_dir=data_dir)
     _db(settings)
+    typer.echo(f"database: {_shown_url(settings.resolved_database_url)}", err=True)
     pool = WorkerPool(settings, size=count, kinds=kind_list, engines=_names(engines))
     pool.start()
     stopping = {"now": False}
@@ -141,22 +224,51 @@ def worker(
 
 @keys_app.command("create")
 def keys_create(
-    name: str, user: Annotated[str, typer.Option(help="User handle")] = "local"
+    name: str,
+    user: Annotated[str, typer.Option(help="User handle")] = "local",
+    data_dir: DataDir = None,
 ) -> None:
-    """Make an API key and print it (the only time it is shown)."""
-    from openchirp.db import repo
+    """Make an API key and print it (the only time it is shown), and its callback signing
+    secret beside it (on stderr, so scripts reading the key from stdout get the key alone)."""
+    from openchirp.db import callbacks, repo
+
+    db = _admin_db(_settings(data_dir=data_dir), create=True)
+    with db.write() as conn:
+        row = repo.ensure_user(conn, user)
+        key = repo.create_api_key(conn, row.id, name)
+        secret = callbacks.secret_of_key(conn, key)
+    typer.echo(key)
+    typer.echo(f"callback signing secret: {secret}", err=True)
+
+
+@keys_app.command("secret")
+def keys_secret(
+    key_id: Annotated[
+        str | None, typer.Argument(help="Key id or prefix; leave out for the local owner's")
+    ] = None,
+) -> None:
+    """Print the secret that signs a key's callbacks (see docs/callbacks.md); without a key, the
+    local owner's, which signs callbacks of requests made without a key."""
+    from openchirp.db import callbacks, repo
 
     db = _db(_settings())
     with db.write() as conn:
-        row = repo.ensure_user(conn, user)
-        typer.echo(repo.create_api_key(conn, row.id, name))
+        if key_id is None:
+            owner = repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
+            secret = callbacks.user_secret(conn, owner.id)
+        else:
+            secret = callbacks.key_secret(conn, key_id)
+    if secret is None:
+        raise typer.BadParameter(f"no active key {key_id}")
+    typer.echo(secret)
 
 
 @keys_app.command("list")
-def keys_list() -> None:
+def keys_list(data_dir: DataDir = None) -> None:
+    """The keys of every user (never the keys themselves)."""
     from openchirp.db import repo
 
-    db = _db(_settings())
+    db = _admin_db(_settings(data_dir=data_dir))
     with db.read() as conn:
         for row in repo.list_api_keys(conn):
             state = "revoked" if row.revoked_at else "active"
@@ -164,11 +276,11 @@ def keys_list() -> None:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: str) -> None:
+def keys_revoke(key_id: str, data_dir: DataDir = None) -> None:
     """Revoke a key by its id or its prefix."""
     from openchirp.db import repo
 
-    db = _db(_settings())
+    db = _admin_db(_settings(data_dir=data_dir))
     with db.write() as conn:
         if not repo.revoke_api_key(conn, key_id):
             raise typer.BadParameter(f"no active key {key_id}")
@@ -176,11 +288,15 @@ def keys_revoke(key_id: str) -> None:
 
 
 @users_app.command("set-limit")
-def users_set_limit(handle: str, credits: Annotated[int | None, typer.Argument()] = None) -> None:
+def users_set_limit(
+    handle: str,
+    credits: Annotated[int | None, typer.Argument()] = None,
+    data_dir: DataDir = None,
+) -> None:
     """Set a user's monthly credits (leave out for unlimited)."""
     from openchirp.db import repo
 
-    db = _db(_settings())
+    db = _admin_db(_settings(data_dir=data_dir), create=True)
     with db.write() as conn:
         row = repo.ensure_user(conn, handle)
         repo.set_monthly_limit(conn, row.id, credits)
@@ -188,11 +304,13 @@ def users_set_limit(handle: str, credits: Annotated[int | None, typer.Argument()
 
 
 @db_app.command("upgrade")
-def db_upgrade() -> None:
-    """Apply migrations."""
+def db_upgrade(data_dir: DataDir = None) -> None:
+    """Apply migrations (making the database if there is none)."""
     from openchirp.db.migrate import current
 
-    typer.echo(f"database at revision {current(_db(_settings()))}")
+    typer.echo(
+        f"database at revision {current(_admin_db(_settings(data_dir=data_dir), create=True))}"
+    )
 
 
 @app.command()
@@ -211,7 +329,7 @@ def render(
     from openchirp.media.audio import Mp3StreamWriter, WavWriter
 
     settings = _settings()
-    text = lyrics.read_text() if lyrics else ""
+    text = _read_text(lyrics, "--lyrics") if lyrics else ""
     if not text.strip() and not instrumental:
         raise typer.BadParameter("give --lyrics FILE or --instrumental")
     out.mkdir(parents=True, exist_ok=True)

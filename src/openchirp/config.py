@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
+import secrets
+import tempfile
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # Model keys clients send, their Suno major versions, and the engine each one runs on by default.
 DEFAULT_MODEL_ENGINES: dict[str, str] = {
@@ -96,6 +99,15 @@ class Settings(BaseSettings):
     Off by default: the server makes no requests to hosts a client names unless this is on."""
     upload_max_bytes: int = 50 * 1024 * 1024
     """The largest audio file a client may upload (any of the three upload routes)."""
+    callbacks: bool = True
+    """Post batches' stages to their callback URLs (``off`` for offline hosts: none are queued)."""
+    callback_allow_private: bool = False
+    """Allow callbacks to private, loopback, link-local and metadata addresses (tests, LANs)."""
+    callback_timeout_s: float = 15.0
+    """How long a receiver has to answer one delivery."""
+    callback_attempts: int = 5
+    callback_retry_delay_s: float = 10.0
+    """The wait before the second try; each later wait is three times the one before."""
 
     storage_url: str | None = None
     """Where finished files are published: ``file:///folder`` (default: ``data_dir/files``) or
@@ -103,6 +115,31 @@ class Settings(BaseSettings):
     storage_serve: Literal["proxy", "redirect"] = "proxy"
     """How ``/files/<key>`` answers for a remote backend: stream the object through, or 307 to a
     presigned URL (the local backend always serves the file itself)."""
+
+    # -- web and network exposure --------------------------------------------------------------
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """Web origins (``https://app.example``) whose pages may call the API with the user's
+    session or as the local owner; comma-separated. Other origins may only call it with a key."""
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """``Host`` names accepted besides localhost, 127.0.0.1 and [::1] (and the base URL's host)
+    when bound to loopback, against DNS rebinding; when bound elsewhere, the only ones accepted
+    if any are given. ``name`` (any port) or ``name:port``; comma-separated."""
+    signed_urls: Literal["auto", "on", "off"] = "auto"
+    """Private clips' file URLs carry ``?exp=&sig=``: ``auto`` when not bound to loopback."""
+    signed_url_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    """How long a signed file URL works (polls re-sign once half of it has passed)."""
+    secret_key: str | None = None
+    """Signs file URLs and session cookies; default: a random one kept in the data folder."""
+
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [v.strip() for v in text.split(",") if v.strip()]
+        return value
 
     @cached_property
     def resolved_database_url(self) -> str:
@@ -126,6 +163,20 @@ class Settings(BaseSettings):
     @cached_property
     def resolved_storage_url(self) -> str:
         return self.storage_url or self.files_dir.resolve().as_uri()
+
+    @cached_property
+    def secret(self) -> bytes:
+        """The server's secret: ``secret_key``, else one made on the first start and kept in the
+        data folder, so every process (API, workers, the CLI) signs alike."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        return _kept_secret(self.data_dir / SECRET_FILE)
+
+    @cached_property
+    def sign_file_urls(self) -> bool:
+        if self.signed_urls == "auto":
+            return not is_loopback(self.host)
+        return self.signed_urls == "on"
 
     @cached_property
     def allow_anonymous(self) -> bool:
@@ -165,6 +216,28 @@ class Settings(BaseSettings):
                 "api_key": self.lyricist_api_key,
             }
         return BUILTIN_LYRICISTS.get(name, name), {**options, **self.lyricist_options}
+
+
+SECRET_FILE = "secret-key"
+
+
+def _kept_secret(path: Path) -> bytes:
+    try:
+        return path.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        os.write(fd, secrets.token_urlsafe(32).encode())
+        os.close(fd)
+        # A link never replaces: of processes starting together, the first one's secret wins.
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        os.unlink(tmp)
+    return path.read_bytes().strip()
 
 
 def is_loopback(host: str) -> bool:

@@ -15,6 +15,9 @@ from openchirp.config import Settings
 from openchirp.core.models import MODELS, resolve_model
 from tests.dialects import toy_dialect
 
+LOCAL = "http://127.0.0.1:3000"
+"""The app's default address: its Host check refuses TestClient's own "testserver"."""
+
 # Every model name clients could send before the spellings moved into the dialects.
 SPELLINGS_BEFORE = {
     "v3": "chirp-v3-0",
@@ -41,7 +44,7 @@ SPELLINGS_BEFORE = {
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     settings = Settings(data_dir=Path(tmp_path_factory.mktemp("dialects")), workers=0)
-    with TestClient(create_app(settings, start_workers=False)) as client:
+    with TestClient(create_app(settings, start_workers=False), base_url=LOCAL) as client:
         yield client
 
 

@@ -12,6 +12,9 @@ from fastapi.testclient import TestClient
 from openchirp.app import create_app
 from openchirp.config import Settings
 
+LOCAL = "http://127.0.0.1:3000"
+"""The app's default address: its Host check refuses TestClient's own "testserver"."""
+
 TOY = "tests.dialects.toy_dialect:DIALECT"
 
 
@@ -19,7 +22,7 @@ TOY = "tests.dialects.toy_dialect:DIALECT"
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     data = tmp_path_factory.mktemp("toy")
     settings = Settings(data_dir=Path(data), workers=0, dialects=[TOY])
-    with TestClient(create_app(settings, start_workers=False)) as client:
+    with TestClient(create_app(settings, start_workers=False), base_url=LOCAL) as client:
         yield client
 
 
@@ -90,7 +93,9 @@ def test_create_app_serves_exactly_the_dialects_it_is_given(tmp_path: Path) -> N
     from tests.dialects.toy_dialect import DIALECT
 
     settings = Settings(data_dir=tmp_path, workers=0)
-    with TestClient(create_app(settings, start_workers=False, dialects=[DIALECT])) as client:
+    with TestClient(
+        create_app(settings, start_workers=False, dialects=[DIALECT]), base_url=LOCAL
+    ) as client:
         assert client.get("/toy/songs", params={"ids": "x"}).json() == []
         # No gcui routes; a stray path answers in the fallback (gcui) shape, as before.
         gone = client.post("/api/generate", json={"prompt": "a song"})

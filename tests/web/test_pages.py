@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 import pytest
@@ -31,6 +32,15 @@ RECORD_STATUSES = """() => {
   }).observe(document.getElementById("clips"),
              {subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"]});
 }"""
+
+
+def until(page: Any, expression: str, timeout_ms: int = 20_000) -> None:
+    """``page.wait_for_function`` without its in-page ``eval``, which the page's CSP forbids:
+    each check is a DevTools evaluation, outside the policy."""
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout_ms} ms: {expression}"
+        time.sleep(0.05)
 
 
 def make_song(server: Server, lyrics: str = LYRICS) -> list[dict[str, Any]]:
@@ -74,11 +84,11 @@ def test_create_song_live_updates_and_play(page: Any) -> None:
     shot(page, "library.png")
 
     first.locator('[data-f="play"]').click()
-    page.wait_for_function("document.getElementById('audio').currentTime > 0.5", timeout=10_000)
+    until(page, "document.getElementById('audio').currentTime > 0.5", 10_000)
     assert page.locator("#now-title").inner_text() == "Morning River"
     page.locator("body").click(position={"x": 5, "y": 300})  # focus off the controls
     page.keyboard.press(" ")  # space pauses
-    page.wait_for_function("document.getElementById('audio').paused")
+    until(page, "document.getElementById('audio').paused")
 
 
 def test_api_error_is_shown_next_to_the_form(page: Any) -> None:
@@ -101,7 +111,7 @@ def test_clip_page_player_extend_concat_stems_downloads(page: Any, web_server: S
     source = make_song(web_server)[0]
     page.goto(f"/clip/{source['id']}")
     page.locator("#lyrics .w.timed").first.wait_for()  # word timings arrived
-    page.wait_for_function("document.querySelector('#wave').width > 0")
+    until(page, "document.querySelector('#wave').width > 0")
 
     # Downloads: every link answers with the right type (the mp4 renders after the audio).
     page.locator("#dl-mp4[href]").wait_for(timeout=30_000)
@@ -119,7 +129,7 @@ def test_clip_page_player_extend_concat_stems_downloads(page: Any, web_server: S
 
     # Play: time moves and the sung word lights up.
     page.click("#play")
-    page.wait_for_function("document.getElementById('audio').currentTime > 0.3")
+    until(page, "document.getElementById('audio').currentTime > 0.3")
     page.locator("#lyrics .w.on").wait_for()
     page.click("#play")
     shot(page, "clip.png", full_page=True)
@@ -199,6 +209,7 @@ def test_sign_in_with_a_key(browser: Any, tmp_path_factory: pytest.TempPathFacto
         assert "webuser" in page.inner_text(".account")
         cookie = next(c for c in context.cookies() if c["name"] == "openchirp_session")
         assert cookie["httpOnly"] and cookie["sameSite"] == "Lax"
+        assert key not in cookie["value"]  # a signed session naming the key, not the key
         # The page's own API calls carry the key.
         page.fill("#lyrics", "hello there")
         with page.expect_response("**/api/custom_generate") as answer:
@@ -242,3 +253,32 @@ def test_events_stream_each_clip_then_end(web_server: Server) -> None:
     assert events[0].startswith("event: clip\ndata: ")
     assert '"status":"complete"' in events[0]
     assert events[-1].startswith("event: done")
+
+
+@pytest.mark.parametrize(
+    ("path", "ready"), [("/docs", ".swagger-ui .info .title"), ("/redoc", "h1")]
+)
+def test_api_docs_render_offline(page: Any, web_server: Server, path: str, ready: str) -> None:
+    """/docs and /redoc load only what the server serves, under its CSP (issue 15)."""
+    elsewhere: list[str] = []
+    violations: list[str] = []
+
+    def only_the_server(route: Any) -> None:
+        if route.request.url.startswith(web_server.url):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", only_the_server)
+    page.on("console", lambda m: violations.append(m.text) if "Content Security" in m.text else 0)
+    page.goto(path)
+    page.wait_for_selector(ready)
+    assert "OpenChirp" in page.inner_text(ready)
+    if path == "/docs":
+        page.wait_for_selector(".opblock-tag-section")
+    else:
+        page.get_by_text("/api/custom_generate").first.wait_for()
+    assert elsewhere == []
+    # ReDoc's footer logo is an image on its CDN, which the policy blocks; nothing else may be.
+    assert [v for v in violations if "img-src" not in v] == []

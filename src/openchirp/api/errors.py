@@ -7,6 +7,7 @@ message always names the field and the limit.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -37,6 +38,11 @@ def _route_path(request: Request) -> str:
 def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     parts, first_field = [], None
     for err in exc.errors():
+        if err.get("type") == "json_invalid" or tuple(err.get("loc", ())) == ("body",):
+            # The body as a whole (a JSON error's position is no field): say what to send.
+            first_field = first_field or "body"
+            parts.append(_body_sentence(err))
+            continue
         loc = [str(p) for p in err.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or "body"
         first_field = first_field or field
@@ -48,10 +54,22 @@ def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
     return "; ".join(parts) or "invalid request", first_field
 
 
+def _body_sentence(err: Any) -> str:
+    """What is wrong with the body as a whole, as a sentence that says what to send."""
+    if err.get("type") == "json_invalid":
+        why = (err.get("ctx") or {}).get("error")
+        detail = f" ({str(why).lower()})" if why else ""
+        return f"The request body is not valid JSON{detail}: send a JSON object."
+    if err.get("type") == "missing":
+        return "The request body is empty: send a JSON object."
+    return "The request body must be a JSON object, not an array, string, number or null."
+
+
 def install(app: FastAPI, dialects: Dialects) -> None:
     @app.exception_handler(OpenChirpError)
     async def _domain(request: Request, exc: OpenChirpError) -> JSONResponse:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        headers = getattr(exc, "headers", None) or headers  # e.g. a 416's Content-Range
         dialect = dialects.owner(request)
         name = dialect.field_name(exc.field, _route_path(request))
         status = dialect.status_of(exc.status_code, exc)

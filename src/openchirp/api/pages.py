@@ -19,7 +19,6 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import (
-    FileResponse,
     HTMLResponse,
     RedirectResponse,
     Response,
@@ -30,10 +29,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from openchirp import __version__
 from openchirp.api.deps import SESSION_COOKIE, Auth, ServiceDep, UserDep, get_user
+from openchirp.api.static import serve_static
 from openchirp.core.clip import FINISHED, ClipStatus
 from openchirp.core.errors import InvalidInput, NotFound, Unauthorized
 from openchirp.core.models import DEFAULT_MODEL, MODELS
 from openchirp.core.service import PAGE_SIZE
+from openchirp.db import repo
 from openchirp.db.records import User
 
 router = APIRouter(include_in_schema=False)
@@ -190,17 +191,17 @@ async def signin(request: Request) -> Response:
     target = _safe_next((form.get("next") or ["/"])[0])
     auth: Auth = request.app.state.auth
     error = "Enter your API key." if not key else None
+    key_id = None
     if key:
-        try:
-            await run_in_threadpool(auth.lookup, key)
-        except Unauthorized:
+        key_id = await run_in_threadpool(_key_id, request, key)
+        if key_id is None:
             error = "That API key is not valid."
-    if error:
+    if error or key_id is None:
         return _render(request, "signin.html", None, 401, error=error, next=target)
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
-        key,
+        auth.session(key_id, SESSION_MAX_AGE),
         max_age=SESSION_MAX_AGE,
         path="/",
         httponly=True,
@@ -208,6 +209,11 @@ async def signin(request: Request) -> Response:
         secure=request.url.scheme == "https",
     )
     return response
+
+
+def _key_id(request: Request, key: str) -> str | None:
+    with request.app.state.db.read() as conn:
+        return repo.active_key_id(conn, key)
 
 
 @router.post("/signout")
@@ -218,15 +224,8 @@ async def signout() -> RedirectResponse:
 
 
 @router.get("/ui-static/{name}")
-def static(name: str) -> FileResponse:
-    path = STATIC / name
-    if "/" in name or name.startswith(".") or not path.is_file():
-        raise NotFound("no such file", field="name")
-    return FileResponse(
-        path,
-        media_type=STATIC_TYPES.get(path.suffix, "application/octet-stream"),
-        headers={"Cache-Control": "no-cache"},
-    )
+def static(name: str) -> Response:
+    return serve_static(STATIC, name, STATIC_TYPES, "no-cache")
 
 
 # -- live updates ---------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from enum import StrEnum
 from typing import Any
 
 from openchirp.core.models import DEFAULT_MODEL, MODELS
+from openchirp.core.urls import Urls
 from openchirp.storage import Storage
 
 
@@ -70,23 +71,32 @@ def iso(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
 
 
-def canonical_clip(row: Any, user: Any, storage: Storage, base_url: str) -> dict[str, Any]:
-    """The clip as Suno returns it. ``row`` is a clips row, ``user`` a users row."""
+def canonical_clip(row: Any, user: Any, storage: Storage, urls: Urls | str) -> dict[str, Any]:
+    """The clip as Suno returns it. ``row`` is a clips row, ``user`` a users row; ``urls`` how
+    its URLs are written (a base URL: unsigned ones)."""
+    if isinstance(urls, str):
+        urls = Urls(urls, None, 0, (urls, 0))
     status = row.status
     model = MODELS.get(row.model) or MODELS[DEFAULT_MODEL]
     meta = dict(row.meta)
+    public = bool(row.is_public)
+
+    def file_url(key: str) -> str:
+        return urls.file(storage.url(key, urls.base), public)
+
     if status == ClipStatus.STREAMING:
-        audio_url = f"{base_url}/stream/{row.id}.mp3"
+        audio_url = urls.stream(row.id, public)
     elif status == ClipStatus.COMPLETE and row.audio_key:
-        audio_url = storage.url(row.audio_key)
+        audio_url = file_url(row.audio_key)
     else:
         audio_url = ""
+    base_url = urls.base
     return {
         "id": row.id,
-        "video_url": storage.url(row.video_key) if row.video_key else "",
+        "video_url": file_url(row.video_key) if row.video_key else "",
         "audio_url": audio_url,
-        "image_url": storage.url(row.image_key) if row.image_key else None,
-        "image_large_url": storage.url(row.image_large_key) if row.image_large_key else None,
+        "image_url": file_url(row.image_key) if row.image_key else None,
+        "image_large_url": file_url(row.image_large_key) if row.image_large_key else None,
         # Suno: true until the mp4 exists; an errored clip will never have one.
         "is_video_pending": status != ClipStatus.ERROR and not row.video_key,
         "major_model_version": model.major_version,

@@ -23,6 +23,9 @@ class GenerateRequest:
     voice: str | None = None
     """"male" or "female": the singer asked for. The engine hears it as the words "male vocals"
     or "female vocals" after the style (the composer reads its voice from the style)."""
+    task_id_form: str = "uuid"
+    """How the dialect shows the batch id, so callbacks name the task as the client knows it:
+    "uuid", or "hex" (sunoapi.org's 32 hex digits)."""
 
     def __post_init__(self) -> None:
         check_fields(self)
@@ -38,6 +41,7 @@ class ExtendRequest:
     negative_tags: str = ""
     model: str | None = None
     callback_url: str | None = None
+    task_id_form: str = "uuid"
 
     def __post_init__(self) -> None:
         check_fields(self)

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from openchirp.config import Settings
+from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus, canonical_clip, new_metadata
 from openchirp.core.errors import (
     Conflict,
@@ -30,6 +31,7 @@ from openchirp.core.models import ModelInfo, model_names, resolve_model
 from openchirp.core.render_input import RenderInput, SongPart, StemOf, continue_from
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.text import check_ids, check_text, repair
+from openchirp.core.urls import current
 from openchirp.core.views import ClipView, ClipViews
 from openchirp.db import idempotency, queue, repo
 from openchirp.db.database import Database
@@ -41,6 +43,10 @@ CLIPS_PER_BATCH = 2
 SONG_KINDS = ("generate", "extend")
 """Batches that make songs; other kinds are tasks on existing clips (``core/tasks.py``)."""
 PAGE_SIZE = 20
+CALLBACK_URL_LIMIT = 2048
+MAX_URL_VARIANTS = 8
+"""Renderings kept per way of writing URLs (the hosts a server answers to); a base's rendering
+of an ended signing period goes when the next one starts."""
 UNLIMITED = 2**31 - 1
 """What limits report for an unlimited user: clients compare credits_left with a number."""
 
@@ -69,7 +75,7 @@ class Service:
         self.db = db
         self.storage = storage
         self._lyricist = lyricist
-        self.views = ClipViews()
+        self._views: dict[tuple[str, int], ClipViews] = {}
 
     # -- lookups ---------------------------------------------------------------------------
 
@@ -78,12 +84,13 @@ class Service:
     ) -> list[dict[str, Any]]:
         """Canonical clips of rows, with their owners (the caller's own row saves a read)."""
         owners: dict[str, User] = {caller.id: caller} if caller is not None else {}
+        urls = current(self.settings)
         out = []
         for row in rows:
             owner = owners.get(row.user_id)
             if owner is None:
                 owner = owners[row.user_id] = repo.get_user(conn, row.user_id)
-            clip = canonical_clip(row, owner, self.storage, self.settings.public_base_url)
+            clip = canonical_clip(row, owner, self.storage, urls)
             # A row written before input was checked (or by another tool) must not break reads.
             out.append(repair(clip, f"clip {row.id}"))
         return out
@@ -96,21 +103,36 @@ class Service:
         """The rendered clips the user may see, in the order asked, each at its latest version."""
         check_ids("ids", ids)
         versions = self._versions(ids, user.id)
-        stale = [i for i, v in versions.items() if self.views.get(i, v) is None]
+        views = self.views_for(current(self.settings).key)
+        stale = [i for i, v in versions.items() if views.get(i, v) is None]
         fresh: dict[str, ClipView] = {}
         if stale:
             with self.db.read() as conn:
                 rows = repo.clips_by_ids(conn, stale, user.id)
                 for row, clip in zip(rows, self.render(conn, rows, user), strict=True):
-                    fresh[row.id] = self.views.put(row.id, row.version, clip)
+                    fresh[row.id] = views.put(row.id, row.version, clip)
         out = []
         for clip_id in dict.fromkeys(ids):
             if clip_id not in versions:
                 continue
-            view = fresh.get(clip_id) or self.views.get(clip_id, versions[clip_id])
+            view = fresh.get(clip_id) or views.get(clip_id, versions[clip_id])
             if view is not None:  # changed and gone between the two reads: skip it
                 out.append(view)
         return out
+
+    def views_for(self, key: tuple[str, int]) -> ClipViews:
+        """The rendered clips of one way of writing URLs (base URL, signing period): a clip
+        rendered for one host, or with URLs about to expire, is never served for another."""
+        found = self._views.get(key)
+        if found is None:
+            # Snapshots and pops that tolerate a miss: threads of the pool call this at once.
+            known = list(self._views)
+            for old in [k for k in known if k[0] == key[0] and k[1] < key[1]]:
+                self._views.pop(old, None)  # that base's URLs of a signing period now over
+            if len(known) >= MAX_URL_VARIANTS:
+                self._views.pop(known[0], None)  # the oldest
+            found = self._views.setdefault(key, ClipViews())
+        return found
 
     def _versions(self, ids: list[str], user_id: str) -> dict[str, str]:
         sqlite = self.db.sqlite_reader()
@@ -234,7 +256,9 @@ class Service:
             instrumental=request.instrumental,
             seed=seed,
         )
-        return self._insert_batch(user, model, "generate", record, meta, render_input, once)
+        return self._insert_batch(
+            user, model, "generate", record, meta, render_input, request, once
+        )
 
     def extend(
         self, user: User, request: ExtendRequest, idempotency_key: str | None = None
@@ -298,7 +322,7 @@ class Service:
             seed=source.seed,
             continuation=continuation,
         )
-        return self._insert_batch(user, model, "extend", record, meta, render_input, once)
+        return self._insert_batch(user, model, "extend", record, meta, render_input, request, once)
 
     def concat(self, user: User, clip_id: str) -> dict[str, Any]:
         clip = self.clip_row(user, clip_id)
@@ -359,9 +383,21 @@ class Service:
         record: dict[str, Any],
         meta: dict[str, Any],
         render_input: RenderInput,
+        request: GenerateRequest | ExtendRequest,
         once: Once | None = None,
     ) -> Batch:
         cost = self.settings.credits_per_clip
+        callback: dict[str, str | None] = {}
+        url = (request.callback_url or "").strip()
+        _check_len("callback_url", url, CALLBACK_URL_LIMIT, None)
+        if url and self.settings.callbacks:
+            # Any other URL is accepted: one that cannot be called is refused at delivery,
+            # recorded where the client can see why (GET /api/v1/callbacks).
+            callback = {
+                "callback_url": url,
+                "api_key_id": user.key_id,
+                "task_id_form": request.task_id_form,
+            }
         with self.db.write() as conn:
             repo.lock_user(conn, user.id)
             if once is not None:  # a retry that raced the first request here waited for it
@@ -376,7 +412,7 @@ class Service:
                     field="credits",
                 )
             batch_id, created_at = repo.insert_batch(
-                conn, user_id=user.id, kind=kind, model=model.key, request=record
+                conn, user_id=user.id, kind=kind, model=model.key, request=record, **callback
             )
             for variant in range(CLIPS_PER_BATCH):
                 clip_id = repo.insert_clip(
@@ -395,6 +431,8 @@ class Service:
                 queue.enqueue(conn, "render", clip_id, engine=render_input.engine)
             if once is not None:
                 idempotency.remember(conn, user.id, once.key, once.fingerprint, batch_id)
+            if render_input.lyrics.strip():
+                callbacks.stage_reached(conn, self.settings, self.storage, batch_id, "text")
             rows = repo.clips_of_batch(conn, batch_id)
             return Batch(batch_id, created_at, model, self.render(conn, rows, user))
 
@@ -586,4 +624,6 @@ class Artefacts:
         key = getattr(clip, key_of)
         if not key:
             raise NotFound("{field} " + clip.id + " has no such file", field="clip_id")
-        return self.service.storage.url(key)
+        # Written like the clip's own URLs: the request's base, signed when the clip is private.
+        urls = current(self.service.settings)
+        return urls.file(self.service.storage.url(key, urls.base), bool(clip.is_public))

@@ -12,6 +12,7 @@ never waits behind older songs' videos. A running low-priority job may hand itse
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -24,6 +25,8 @@ PRIORITIES: dict[str, int] = {
     "lyrics": 40,  # quick, and a client waits on it
     "render": 30,  # a song's audio, and a whole song (concat): what a listener waits for
     "concat": 30,
+    "callback": 25,  # a quick post: after audio (a slow receiver must not hold a song back),
+    # before stems and videos (which yield to it between chunks)
     "stems": 20,
     "video": 10,
 }
@@ -195,10 +198,13 @@ def fail(
     return state if result.rowcount == 1 else None
 
 
-def expire_leases(conn: Connection, *, max_attempts: int) -> list[tuple[str, str, str]]:
+def expire_leases(
+    conn: Connection, *, max_attempts: int, per_kind: Mapping[str, int] | None = None
+) -> list[tuple[str, str, str]]:
     """Re-queue running jobs whose lease ran out (their worker died).
 
-    Jobs already out of attempts fail instead. Returns (job id, kind, subject id) of the failed
+    Jobs already out of attempts (``per_kind``'s for their kind, else ``max_attempts``) fail
+    instead. Returns (job id, kind, subject id) of the failed
     ones, so the caller can end their clips in ``error``.
     """
     now = utcnow()
@@ -208,7 +214,7 @@ def expire_leases(conn: Connection, *, max_attempts: int) -> list[tuple[str, str
         query = query.with_for_update(skip_locked=True)
     failed: list[tuple[str, str, str]] = []
     for row in conn.execute(query).all():
-        out_of_attempts = row.attempts >= max_attempts
+        out_of_attempts = row.attempts >= (per_kind or {}).get(row.kind, max_attempts)
         conn.execute(
             update(jobs)
             .where(jobs.c.id == row.id)

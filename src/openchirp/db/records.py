@@ -24,6 +24,8 @@ class User:
     display_name: str
     monthly_limit: int | None
     created_at: datetime
+    key_id: str | None = None
+    """The API key the caller used (None: the local owner, or a read not made through a key)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,9 @@ class BatchRecord:
     model: str
     request: dict[str, Any]
     created_at: datetime
+    callback_url: str | None = None
+    api_key_id: str | None = None
+    task_id_form: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,33 @@ class LyricsRecord:
     created_at: datetime
     started_at: datetime | None
     ended_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackRecord:
+    id: str
+    batch_id: str
+    stage: str
+    url: str
+    payload: dict[str, Any]
+    state: str
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class CallbackAttempt:
+    id: str
+    callback_id: str
+    batch_id: str
+    stage: str
+    url: str
+    attempt: int
+    status_code: int | None
+    error: str | None
+    duration_ms: float
+    delivered: bool
+    created_at: datetime
 
 
 _NAMES: dict[type, frozenset[str]] = {}

@@ -37,9 +37,12 @@ def new_id() -> str:
 
 # -- users and keys ----------------------------------------------------------------------------
 
+USER = [c for c in users.c if c.name != "signing_secret"]
+"""What a user read returns: never the signing secret (db/callbacks.py reads that alone)."""
+
 
 def ensure_user(conn: Connection, handle: str, display_name: str | None = None) -> User:
-    row = conn.execute(select(users).where(users.c.handle == handle)).first()
+    row = conn.execute(select(*USER).where(users.c.handle == handle)).first()
     if row is not None:
         return record(User, row)
     conn.execute(
@@ -51,11 +54,11 @@ def ensure_user(conn: Connection, handle: str, display_name: str | None = None) 
             created_at=utcnow(),
         )
     )
-    return record(User, conn.execute(select(users).where(users.c.handle == handle)).one())
+    return record(User, conn.execute(select(*USER).where(users.c.handle == handle)).one())
 
 
 def get_user(conn: Connection, user_id: str) -> User | None:
-    return maybe(User, conn.execute(select(users).where(users.c.id == user_id)).first())
+    return maybe(User, conn.execute(select(*USER).where(users.c.id == user_id)).first())
 
 
 def set_monthly_limit(conn: Connection, user_id: str, limit: int | None) -> None:
@@ -78,16 +81,39 @@ def create_api_key(conn: Connection, user_id: str, name: str) -> str:
             key_hash=hash_key(key),
             prefix=key[:10],
             created_at=utcnow(),
+            signing_secret=new_secret(),
         )
     )
     return key
 
 
+def new_secret() -> str:
+    """A callback signing secret: 256 random bits."""
+    return "whsec_" + secrets.token_hex(32)
+
+
 def user_for_key(conn: Connection, key: str) -> User | None:
+    query = (
+        select(*USER, api_keys.c.id.label("key_id"))
+        .join(api_keys, api_keys.c.user_id == users.c.id)
+        .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))
+    )
+    return maybe(User, conn.execute(query).first())
+
+
+def active_key_id(conn: Connection, key: str) -> str | None:
+    """The id of an unrevoked key (a web session names its key by id, never by the key)."""
+    query = select(api_keys.c.id).where(
+        api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None)
+    )
+    return conn.execute(query).scalar()
+
+
+def user_for_key_id(conn: Connection, key_id: str) -> User | None:
     query = (
         select(users)
         .join(api_keys, api_keys.c.user_id == users.c.id)
-        .where(api_keys.c.key_hash == hash_key(key), api_keys.c.revoked_at.is_(None))
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
     )
     return maybe(User, conn.execute(query).first())
 
@@ -122,9 +148,16 @@ def revoke_api_key(conn: Connection, key_id_or_prefix: str) -> int:
 
 
 def insert_batch(
-    conn: Connection, *, user_id: str, kind: str, model: str, request: dict[str, Any]
+    conn: Connection,
+    *,
+    user_id: str,
+    kind: str,
+    model: str,
+    request: dict[str, Any],
+    **callback: str | None,
 ) -> tuple[str, datetime]:
-    """Store a batch; returns its id and creation time."""
+    """Store a batch; returns its id and creation time. ``callback``: its ``callback_url``,
+    ``api_key_id`` and ``task_id_form`` (db/tables.py says what they are)."""
     batch_id, created_at = new_id(), utcnow()
     conn.execute(
         batches.insert().values(
@@ -134,6 +167,7 @@ def insert_batch(
             model=model,
             request=request,
             created_at=created_at,
+            **callback,
         )
     )
     return batch_id, created_at

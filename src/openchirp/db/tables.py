@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
 )
 
 metadata = MetaData(
@@ -34,6 +35,8 @@ users = Table(
     Column("display_name", String(128), nullable=False),
     Column("monthly_limit", Integer, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("signing_secret", String(80), nullable=True),
+    # Signs callbacks of batches made without a key (the local owner); made when first needed.
 )
 
 api_keys = Table(
@@ -46,6 +49,8 @@ api_keys = Table(
     Column("prefix", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    Column("signing_secret", String(80), nullable=True),
+    # Signs the callbacks of batches made with this key; kept in clear because signing needs it.
 )
 
 # A create or extend request: sunoapi.com's `task_id`, Suno's batch.
@@ -58,6 +63,11 @@ batches = Table(
     Column("model", String(32), nullable=False),
     Column("request", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("callback_url", Text, nullable=True),
+    Column("api_key_id", String(36), nullable=True),
+    # The key that made the batch: its secret signs the callbacks (None: the user's own secret).
+    Column("task_id_form", String(8), nullable=True),
+    # How the client was given the batch id: "uuid" (None) or "hex" (sunoapi.org).
 )
 
 clips = Table(
@@ -155,4 +165,38 @@ idempotency_keys = Table(
     # sha256 of the domain request: the same key with another request is refused.
     Column("batch_id", String(36), ForeignKey("batches.id"), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# One delivery per batch and stage; the body is fixed when the stage happens, and every retry
+# posts it again (freshly signed).
+callbacks = Table(
+    "callbacks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("batch_id", String(36), ForeignKey("batches.id"), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("state", String(12), nullable=False),
+    # pending | delivered | failed
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("batch_id", "stage"),
+)
+
+callback_attempts = Table(
+    "callback_attempts",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("callback_id", String(36), ForeignKey("callbacks.id"), nullable=False),
+    Column("batch_id", String(36), nullable=False),
+    Column("stage", String(16), nullable=False),
+    Column("url", Text, nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("status_code", Integer, nullable=True),
+    Column("error", Text, nullable=True),
+    Column("duration_ms", Float, nullable=False),
+    Column("delivered", Boolean, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_callback_attempts_batch", "batch_id", "created_at"),
 )

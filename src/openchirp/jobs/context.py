@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from openchirp.config import Settings
+from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus
 from openchirp.db import queue, repo
 from openchirp.db.database import Database
@@ -23,6 +24,11 @@ PREEMPT_CHECK_S = 0.25
 
 class LeaseLost(Exception):
     """Another worker owns the job now: stop without touching it."""
+
+
+class Expected(Exception):
+    """A failure that is part of the job's work (a callback receiver said no): recorded and
+    retried like any other, logged without a traceback."""
 
 
 class Preempted(Exception):
@@ -97,3 +103,4 @@ def end_clip_in_error(conn: Connection, clip_id: str, error_type: str, message: 
         return
     meta = {**row.meta, "error_type": error_type, "error_message": message[:1000]}
     repo.update_clip(conn, clip_id, status=ClipStatus.ERROR, meta=meta)
+    callbacks.clip_failed(conn, row, message)

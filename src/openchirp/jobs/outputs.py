@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 
+from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus
 from openchirp.core.render_input import render_input_of
 from openchirp.db import queue, repo
@@ -92,3 +93,4 @@ def complete_clip(
         )
         if ctx.settings.make_video:
             queue.enqueue(conn, "video", clip_id)
+        callbacks.stage_reached(conn, ctx.settings, ctx.storage, row.batch_id, "complete")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from contextlib import ExitStack
 
+from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus
 from openchirp.core.models import MODELS
 from openchirp.core.render_input import RenderInput, render_input_of
@@ -131,6 +132,13 @@ def stream_audio(
                     image_large_key=large_key,
                     meta=meta,
                 )
+                with ctx.db.read() as conn:
+                    wanted = callbacks.wanted(conn, ctx.settings, clip.batch_id)
+                if wanted:
+                    with ctx.db.write() as conn:
+                        callbacks.stage_reached(
+                            conn, ctx.settings, ctx.storage, clip.batch_id, "first"
+                        )
         duration = mp3.duration_s
     for key in (audio_key, wav_key, *stem_keys.values()):
         ctx.storage.publish(key)

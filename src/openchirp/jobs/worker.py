@@ -22,8 +22,15 @@ from openchirp.config import Settings
 from openchirp.db import queue
 from openchirp.db.database import Database
 from openchirp.db.queue import Filter, Job
+from openchirp.jobs.callbacks import deliver, delivery_failed
 from openchirp.jobs.concat import concat_clip
-from openchirp.jobs.context import JobContext, LeaseLost, Preempted, end_clip_in_error
+from openchirp.jobs.context import (
+    Expected,
+    JobContext,
+    LeaseLost,
+    Preempted,
+    end_clip_in_error,
+)
 from openchirp.jobs.failures import Failure, classify
 from openchirp.jobs.lyrics import lyrics_failed, lyrics_job
 from openchirp.jobs.render import render_clip
@@ -35,10 +42,33 @@ log = logging.getLogger("openchirp.worker")
 
 
 @dataclass(frozen=True)
+class Retry:
+    """How often a job is tried and how long it waits between tries."""
+
+    attempts: int
+    delay_s: float = 1.0
+    """The wait after the first failure."""
+    backoff: float = 1.0
+    """Each later wait is this many times the one before."""
+
+    def delay_after(self, attempt: int) -> float:
+        return self.delay_s * self.backoff ** max(0, attempt - 1)
+
+
+def default_retry(settings: Settings) -> Retry:
+    return Retry(settings.max_attempts)
+
+
+def callback_retry(settings: Settings) -> Retry:
+    return Retry(settings.callback_attempts, settings.callback_retry_delay_s, backoff=3.0)
+
+
+@dataclass(frozen=True)
 class JobKind:
     run: Callable[[JobContext], None]
     failed: Callable[[Connection, str, str, str], None]
     """Called with (conn, subject id, error type, message) when the job is out of attempts."""
+    retry: Callable[[Settings], Retry] = default_retry
 
 
 KINDS: dict[str, JobKind] = {
@@ -47,6 +77,7 @@ KINDS: dict[str, JobKind] = {
     "stems": JobKind(stem_clip, end_clip_in_error),
     "video": JobKind(video_clip, video_failed),
     "lyrics": JobKind(lyrics_job, lyrics_failed),
+    "callback": JobKind(deliver, delivery_failed, callback_retry),
 }
 CLIP_KINDS = frozenset({"render", "concat", "stems"})
 """Kinds whose files are all the clip's own until it completes: a failed attempt's are removed."""
@@ -86,14 +117,15 @@ class Worker:
 
     def expire(self) -> None:
         with self.db.write() as conn:
+            attempts = {name: k.retry(self.settings).attempts for name, k in KINDS.items()}
             for _job_id, kind, subject in queue.expire_leases(
-                conn, max_attempts=self.settings.max_attempts
+                conn, max_attempts=self.settings.max_attempts, per_kind=attempts
             ):
                 KINDS[kind].failed(
                     conn,
                     subject,
                     "worker_lost",
-                    f"the worker died {self.settings.max_attempts} times on this job",
+                    f"the worker died {attempts.get(kind)} times on this job",
                 )
         self._last_expire = time.monotonic()
 
@@ -124,6 +156,10 @@ class Worker:
             with self.db.write() as conn:
                 queue.release(conn, job)
             log.info("handed job %s (%s) back: more urgent work waits", job.id, job.kind)
+        except Expected as exc:
+            log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
+            detail = f"{type(exc).__name__}: {exc}"
+            self._record_failure(job, Failure("expected", detail, detail, retry=True))
         except Exception as exc:  # noqa: BLE001 - every failure is recorded against the job
             failure = classify(exc)
             if job.kind in CLIP_KINDS:
@@ -152,9 +188,17 @@ class Worker:
             beat.join()
 
     def _record_failure(self, job: Job, failure: Failure) -> None:
-        attempts = self.settings.max_attempts if failure.retry else job.attempts
+        retry = KINDS[job.kind].retry(self.settings)
+        # A failure not worth retrying (a full disk) is the last attempt.
+        attempts = retry.attempts if failure.retry else job.attempts
         with self.db.write() as conn:
-            state = queue.fail(conn, job, failure.detail, max_attempts=attempts)
+            state = queue.fail(
+                conn,
+                job,
+                failure.detail,
+                max_attempts=attempts,
+                retry_delay=retry.delay_after(job.attempts),
+            )
             if state == "failed":
                 KINDS[job.kind].failed(conn, job.subject_id, failure.error_type, failure.message)
 

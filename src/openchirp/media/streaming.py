@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from openchirp.storage.workspace import done_path
 
@@ -39,6 +40,7 @@ async def tail_file(
     chunk_size: int = 64 * 1024,
     poll_s: float = 0.05,
     stall_timeout_s: float | None = 120.0,
+    opener: Callable[[], BinaryIO] | None = None,
 ) -> AsyncIterator[bytes]:
     """Yield the bytes of ``path`` from ``start`` (to ``end``, exclusive) as they are appended.
 
@@ -60,7 +62,8 @@ async def tail_file(
             return
         await asyncio.sleep(poll_s)
 
-    with open(path, "rb") as f:
+    # ``opener``: how to open it (the API opens it without following links).
+    with opener() if opener is not None else open(path, "rb") as f:
         while end is None or pos < end:
             # Look at the flag *before* reading: whatever was written before it was set is on
             # disk, so reading to EOF afterwards cannot miss a tail.

@@ -65,6 +65,7 @@ class Storage(Protocol):
         """A time-limited URL a client can GET the object from directly; None if there is none."""
         ...
 
-    def url(self, key: str) -> str:
-        """The key's public URL: ``{base_url}/files/{key}`` on every backend."""
+    def url(self, key: str, base: str | None = None) -> str:
+        """The key's public URL: ``{base_url}/files/{key}`` on every backend (``base``: another
+        base URL than the configured one, e.g. the request's)."""
         ...

@@ -7,13 +7,13 @@ moves nothing: the growing mp3, the wav and the stems are never copied.
 from __future__ import annotations
 
 import os
-import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from openchirp.storage.base import ObjectStat
+from openchirp.storage.beneath import open_beneath, stat_beneath
 from openchirp.storage.keys import safe_key
 from openchirp.storage.workspace import Workspace
 
@@ -47,7 +47,8 @@ class LocalStorage:
             raise
 
     def open(self, key: str) -> BinaryIO:
-        return open(self.local_path(key), "rb")
+        # Never through a link: what is served is what the jobs wrote (storage/beneath.py).
+        return open_beneath(self.root, key)
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         with self.open(key) as f:
@@ -62,16 +63,13 @@ class LocalStorage:
                 yield data
 
     def stat(self, key: str) -> ObjectStat | None:
-        try:
-            st = self.local_path(key).stat()
-        except FileNotFoundError:
-            return None
-        if not stat.S_ISREG(st.st_mode):
+        st = stat_beneath(self.root, key)
+        if st is None:
             return None
         return ObjectStat(st.st_size, f'"{st.st_mtime_ns:x}-{st.st_size:x}"', st.st_mtime)
 
     def exists(self, key: str) -> bool:
-        return self.local_path(key).is_file()
+        return stat_beneath(self.root, key) is not None
 
     def delete(self, key: str) -> None:
         self.local_path(key).unlink(missing_ok=True)
@@ -82,5 +80,5 @@ class LocalStorage:
     def presign(self, key: str) -> str | None:
         return None
 
-    def url(self, key: str) -> str:
-        return f"{self.base_url}/files/{safe_key(key)}"
+    def url(self, key: str, base: str | None = None) -> str:
+        return f"{base or self.base_url}/files/{safe_key(key)}"

@@ -117,5 +117,5 @@ class S3Storage:
     def presign(self, key: str) -> str | None:
         return obstore.sign(self.store, "GET", safe_key(key), PRESIGN_EXPIRES)
 
-    def url(self, key: str) -> str:
-        return f"{self.base_url}/files/{safe_key(key)}"
+    def url(self, key: str, base: str | None = None) -> str:
+        return f"{base or self.base_url}/files/{safe_key(key)}"

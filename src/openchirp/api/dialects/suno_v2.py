@@ -77,12 +77,14 @@ class CreateLyricsSong(BaseModel):
     tags: str = Field(json_schema_extra=limited("tags", "Style of music, e.g. 'heavy metal'"))
     title: str = Field("", json_schema_extra=limited("title"))
     negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class CreatePureMusic(BaseModel):
     tags: str = Field(json_schema_extra=limited("tags", "Style of music"))
     title: str = Field("", json_schema_extra=limited("title"))
     negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class Extend(BaseModel):
@@ -92,6 +94,7 @@ class Extend(BaseModel):
     negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
     continue_clip_id: str = Field(json_schema_extra=TEXT)
     continue_at: StrictFloat  # true is not a number
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class MakeLyrics(BaseModel):
@@ -144,6 +147,7 @@ def create_lyrics_song(
             title=body.title,
             negative_tags=body.negative_tags,
             model=model_of(mv),
+            callback_url=body.callback_url,
         ),
         idempotency_key,
     )
@@ -166,6 +170,7 @@ def create_pure_music(
             negative_tags=body.negative_tags,
             instrumental=True,
             model=model_of(mv),
+            callback_url=body.callback_url,
         ),
         idempotency_key,
     )
@@ -229,6 +234,7 @@ def extend(
             title=body.title,
             negative_tags=body.negative_tags,
             model=model_of(mv),
+            callback_url=body.callback_url,
         ),
         idempotency_key,
     )

@@ -55,6 +55,7 @@ class Generate(BaseModel):
     make_instrumental: bool = False
     model: str | None = MODEL
     wait_audio: bool = False
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class CustomGenerate(BaseModel):
@@ -77,6 +78,7 @@ class CustomGenerate(BaseModel):
     make_instrumental: bool = False
     model: str | None = MODEL
     wait_audio: bool = False
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class ExtendAudio(BaseModel):
@@ -88,6 +90,7 @@ class ExtendAudio(BaseModel):
     title: str = Field("", json_schema_extra=limited("title"))
     model: str | None = MODEL
     wait_audio: bool = False
+    callback_url: str | None = Field(None, description="Where to post the signed stages")
 
 
 class Concat(BaseModel):
@@ -147,6 +150,7 @@ async def generate(
             description=body.prompt,
             instrumental=body.make_instrumental,
             model=model_key(body.model, MODEL_SPELLINGS),
+            callback_url=body.callback_url,
         ),
         idempotency_key,
     )
@@ -167,6 +171,7 @@ async def custom_generate(
             negative_tags=body.negative_tags,
             instrumental=body.make_instrumental,
             model=model_key(body.model, MODEL_SPELLINGS),
+            callback_url=body.callback_url,
         ),
         idempotency_key,
     )
@@ -188,6 +193,7 @@ async def extend_audio(
             title=body.title,
             negative_tags=body.negative_tags,
             model=model_key(body.model, MODEL_SPELLINGS),
+            callback_url=body.callback_url,
         ),
         idempotency_key,
     )

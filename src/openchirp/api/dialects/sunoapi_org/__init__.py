@@ -5,7 +5,7 @@ with the HTTP status in ``code``, 32-hex task ids, results by polling record-inf
 from __future__ import annotations
 
 from openchirp.api.dialects.base import Dialect
-from openchirp.api.dialects.sunoapi_org import shape, songs, tasks, uploads
+from openchirp.api.dialects.sunoapi_org import callbacks, shape, songs, tasks, uploads
 
 DIALECT = Dialect(
     name="sunoapi_org",
@@ -19,11 +19,12 @@ DIALECT = Dialect(
         "/api/file-stream-upload",
         "/api/file-base64-upload",
         "/api/file-url-upload",
+        "/api/v1/callbacks",
     ),
     error_model=shape.SunoApiOrgError,
     error_body=shape.error_body,
     error_status=shape.error_status,
-    routers=(songs.router, tasks.router, uploads.router),
+    routers=(songs.router, tasks.router, uploads.router, callbacks.router),
     field_names=shape.FIELD_NAMES,
     model_spellings=shape.MODEL_SPELLINGS,
 )

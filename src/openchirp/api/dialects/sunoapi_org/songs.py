@@ -124,6 +124,7 @@ def generate(
             instrumental=body.instrumental,
             model=model,
             callback_url=body.callBackUrl,
+            task_id_form="hex",
             voice=voice,
         )
     else:
@@ -140,6 +141,7 @@ def generate(
             instrumental=body.instrumental,
             model=model,
             callback_url=body.callBackUrl,
+            task_id_form="hex",
             voice=voice,
         )
     batch = service.create(user, request, idempotency_key)
@@ -174,6 +176,7 @@ def extend(
             negative_tags=body.negativeTags,
             model=model,
             callback_url=body.callBackUrl,
+            task_id_form="hex",
         )
     else:
         request = ExtendRequest(
@@ -181,6 +184,7 @@ def extend(
             continue_at=body.continueAt,
             model=model,
             callback_url=body.callBackUrl,
+            task_id_form="hex",
         )
     batch = service.extend(user, request, idempotency_key)
     return ok({"taskId": shape.task_id(batch.id)})
