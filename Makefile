@@ -10,6 +10,10 @@ PIP := $(BIN)/pip install --disable-pip-version-check -q -c constraints.txt
 # headers): installed without them.
 NO_DEPS := tinysoundfont==0.3.7
 TEST_NO_DEPS := pocketsphinx==5.1.1
+# suno-api, a client of Suno's studio API the e2e tests run: its top-level package is `suno`, as
+# SunoAI's (in the test extra), so it gets a folder of its own. It declares curl_cffi<0.6 yet asks
+# curl_cffi for impersonate="chrome", which only 0.6 knows: hence --no-deps and the extra's 0.6.4.
+STUDIO_CLIENT := suno-api==0.1.0
 
 .PHONY: run test test-fast test-e2e install install-test soundfont chromium lint format bench clean
 
@@ -32,6 +36,7 @@ $(VENV)/.compiled: $(VENV)/.installed $(KERNELS)
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) -e '.[test]'
 	$(PIP) --no-deps $(TEST_NO_DEPS)
+	$(PIP) --no-deps --upgrade --target $(VENV)/clients/suno-api $(STUDIO_CLIENT)
 	@touch $@
 
 install: $(VENV)/.installed $(VENV)/.compiled

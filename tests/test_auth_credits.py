@@ -116,6 +116,16 @@ def test_anonymous_is_the_local_owner_on_loopback(server: Server) -> None:
     with server.client() as client:
         clip = client.post("/api/custom_generate", json=SONG).json()[0]
         assert client.get("/api/clip", params={"id": clip["id"]}).json()["handle"] == "local"
-        # A bad key is refused even where anonymous access is allowed.
+        # gcui-art's clients send any bearer token they like (that API has no keys): where
+        # anonymous access is allowed, an unknown one on a gcui route is the anonymous caller...
         response = client.get("/api/get", headers={"Authorization": "Bearer oc_bad"})
-        assert response.status_code == 401
+        assert response.status_code == 200 and clip["id"] in {c["id"] for c in response.json()}
+        # ...while the other dialects refuse it, and a revoked key is refused everywhere.
+        strict = client.get(
+            "/api/v2/suno/v3.5/clips?ids=x", headers={"Authorization": "Bearer oc_bad"}
+        )
+        assert strict.status_code == 401
+        key = server.cli("keys", "create", "gone", "--user", "ivan")
+        server.cli("keys", "revoke", key[:10])
+        revoked = client.get("/api/get", headers={"Authorization": f"Bearer {key}"})
+        assert revoked.status_code == 401 and revoked.json()["error"] == "invalid API key"

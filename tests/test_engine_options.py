@@ -77,4 +77,4 @@ def test_a_server_renders_with_a_configured_toy_engine(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert [c["status"] for c in clips] == ["complete", "complete"]
-    assert [c["duration"] for c in clips] == ["1.5", "1.5"]  # the toy's `seconds` option
+    assert [c["duration"] for c in clips] == [1.5, 1.5]  # the toy's `seconds` option

@@ -68,6 +68,8 @@ class Settings(BaseSettings):
     Upload routes (``/api/file-*-upload``) take ``upload_max_bytes`` in base64 beside it."""
     min_free_disk_bytes: int = 256 * 1024 * 1024
     """``/readyz`` fails when the data folder's disk has less free space than this."""
+    studio_token_seconds: float = 120.0
+    """How long a studio session token (JWT) lives; clients renew it through Clerk on a 401."""
     dialects: list[str] = Field(default_factory=list)
     """Extra client APIs served beside the built-in ones: "package.module:DIALECT" each."""
     engines: dict[str, str] = Field(default_factory=dict)
@@ -129,7 +131,9 @@ class Settings(BaseSettings):
     signed_url_seconds: int = Field(default=7 * 24 * 3600, ge=60)
     """How long a signed file URL works (polls re-sign once half of it has passed)."""
     secret_key: str | None = None
-    """Signs file URLs and session cookies; default: a random one kept in the data folder."""
+    """Signs file URLs, session cookies and the studio API's session tokens (JWTs). None: a
+    random key made on first use and kept in the data folder, so every process on this data
+    folder and every restart agree; set it when API processes run on hosts that share none."""
 
     @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod

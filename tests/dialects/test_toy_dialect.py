@@ -86,7 +86,13 @@ def test_openapi_lists_the_toy_routes_and_polls_come_first(client: TestClient) -
         "schema"
     ] == {"$ref": "#/components/schemas/ToyError"}
     # Every dialect's polls are matched before any other route (the document keeps that order).
-    assert list(spec["paths"])[:3] == ["/api/get", "/api/v2/suno/{mv}/clips", "/toy/songs"]
+    assert list(spec["paths"])[:5] == [
+        "/api/get",
+        "/api/v2/suno/{mv}/clips",
+        "/api/feed/",
+        "/api/feed/v2",
+        "/toy/songs",
+    ]
 
 
 def test_create_app_serves_exactly_the_dialects_it_is_given(tmp_path: Path) -> None:

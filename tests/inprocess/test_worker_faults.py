@@ -62,18 +62,19 @@ def test_clients_see_a_short_message_never_the_exception(
 def test_a_full_disk_fails_the_clip_at_once_and_removes_its_partial_files(
     app: InProcessApp, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = render.stream_audio
-
-    def full(ctx: Any, clip: Any, *args: Any, **kwargs: Any) -> Any:
+    def full(self: Any, block: Any) -> None:
         # Leave a partial file, as a write cut short by the disk would.
-        partial = ctx.storage.workspace.writable_path(f"clips/{clip.id}/{clip.id}.wav")
+        clip = self.clip
+        partial = self.ctx.storage.workspace.writable_path(f"clips/{clip.id}/{clip.id}.wav")
         partial.write_bytes(b"RIFF" + b"\0" * 100)
         raise OSError(errno.ENOSPC, "No space left on device", str(partial))
 
-    monkeypatch.setattr(render, "stream_audio", full)
+    monkeypatch.setattr(render.ClipRender, "_write", full)
     app.client.post("/api/custom_generate", json=SONG)
     started = time.monotonic()
-    assert app.drive() == 2  # one attempt each (max_attempts is 3): no retry on the same disk
+    app.drive()
+    with app.app.state.db.read() as conn:  # one attempt each (of 3): no retry on the same disk
+        assert [r.attempts for r in conn.execute(select(jobs.c.attempts))] == [1, 1]
     assert time.monotonic() - started < 60
     files = app.settings.data_dir / "files" / "clips"
     for clip in clips(app):
@@ -81,7 +82,6 @@ def test_a_full_disk_fails_the_clip_at_once_and_removes_its_partial_files(
         assert "disk" in clip["error_message"] and "/" not in clip["error_message"]
         assert not (files / clip["id"]).exists()  # no partial files left behind
     assert not list(files.rglob(".tmp-*"))
-    monkeypatch.setattr(render, "stream_audio", real)
 
 
 def test_a_create_on_a_full_disk_is_a_507_in_the_dialect_shape(

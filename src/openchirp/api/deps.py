@@ -30,6 +30,8 @@ class Auth:
         self.settings = settings
         self.service = service
         self._cache: dict[str, tuple[float, User]] = {}
+        self._unknown: dict[str, float] = {}
+        """Tokens no key ever had, until when: what lenient routes take for anonymous."""
         self._local: User | None = None
 
     def local_owner(self) -> User:
@@ -59,13 +61,16 @@ class Auth:
             )
         return token
 
-    def cached(self, token: str | None) -> User | None:
+    def cached(self, token: str | None, lenient: bool = False) -> User | None:
         """The caller when known without a database read (on the event loop, so no I/O)."""
         if token is None:
             return self._local
         cached = self._cache.get(token)
-        if cached and cached[0] > time.monotonic():
+        now = time.monotonic()
+        if cached and cached[0] > now:
             return cached[1]
+        if lenient and self._unknown.get(token, 0.0) > now and self.settings.allow_anonymous:
+            return self._local
         return None
 
     def session(self, key_id: str, max_age_s: int) -> str:
@@ -82,7 +87,9 @@ class Auth:
             return key_id
         return None
 
-    def lookup(self, token: str | None) -> User:
+    def lookup(self, token: str | None, lenient: bool = False) -> User:
+        """``lenient``: when anonymous access is on, a token no key ever had is the anonymous
+        caller (clients of keyless APIs send made-up ones); a revoked key is still refused."""
         if token is None:
             return self.local_owner()
         now = time.monotonic()
@@ -92,6 +99,17 @@ class Auth:
                 user = repo.user_for_key_id(conn, key_id) if key_id else None
             else:
                 user = repo.user_for_key(conn, token)
+            unknown = (
+                user is None
+                and lenient
+                and not token.startswith(SESSION_PREFIX)
+                and not repo.key_is_known(conn, token)
+            )
+        if unknown and self.settings.allow_anonymous:
+            if len(self._unknown) > 10_000:
+                self._unknown.clear()
+            self._unknown[token] = now + KEY_CACHE_S
+            return self.local_owner()
         if user is None:
             raise Unauthorized("invalid API key", field="Authorization")
         if len(self._cache) > 10_000:
@@ -131,9 +149,20 @@ async def get_service(request: Request) -> Service:
 
 async def get_user(request: Request) -> User:
     """Async so it runs on the event loop: only a cache miss goes to a thread for the database."""
+    return await find_user(request, lenient=False)
+
+
+async def find_user(request: Request, lenient: bool) -> User:
+    """The caller; ``lenient``: see :meth:`Auth.lookup`."""
     auth: Auth = request.app.state.auth
     token = auth.token(request.headers.get("authorization"), request.cookies.get(SESSION_COOKIE))
-    return auth.cached(token) or await run_in_threadpool(auth.lookup, token)
+    return auth.cached(token, lenient) or await run_in_threadpool(auth.lookup, token, lenient)
+
+
+async def get_lenient_user(request: Request) -> User:
+    """The caller for routes of keyless client APIs (gcui-art): an unknown token is anonymous
+    where anonymous access is on."""
+    return await find_user(request, lenient=True)
 
 
 # -- the clip polls ----------------------------------------------------------------------------
@@ -145,9 +174,9 @@ async def get_user(request: Request) -> User:
 # routers, which the app matches before any other route.
 
 
-async def caller(request: Request) -> tuple[Service, User]:
+async def caller(request: Request, lenient: bool = False) -> tuple[Service, User]:
     """The service and the user making the request."""
-    return request.app.state.service, await get_user(request)
+    return request.app.state.service, await find_user(request, lenient)
 
 
 def query_int(request: Request, name: str, default: int, minimum: int, maximum: int) -> int:
@@ -181,3 +210,4 @@ IdempotencyKey = Annotated[
         "batch instead of making (and charging) another; the same key with another body is a 409.",
     ),
 ]
+LenientUserDep = Annotated[User, Depends(get_lenient_user)]

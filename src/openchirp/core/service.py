@@ -156,6 +156,15 @@ class Service:
             raise NotFound(f"clip {clip_id} not found", field="clip_id")
         return rows[0]
 
+    def set_visibility(self, user: User, clip_id: str, is_public: bool) -> bool:
+        """Share a clip (or stop sharing it); only its owner may."""
+        clip = self.clip_row(user, clip_id)
+        if clip.user_id != user.id:
+            raise NotFound(f"clip {clip_id} not found", field="clip_id")
+        with self.db.write() as conn:
+            repo.update_clip(conn, clip.id, is_public=is_public)
+        return is_public
+
     def library(self, user: User, page: int) -> tuple[list[dict[str, Any]], int]:
         with self.db.read() as conn:
             rows = repo.library(conn, user.id, page=page, page_size=PAGE_SIZE)

@@ -30,7 +30,8 @@ PRIORITIES: dict[str, int] = {
     "stems": 20,
     "video": 10,
 }
-"""Higher runs first. Both clips of a create share one priority, so free workers take both."""
+"""Higher runs first. Both clips of a create share one priority, so free workers take both; a
+worker alone takes both at once (``claim_subjects``, jobs/render.py)."""
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,43 @@ def claim(conn: Connection, owner: str, lease_seconds: float, allowed: Filter = 
         )
     )
     return Job(row.id, row.kind, row.subject_id, row.attempts + 1, owner, row.priority)
+
+
+def claim_subjects(
+    conn: Connection,
+    kind: str,
+    subject_ids: list[str],
+    owner: str,
+    lease_seconds: float,
+    allowed: Filter = ANY,
+) -> list[Job]:
+    """Also take the runnable ``kind`` jobs of these subjects (a render's sibling clips, made
+    alongside it by the same worker), each with its own lease. Inside a write transaction."""
+    if not subject_ids:
+        return []
+    now = utcnow()
+    query = (
+        select(jobs.c.id, jobs.c.kind, jobs.c.subject_id, jobs.c.attempts, jobs.c.priority)
+        .where(_runnable(now, allowed), jobs.c.kind == kind, jobs.c.subject_id.in_(subject_ids))
+        .order_by(jobs.c.created_at)
+    )
+    if conn.dialect.name != "sqlite":
+        query = query.with_for_update(skip_locked=True)
+    claimed = []
+    for row in conn.execute(query).all():
+        conn.execute(
+            update(jobs)
+            .where(jobs.c.id == row.id)
+            .values(
+                state="running",
+                attempts=row.attempts + 1,
+                lease_owner=owner,
+                lease_expires_at=now + timedelta(seconds=lease_seconds),
+                updated_at=now,
+            )
+        )
+        claimed.append(Job(row.id, row.kind, row.subject_id, row.attempts + 1, owner, row.priority))
+    return claimed
 
 
 def _owned(job: Job):  # type: ignore[no-untyped-def]

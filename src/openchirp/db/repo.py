@@ -118,6 +118,13 @@ def user_for_key_id(conn: Connection, key_id: str) -> User | None:
     return maybe(User, conn.execute(query).first())
 
 
+def key_is_known(conn: Connection, key: str) -> bool:
+    """Whether the key was ever issued (revoked ones too): a lenient route may take an unknown
+    token for anonymous, never a revoked key."""
+    query = select(api_keys.c.id).where(api_keys.c.key_hash == hash_key(key))
+    return conn.execute(query).first() is not None
+
+
 def list_api_keys(conn: Connection) -> list[ApiKeyInfo]:
     query = (
         select(

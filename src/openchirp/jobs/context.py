@@ -44,6 +44,9 @@ class JobContext:
     allowed: Filter = ANY
     """What this worker may claim: a job yields only to work its worker can take."""
     lost: threading.Event = field(default_factory=threading.Event)
+    companions: list[JobContext] = field(default_factory=list)
+    """Jobs this one runs alongside itself (a render's sibling clips): the worker keeps their
+    leases alive too, each its own."""
     _next_check: float = field(default=0.0, init=False)
 
     def check_lease(self) -> None:
@@ -66,6 +69,12 @@ class JobContext:
         """Mark the job done inside the caller's transaction, or roll it all back if not ours."""
         if not queue.finish(conn, self.job):
             raise LeaseLost(self.job.id)
+
+    def companion(self, job: Job) -> JobContext:
+        """A context for a job claimed alongside this one (same worker, its own lease)."""
+        ctx = JobContext(self.settings, self.db, self.storage, job, self.allowed)
+        self.companions.append(ctx)
+        return ctx
 
     def clip(self) -> Clip:
         with self.db.read() as conn:

@@ -1,28 +1,34 @@
-"""Render one clip: plan with its engine, stream mp3 while the blocks come, store every artefact.
+"""Render a clip: plan with its engine, stream mp3 while the blocks come, store every artefact.
 
-Order matters for clients: the cover exists before the first audio, ``streaming`` is set as soon
-as the mp3 has a header on disk, and ``complete`` is written in the same transaction that ends
-the job, fenced by the lease, so a clip completes exactly once.
+A render job also takes its batch's other waiting render jobs and renders them interleaved, so
+both clips of a create progress together; each clip completes in the transaction that ends its
+own job, fenced by that job's lease, so a clip completes exactly once.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import time
+from collections.abc import Iterator
 from contextlib import ExitStack
 
 from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus
 from openchirp.core.models import MODELS
 from openchirp.core.render_input import RenderInput, render_input_of
-from openchirp.db import repo
+from openchirp.db import queue, repo
 from openchirp.db.records import Clip
-from openchirp.engines.base import Continuation, PlanRequest, Render
+from openchirp.engines.base import AudioBlock, Continuation, PlanRequest
 from openchirp.engines.registry import load_engine
-from openchirp.jobs.context import JobContext, start_clip
+from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error, start_clip
+from openchirp.jobs.failures import classify
 from openchirp.jobs.outputs import complete_clip, mp3_writer, store_covers
 from openchirp.media.audio import WavWriter
 from openchirp.media.waveform import PeakAccumulator
 from openchirp.storage import PEAKS, clip_key
+
+log = logging.getLogger("openchirp.worker")
 
 
 def plan_request(ctx: JobContext, clip: Clip, spec: RenderInput) -> PlanRequest:
@@ -51,96 +57,195 @@ def plan_request(ctx: JobContext, clip: Clip, spec: RenderInput) -> PlanRequest:
 
 
 def render_clip(ctx: JobContext) -> None:
+    """Render the job's clip and, interleaved block by block, its batch's clips that still wait:
+    both clips of a create stream together even on one worker (clients read clip 1 while polling
+    for clip 0), each at half the speed, which the engines' 100x real time affords."""
     clip = ctx.clip()
     if clip.status in (ClipStatus.COMPLETE, ClipStatus.ERROR):
         with ctx.db.write() as conn:
             ctx.finish(conn)
         return
-    start_clip(ctx, clip)
-    spec = render_input_of(clip)
-    request = plan_request(ctx, clip, spec)
-    image_key, large_key, cover = store_covers(ctx, clip)
-    render = load_engine(spec.engine, ctx.settings).plan(request)
-    keys = stream_audio(ctx, clip, render, cover=cover, image_key=image_key, large_key=large_key)
-    complete_clip(
-        ctx,
-        keys.duration_s,
-        meta={"has_vocal": render.has_vocal},
-        plan=render.plan,
-        words=[[w.word, round(w.start_s, 3), round(w.end_s, 3)] for w in render.words],
-        stems=keys.stems,
-        wav_key=keys.wav_key,
+    main = ClipRender(ctx, clip)
+    began = time.monotonic()
+    try:
+        main.step()  # the plan and covers; meanwhile an idle worker may take the sibling
+    except BaseException:
+        main.close()
+        raise
+    # An idle worker gets a poll to take it first: two workers make the pair sooner than one.
+    time.sleep(
+        max(0.0, SIBLING_GRACE_POLLS * ctx.settings.poll_seconds - (time.monotonic() - began))
     )
+    siblings = [ClipRender(c, c.clip()) for c in claim_siblings(ctx, clip)]
+    for sibling in siblings:  # planned before any block, so they start streaming together
+        _step(sibling, ctx)
+    # Later clips write first: a client that sees clip 0 streaming finds clip 1 streaming too.
+    active = sorted([main, *siblings], key=lambda r: -r.clip.variant)
+    failure: Exception | None = None
+    while active:
+        for render in list(active):
+            more, error = _step(render, ctx)
+            if not more:
+                active.remove(render)
+            failure = failure or error
+    if failure is not None:
+        raise failure  # the worker records it against the job, once the siblings are done
 
 
-class StoredAudio:
-    def __init__(self, duration_s: float, wav_key: str, stems: dict[str, str]) -> None:
-        self.duration_s = duration_s
-        self.wav_key = wav_key
-        self.stems = stems
+SIBLING_GRACE_POLLS = 2
 
 
-def stream_audio(
-    ctx: JobContext,
-    clip: Clip,
-    render: Render,
-    *,
-    cover: bytes,
-    image_key: str,
-    large_key: str,
-) -> StoredAudio:
-    """Pull the render's blocks into the streaming mp3, the wav, the stems and the peaks."""
-    audio_key = clip_key(clip.id, f"{clip.id}.mp3")
-    wav_key = clip_key(clip.id, f"{clip.id}.wav")
-    peaks = PeakAccumulator()
-    stem_writers: dict[str, WavWriter] = {}
-    stem_keys: dict[str, str] = {}
-    with ExitStack() as stack:
-        mp3 = stack.enter_context(
-            mp3_writer(ctx, clip, audio_key, sample_rate=render.sample_rate, cover=cover)
+def _step(render: ClipRender, ctx: JobContext) -> tuple[bool, Exception | None]:
+    """Advance one render: (whether it has more to do, the job's own failure to raise later).
+    A sibling's failure is recorded against its own job here."""
+    if render.failed:
+        return False, None
+    try:
+        return render.step(), None
+    except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
+        render.failed = True
+        render.close()
+        if render.ctx is ctx:
+            return False, exc
+        companion_failed(render.ctx, exc)
+        return False, None
+
+
+def claim_siblings(ctx: JobContext, clip: Clip) -> list[JobContext]:
+    """Claim the waiting render jobs of the clip's batch for this worker."""
+    if clip.batch_id is None:
+        return []
+    with ctx.db.write() as conn:
+        others = [c.id for c in repo.clips_of_batch(conn, clip.batch_id) if c.id != clip.id]
+        jobs = queue.claim_subjects(
+            conn, "render", others, ctx.job.owner, ctx.settings.lease_seconds, ctx.allowed
         )
-        wav = stack.enter_context(
-            WavWriter(ctx.storage.workspace.writable_path(wav_key), sample_rate=render.sample_rate)
+    return [ctx.companion(job) for job in jobs]
+
+
+def companion_failed(ctx: JobContext, exc: Exception) -> None:
+    """Record a sibling's failure as the worker records a job's: another try, or the clip ends
+    in error once out of attempts. A lost lease is another worker's business."""
+    if isinstance(exc, LeaseLost):
+        return
+    failure = classify(exc)  # clients get its short message; the details stay in last_error
+    ctx.storage.workspace.discard(clip_key(ctx.job.subject_id, ""))  # its partial files
+    log.error("job %s (render, alongside another) failed: %s", ctx.job.id, failure.detail)
+    attempts = ctx.settings.max_attempts if failure.retry else ctx.job.attempts
+    with ctx.db.write() as conn:
+        state = queue.fail(conn, ctx.job, failure.detail, max_attempts=attempts)
+        if state == "failed":
+            end_clip_in_error(conn, ctx.job.subject_id, failure.error_type, failure.message)
+
+
+class ClipRender:
+    """One clip's render, advanced a block at a time (``step``), so that several interleave.
+
+    Order matters for clients: the cover exists before the first audio, ``streaming`` is set as
+    soon as the mp3 has a header on disk, and ``complete`` is written in the transaction that
+    ends the job, fenced by its lease."""
+
+    def __init__(self, ctx: JobContext, clip: Clip) -> None:
+        self.ctx = ctx
+        self.clip = clip
+        self._stack = ExitStack()
+        self._blocks: Iterator[AudioBlock] | None = None
+        self._done = clip.status in (ClipStatus.COMPLETE, ClipStatus.ERROR)
+        self.failed = False
+
+    def step(self) -> bool:
+        """Do the next piece of work; False once the clip is complete (or was already)."""
+        if self._done:
+            if self._blocks is None:  # finished before we started: just end its job
+                with self.ctx.db.write() as conn:
+                    self.ctx.finish(conn)
+                self._blocks = iter(())
+            return False
+        if self._blocks is None:
+            self._start()
+            return True
+        block = next(self._blocks, None)
+        if block is None:
+            self._finish()
+            self._done = True
+            return False
+        self._write(block)
+        return True
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        ctx, clip = self.ctx, self.clip
+        start_clip(ctx, clip)  # never back to queued for a poller
+        spec = render_input_of(clip)
+        request = plan_request(ctx, clip, spec)
+        self.image_key, self.large_key, cover = store_covers(ctx, clip)
+        self.render = load_engine(spec.engine, ctx.settings).plan(request)
+        rate = self.render.sample_rate
+        self.audio_key = clip_key(clip.id, f"{clip.id}.mp3")
+        self.wav_key = clip_key(clip.id, f"{clip.id}.wav")
+        self.peaks = PeakAccumulator()
+        self.stem_writers: dict[str, WavWriter] = {}
+        self.stem_keys: dict[str, str] = {}
+        self.mp3 = self._stack.enter_context(
+            mp3_writer(ctx, clip, self.audio_key, sample_rate=rate, cover=cover)
         )
-        started = False
-        for block in render.blocks():
-            ctx.check_lease()
-            mp3.write(block.mix)
-            wav.write(block.mix)
-            peaks.add(block.mix)
-            for name, pcm in block.stems.items():
-                if name not in stem_writers:
-                    stem_keys[name] = clip_key(clip.id, f"stems/{name}.wav")
-                    stem_writers[name] = stack.enter_context(
-                        WavWriter(
-                            ctx.storage.workspace.writable_path(stem_keys[name]),
-                            sample_rate=render.sample_rate,
-                        )
+        self.wav = self._stack.enter_context(
+            WavWriter(ctx.storage.workspace.writable_path(self.wav_key), sample_rate=rate)
+        )
+        self.started = False
+        self._blocks = iter(self.render.blocks())
+
+    def _write(self, block: AudioBlock) -> None:
+        ctx, clip, render = self.ctx, self.clip, self.render
+        ctx.check_lease()
+        self.mp3.write(block.mix)
+        self.wav.write(block.mix)
+        self.peaks.add(block.mix)
+        for name, pcm in block.stems.items():
+            if name not in self.stem_writers:
+                self.stem_keys[name] = clip_key(clip.id, f"stems/{name}.wav")
+                self.stem_writers[name] = self._stack.enter_context(
+                    WavWriter(
+                        ctx.storage.workspace.writable_path(self.stem_keys[name]),
+                        sample_rate=render.sample_rate,
                     )
-                stem_writers[name].write(pcm)
-            if not started:
-                started = True
-                meta = {
-                    **clip.meta,
-                    "duration": round(render.duration_s, 2),
-                    "has_vocal": render.has_vocal,
-                }
-                ctx.set_clip(
-                    status=ClipStatus.STREAMING,
-                    audio_key=audio_key,
-                    image_key=image_key,
-                    image_large_key=large_key,
-                    meta=meta,
                 )
-                with ctx.db.read() as conn:
-                    wanted = callbacks.wanted(conn, ctx.settings, clip.batch_id)
-                if wanted:
-                    with ctx.db.write() as conn:
-                        callbacks.stage_reached(
-                            conn, ctx.settings, ctx.storage, clip.batch_id, "first"
-                        )
-        duration = mp3.duration_s
-    for key in (audio_key, wav_key, *stem_keys.values()):
-        ctx.storage.publish(key)
-    ctx.storage.put(clip_key(clip.id, PEAKS), json.dumps(peaks.result()).encode())
-    return StoredAudio(duration, wav_key, stem_keys)
+            self.stem_writers[name].write(pcm)
+        if not self.started:
+            self.started = True
+            meta = {
+                **clip.meta,
+                "duration": round(render.duration_s, 2),
+                "has_vocal": render.has_vocal,
+            }
+            ctx.set_clip(
+                status=ClipStatus.STREAMING,
+                audio_key=self.audio_key,
+                image_key=self.image_key,
+                image_large_key=self.large_key,
+                meta=meta,
+            )
+            with ctx.db.read() as conn:
+                wanted = callbacks.wanted(conn, ctx.settings, clip.batch_id)
+            if wanted:
+                with ctx.db.write() as conn:
+                    callbacks.stage_reached(conn, ctx.settings, ctx.storage, clip.batch_id, "first")
+
+    def _finish(self) -> None:
+        ctx, clip, render = self.ctx, self.clip, self.render
+        duration = self.mp3.duration_s
+        self._stack.close()  # the mp3's last frames and the wav headers are written here
+        for key in (self.audio_key, self.wav_key, *self.stem_keys.values()):
+            ctx.storage.publish(key)
+        ctx.storage.put(clip_key(clip.id, PEAKS), json.dumps(self.peaks.result()).encode())
+        complete_clip(
+            ctx,
+            duration,
+            meta={"has_vocal": render.has_vocal},
+            plan=render.plan,
+            words=[[w.word, round(w.start_s, 3), round(w.end_s, 3)] for w in render.words],
+            stems=self.stem_keys,
+            wav_key=self.wav_key,
+        )

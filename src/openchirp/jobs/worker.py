@@ -204,13 +204,15 @@ class Worker:
 
     def _heartbeat(self, ctx: JobContext, done: threading.Event) -> None:
         while not done.wait(self.settings.heartbeat_seconds):
-            try:
-                with self.db.write() as conn:
-                    if not queue.heartbeat(conn, ctx.job, self.settings.lease_seconds):
-                        ctx.lost.set()
-                        return
-            except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
-                log.exception("heartbeat failed for job %s", ctx.job.id)
+            for each in (ctx, *ctx.companions):  # the jobs run alongside it have leases too
+                if each.lost.is_set():
+                    continue
+                try:
+                    with self.db.write() as conn:
+                        if not queue.heartbeat(conn, each.job, self.settings.lease_seconds):
+                            each.lost.set()
+                except Exception:  # noqa: BLE001 - a missed beat is retried; the lease has slack
+                    log.exception("heartbeat failed for job %s", each.job.id)
 
     def engines_to_load(self, configured: set[str]) -> set[str]:
         """The engines this worker runs: those it is limited to, else every configured one;

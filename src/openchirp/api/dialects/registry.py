@@ -7,7 +7,15 @@ from collections.abc import Iterable
 
 from fastapi import FastAPI, Request
 
-from openchirp.api.dialects import chat, gcui, newapi, suno_v2, sunoapi_com_v1, sunoapi_org
+from openchirp.api.dialects import (
+    chat,
+    gcui,
+    newapi,
+    studio,
+    suno_v2,
+    sunoapi_com_v1,
+    sunoapi_org,
+)
 from openchirp.api.dialects.base import Dialect
 
 BUILTIN: tuple[Dialect, ...] = (
@@ -17,6 +25,7 @@ BUILTIN: tuple[Dialect, ...] = (
     newapi.DIALECT,
     sunoapi_com_v1.DIALECT,
     sunoapi_org.DIALECT,
+    studio.DIALECT,
 )
 """In matching order. gcui's poll, the most called route, is matched first: each route tried
 before a poll's own costs it a miss (~40 Python calls)."""

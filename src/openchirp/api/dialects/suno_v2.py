@@ -131,6 +131,14 @@ def batch_body(batch: Batch) -> dict[str, Any]:
 CREATE_ERRORS = responses(400, 401, 409, 413, 422, 429, 507)
 
 
+def created(batch: Batch) -> JSONResponse:
+    """Today's ``{code, data: {task_id}, message}`` with the batch object's fields beside it:
+    clients written against the 2024 API read the batch from the create reply."""
+    return JSONResponse(
+        {"code": 200, "data": {"task_id": batch.id}, "message": "success", **batch_body(batch)}
+    )
+
+
 @router.post("/api/v2/suno/{mv}/custom/create-lyrics-song", responses=CREATE_ERRORS)
 def create_lyrics_song(
     mv: MV,
@@ -151,7 +159,7 @@ def create_lyrics_song(
         ),
         idempotency_key,
     )
-    return ok({"task_id": batch.id})
+    return created(batch)
 
 
 @router.post("/api/v2/suno/{mv}/custom/create-pure-music", responses=CREATE_ERRORS)
@@ -174,7 +182,7 @@ def create_pure_music(
         ),
         idempotency_key,
     )
-    return ok({"task_id": batch.id})
+    return created(batch)
 
 
 @router.get("/api/v2/suno/{mv}/clip/{task_id}", responses=responses(401, 404, 422))

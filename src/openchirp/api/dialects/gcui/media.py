@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from openchirp.api.deps import UserDep
+from openchirp.api.deps import LenientUserDep
 from openchirp.api.dialects.base import TEXT
 from openchirp.api.dialects.gcui.shape import responses
 from openchirp.core.service import Artefacts
@@ -46,7 +46,7 @@ class GenerateStems(BaseModel):
 @router.get("/api/get_aligned_lyrics", responses=ERRORS)
 def get_aligned_lyrics(
     artefacts: ArtefactsDep,
-    user: UserDep,
+    user: LenientUserDep,
     song_id: str = Query(description="A clip id", json_schema_extra=TEXT),
 ) -> JSONResponse:
     """Every sung word with its start and end, from the engine's own timings (exact)."""
@@ -55,7 +55,9 @@ def get_aligned_lyrics(
 
 
 @router.post("/api/generate_stems", responses=responses(400, 401, 404, 409, 422))
-def generate_stems(body: GenerateStems, artefacts: ArtefactsDep, user: UserDep) -> JSONResponse:
+def generate_stems(
+    body: GenerateStems, artefacts: ArtefactsDep, user: LenientUserDep
+) -> JSONResponse:
     clips = artefacts.stems(user, body.audio_id)
     return JSONResponse(
         [
@@ -75,7 +77,7 @@ def generate_stems(body: GenerateStems, artefacts: ArtefactsDep, user: UserDep) 
 @router.get("/api/get_wav", responses=ERRORS)
 def get_wav(
     artefacts: ArtefactsDep,
-    user: UserDep,
+    user: LenientUserDep,
     id: str = Query(description="A clip id", json_schema_extra=TEXT),
 ) -> JSONResponse:  # noqa: A002
     return JSONResponse({"id": id, "wav_url": artefacts.file_url(user, id, "wav_key")})
@@ -84,7 +86,7 @@ def get_wav(
 @router.get("/api/waveform", responses=ERRORS)
 async def waveform(
     artefacts: ArtefactsDep,
-    user: UserDep,
+    user: LenientUserDep,
     id: str = Query(description="A clip id", json_schema_extra=TEXT),
 ) -> JSONResponse:  # noqa: A002
     """Peaks for drawing the clip's waveform (1000 points, 0..1)."""

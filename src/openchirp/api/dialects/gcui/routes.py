@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from openchirp.api.deps import (
     IdempotencyKey,
+    LenientUserDep,
     ServiceDep,
-    UserDep,
     caller,
     parameters,
     query_int,
@@ -105,7 +105,6 @@ def audio_info(clip: dict[str, Any]) -> dict[str, Any]:
     """The flattened clip gcui-art/suno-api returns (seed 002)."""
     meta = clip["metadata"]
     prompt = meta.get("prompt") or ""
-    duration = meta.get("duration")
     return {
         "id": clip["id"],
         "title": clip["title"],
@@ -121,7 +120,7 @@ def audio_info(clip: dict[str, Any]) -> dict[str, Any]:
         "type": meta.get("type"),
         "tags": meta.get("tags"),
         "negative_tags": meta.get("negative_tags"),
-        "duration": None if duration is None else f"{duration:g}",
+        "duration": meta.get("duration"),
         "error_message": meta.get("error_message"),
     }
 
@@ -141,7 +140,10 @@ CREATE_ERRORS = responses(400, 401, 404, 409, 413, 422, 429, 507)
 
 @router.post("/api/generate", responses=CREATE_ERRORS)
 async def generate(
-    body: Generate, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+    body: Generate,
+    service: ServiceDep,
+    user: LenientUserDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     batch = await run_in_threadpool(
         service.create,
@@ -159,7 +161,10 @@ async def generate(
 
 @router.post("/api/custom_generate", responses=CREATE_ERRORS)
 async def custom_generate(
-    body: CustomGenerate, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+    body: CustomGenerate,
+    service: ServiceDep,
+    user: LenientUserDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     batch = await run_in_threadpool(
         service.create,
@@ -180,7 +185,10 @@ async def custom_generate(
 
 @router.post("/api/extend_audio", responses=CREATE_ERRORS)
 async def extend_audio(
-    body: ExtendAudio, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+    body: ExtendAudio,
+    service: ServiceDep,
+    user: LenientUserDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     batch = await run_in_threadpool(
         service.extend,
@@ -201,12 +209,14 @@ async def extend_audio(
 
 
 @router.post("/api/concat", responses=responses(400, 401, 404, 409, 422))
-def concat(body: Concat, service: ServiceDep, user: UserDep) -> JSONResponse:
+def concat(body: Concat, service: ServiceDep, user: LenientUserDep) -> JSONResponse:
     return JSONResponse(service.concat(user, body.clip_id))
 
 
 @router.post("/api/generate_lyrics", responses=responses(400, 401, 422))
-def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) -> JSONResponse:
+def generate_lyrics(
+    body: GenerateLyrics, service: ServiceDep, user: LenientUserDep
+) -> JSONResponse:
     song = service.write_lyrics_now(body.prompt)
     return JSONResponse({"text": song.lyrics, "title": song.title, "status": "complete"})
 
@@ -227,7 +237,7 @@ def generate_lyrics(body: GenerateLyrics, service: ServiceDep, user: UserDep) ->
     ),
 )
 async def get(request: Request) -> Response:
-    service, user = await caller(request)
+    service, user = await caller(request, lenient=True)
     ids = request.query_params.get("ids", "")
     page = query_int(request, "page", 0, 0, MAX_PAGE)
     if ids:
@@ -240,14 +250,14 @@ async def get(request: Request) -> Response:
 @router.get("/api/clip", responses=responses(401, 404, 422))
 def clip(
     service: ServiceDep,
-    user: UserDep,
+    user: LenientUserDep,
     id: str = Query(description="A clip id", json_schema_extra=TEXT),
 ) -> JSONResponse:  # noqa: A002
     return JSONResponse(service.clip(user, id))
 
 
 @router.get("/api/get_limit", responses=responses(401))
-def get_limit(service: ServiceDep, user: UserDep) -> JSONResponse:
+def get_limit(service: ServiceDep, user: LenientUserDep) -> JSONResponse:
     limits = service.limits(user)
     return JSONResponse(
         {
