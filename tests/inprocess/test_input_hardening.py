@@ -101,8 +101,10 @@ def test_unstorable_ids_are_a_4xx(app: InProcessApp, kind: str) -> None:
     for path in ("/api/get?ids=a%00b", "/api/clip?id=a%00b", "/api/v2/suno/v3.5/clips?ids=%00"):
         response = app.client.get(path)
         assert response.status_code == 422, (path, response.text)
-    response = app.client.get("/api/v2/suno/v3.5/clip/a%00b")
-    assert 400 <= response.status_code < 500
+    for path in ("/api/v2/suno/v3.5/clip/a%00b", "/files/a%00b", "/files/%00%00"):
+        response = app.client.get(path)  # nothing is named with a NUL
+        assert response.status_code == 404, (path, response.text)
+    assert app.client.head("/files/x%00").status_code == 404
 
 
 def test_a_stored_row_that_cannot_be_encoded_never_breaks_a_read(app: InProcessApp) -> None:

@@ -58,6 +58,9 @@ class RequestLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if "\x00" in scope["path"]:  # no resource is named with a NUL (files, clips, tasks)
+            await self._error(Request(scope), 404, "not found", None)(scope, receive, send)
+            return
         query = scope.get("query_string", b"")
         name = repeated_query(query) if b"&" in query else None  # polls rarely have two
         if name is not None:
