@@ -77,14 +77,22 @@ class CreateLyricsSong(BaseModel):
     tags: str = Field(json_schema_extra=limited("tags", "Style of music, e.g. 'heavy metal'"))
     title: str = Field("", json_schema_extra=limited("title"))
     negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class CreatePureMusic(BaseModel):
     tags: str = Field(json_schema_extra=limited("tags", "Style of music"))
     title: str = Field("", json_schema_extra=limited("title"))
     negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class Extend(BaseModel):
@@ -94,7 +102,11 @@ class Extend(BaseModel):
     negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
     continue_clip_id: str = Field(json_schema_extra=TEXT)
     continue_at: StrictFloat  # true is not a number
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class MakeLyrics(BaseModel):
@@ -128,7 +140,7 @@ def batch_body(batch: Batch) -> dict[str, Any]:
     }
 
 
-CREATE_ERRORS = responses(400, 401, 409, 413, 422, 429, 507)
+CREATE_ERRORS = responses(400, 401, 404, 409, 413, 422, 429, 507)
 
 
 def created(batch: Batch) -> JSONResponse:
@@ -209,7 +221,7 @@ def _input_of(record: dict[str, Any]) -> dict[str, Any]:
 @polls.get(  # read by hand, for speed: see api/deps.py
     "/api/v2/suno/{mv}/clips",
     tags=router.tags,
-    responses=responses(401, 422),
+    responses=responses(401, 404, 422),
     openapi_extra=parameters(
         ("mv", "path", {**MV_SCHEMA, "examples": ["v3.5"]}, True, MV_DESCRIPTION),
         ("ids", "query", {"type": "string", "pattern": IDS}, True, "Clip ids, comma-separated"),

@@ -55,7 +55,11 @@ class Generate(BaseModel):
     make_instrumental: bool = False
     model: str | None = MODEL
     wait_audio: bool = False
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class CustomGenerate(BaseModel):
@@ -78,7 +82,11 @@ class CustomGenerate(BaseModel):
     make_instrumental: bool = False
     model: str | None = MODEL
     wait_audio: bool = False
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class ExtendAudio(BaseModel):
@@ -90,7 +98,11 @@ class ExtendAudio(BaseModel):
     title: str = Field("", json_schema_extra=limited("title"))
     model: str | None = MODEL
     wait_audio: bool = False
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class Concat(BaseModel):
