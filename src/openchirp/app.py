@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from openchirp import __version__
-from openchirp.api import docs, errors, files, pages, security
+from openchirp.api import docs, errors, files, health, limits, pages, security
 from openchirp.api.deps import Auth
 from openchirp.api.dialects import registry
 from openchirp.api.dialects.base import Dialect
@@ -47,6 +47,7 @@ def create_app(
         pool = WorkerPool(settings) if start_workers and settings.workers > 0 else None
         if pool:
             pool.start()
+        app.state.pool = pool  # readiness counts its live workers (api/health.py)
         try:
             yield
         finally:
@@ -74,8 +75,10 @@ def create_app(
         registry.configured(settings.dialects) if dialects is None else dialects
     )
     errors.install(app, served)
+    health.install(app, served)  # creates say when no worker consumes the queue
+    limits.install(app, served)  # outermost of ours: runs before any body is read
     served.include(app)  # first: the dialects' polls are matched before any other route
-    for module in (files, pages, docs):
+    for module in (files, pages, docs, health):
         app.include_router(module.router)
 
     _install_metrics(app, db)

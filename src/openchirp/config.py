@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     credits_per_clip: int = 5
 
     wait_audio_timeout: float = 100.0
+    max_body_bytes: int = 1024 * 1024
+    """The largest request body accepted (JSON): larger ones are refused before being read.
+    Upload routes (``/api/file-*-upload``) take ``upload_max_bytes`` in base64 beside it."""
+    min_free_disk_bytes: int = 256 * 1024 * 1024
+    """``/readyz`` fails when the data folder's disk has less free space than this."""
     studio_token_seconds: float = 120.0
     """How long a studio session token (JWT) lives; clients renew it through Clerk on a 401."""
     dialects: list[str] = Field(default_factory=list)

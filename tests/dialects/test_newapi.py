@@ -188,9 +188,11 @@ def test_notify_hook_is_the_callback_url(
     for name in ("create", "extend"):
         original = getattr(Service, name)
 
-        def spy(self: Service, user: Any, request: Any, _original: Any = original) -> Any:
+        def spy(
+            self: Service, user: Any, request: Any, *rest: Any, _original: Any = original
+        ) -> Any:
             seen.append(request)
-            return _original(self, user, request)
+            return _original(self, user, request, *rest)
 
         monkeypatch.setattr(Service, name, spy)
     first = submit(app, prompt=LYRICS, notify_hook="http://127.0.0.1:9/hook")

@@ -176,9 +176,11 @@ def test_webhook_url_is_the_callback_url(
     for name in ("create", "extend"):
         original = getattr(Service, name)
 
-        def spy(self: Service, user: Any, request: Any, _original: Any = original) -> Any:
+        def spy(
+            self: Service, user: Any, request: Any, *rest: Any, _original: Any = original
+        ) -> Any:
             seen.append(request)
-            return _original(self, user, request)
+            return _original(self, user, request, *rest)
 
         monkeypatch.setattr(Service, name, spy)
     first = create(app, custom_mode=True, prompt=LYRICS, webhook_url="http://127.0.0.1:9/a")

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 
 from openchirp.config import Settings
@@ -200,4 +200,14 @@ def parameters(*params: tuple[str, str, dict[str, Any], bool, str]) -> dict[str,
 
 ServiceDep = Annotated[Service, Depends(get_service)]
 UserDep = Annotated[User, Depends(get_user)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        min_length=1,
+        max_length=255,
+        pattern=r"\S",
+        description="Retrying a create with the same key and body returns the first answer's "
+        "batch instead of making (and charging) another; the same key with another body is a 409.",
+    ),
+]
 LenientUserDep = Annotated[User, Depends(get_lenient_user)]

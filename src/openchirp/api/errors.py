@@ -6,16 +6,22 @@ message always names the field and the limit.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 
 from openchirp.api.dialects.base import Responses, error_responses
 from openchirp.api.dialects.registry import FALLBACK, Dialects
 from openchirp.core.errors import OpenChirpError
+from openchirp.core.text import repair
+from openchirp.db.database import is_disk_full
+
+log = logging.getLogger("openchirp.api")
 
 
 def responses(*statuses: int) -> Responses:
@@ -68,7 +74,7 @@ def install(app: FastAPI, dialects: Dialects) -> None:
         name = dialect.field_name(exc.field, _route_path(request))
         status = dialect.status_of(exc.status_code, exc)
         return JSONResponse(
-            dialect.error_body(status, exc.message_for(name), name),
+            repair(dialect.error_body(status, exc.message_for(name), name), "an error message"),
             status_code=status,
             headers=headers,
         )
@@ -79,11 +85,25 @@ def install(app: FastAPI, dialects: Dialects) -> None:
         message, field = _validation_message(exc)
         dialect = dialects.owner(request)
         status = dialect.status_of(422, exc)
-        return JSONResponse(dialect.error_body(status, message, field), status_code=status)
+        body = repair(dialect.error_body(status, message, field), "an error message")
+        return JSONResponse(body, status_code=status)
+
+    async def _disk_full(request: Request, exc: Exception) -> JSONResponse:
+        if not is_disk_full(exc):
+            raise exc  # a real 500: the server error middleware answers and logs it
+        log.error("disk full while answering %s %s: %s", request.method, request.url.path, exc)
+        message = "the server's disk is full: nothing was saved; try again later"
+        dialect = dialects.owner(request)
+        status = dialect.status_of(507, exc)
+        body = dialect.error_body(status, message, None)
+        return JSONResponse(body, status_code=status, headers={"Retry-After": "60"})
+
+    for kind in (OSError, DBAPIError):
+        app.add_exception_handler(kind, _disk_full)
 
     @app.exception_handler(HTTPException)
     async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         dialect = dialects.owner(request)
         status = dialect.status_of(exc.status_code, exc)
-        body = dialect.error_body(status, str(exc.detail), None)
+        body = repair(dialect.error_body(status, str(exc.detail), None), "an error message")
         return JSONResponse(body, status_code=status, headers=exc.headers)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from openchirp.core.errors import InvalidInput
+from openchirp.core.text import check_text
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,9 @@ class GenerateRequest:
     """How the dialect shows the batch id, so callbacks name the task as the client knows it:
     "uuid", or "hex" (sunoapi.org's 32 hex digits)."""
 
+    def __post_init__(self) -> None:
+        check_fields(self)
+
 
 @dataclass(frozen=True)
 class ExtendRequest:
@@ -36,3 +42,18 @@ class ExtendRequest:
     model: str | None = None
     callback_url: str | None = None
     task_id_form: str = "uuid"
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+        at = self.continue_at
+        if at is not None and (isinstance(at, bool) or not isinstance(at, int | float)):
+            raise InvalidInput(
+                f"{{field}} must be a number of seconds, got {at!r}", field="continue_at"
+            )
+
+
+def check_fields(request: object) -> None:
+    """Every text field of a domain request can be stored: whatever dialect built it, text a
+    client sent is checked here, before anything is written."""
+    for f in fields(request):  # type: ignore[arg-type]
+        check_text(f.name, getattr(request, f.name))

@@ -7,8 +7,10 @@ it returns, nothing it accepted can be lost.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,9 +30,10 @@ from openchirp.core.errors import (
 from openchirp.core.models import ModelInfo, model_names, resolve_model
 from openchirp.core.render_input import RenderInput, SongPart, StemOf, continue_from
 from openchirp.core.requests import ExtendRequest, GenerateRequest
+from openchirp.core.text import check_ids, check_text, repair
 from openchirp.core.urls import current
 from openchirp.core.views import ClipView, ClipViews
-from openchirp.db import queue, repo
+from openchirp.db import idempotency, queue, repo
 from openchirp.db.database import Database
 from openchirp.db.records import BatchRecord, Clip, LyricsRecord, User
 from openchirp.engines.base import Lyricist, WrittenSong
@@ -87,7 +90,9 @@ class Service:
             owner = owners.get(row.user_id)
             if owner is None:
                 owner = owners[row.user_id] = repo.get_user(conn, row.user_id)
-            out.append(canonical_clip(row, owner, self.storage, urls))
+            clip = canonical_clip(row, owner, self.storage, urls)
+            # A row written before input was checked (or by another tool) must not break reads.
+            out.append(repair(clip, f"clip {row.id}"))
         return out
 
     def clips(self, user: User, ids: list[str]) -> list[dict[str, Any]]:
@@ -96,6 +101,7 @@ class Service:
 
     def clip_views(self, user: User, ids: list[str]) -> list[ClipView]:
         """The rendered clips the user may see, in the order asked, each at its latest version."""
+        check_ids("ids", ids)
         versions = self._versions(ids, user.id)
         views = self.views_for(current(self.settings).key)
         stale = [i for i, v in versions.items() if views.get(i, v) is None]
@@ -136,12 +142,14 @@ class Service:
             return repo.clip_versions(conn, ids, user_id)
 
     def clip(self, user: User, clip_id: str) -> dict[str, Any]:
+        check_text("clip_id", clip_id)
         found = self.clips(user, [clip_id])
         if not found:
             raise NotFound(f"clip {clip_id} not found", field="clip_id")
         return found[0]
 
     def clip_row(self, user: User, clip_id: str) -> Clip:
+        check_text("clip_id", clip_id)
         with self.db.read() as conn:
             rows = repo.clips_by_ids(conn, [clip_id], user.id, full=True)
         if not rows:
@@ -163,10 +171,14 @@ class Service:
             return self.render(conn, rows, user), repo.count_library(conn, user.id)
 
     def batch(self, user: User, batch_id: str) -> tuple[BatchRecord, list[dict[str, Any]]]:
+        check_text("task_id", batch_id)
         with self.db.read() as conn:
             batch = repo.get_batch(conn, batch_id)
             if batch is None or batch.user_id != user.id or batch.kind not in SONG_KINDS:
                 raise NotFound(f"task {batch_id} not found", field="task_id")
+            request = repair(batch.request, f"task {batch.id}")
+            if request is not batch.request:
+                batch = replace(batch, request=request)
             return batch, self.render(conn, repo.clips_of_batch(conn, batch_id), user)
 
     def batch_rows(
@@ -196,7 +208,15 @@ class Service:
 
     # -- creating ----------------------------------------------------------------------------
 
-    def create(self, user: User, request: GenerateRequest) -> Batch:
+    def create(
+        self, user: User, request: GenerateRequest, idempotency_key: str | None = None
+    ) -> Batch:
+        """``idempotency_key``: a retried create with the same key and request returns the
+        batch the first one made; with another request it is refused."""
+        once = Once.of(idempotency_key, "generate", request)
+        replayed = self._replay(user, once)
+        if replayed is not None:
+            return replayed
         model = self._model(request.model)
         lyrics, tags, title = request.lyrics or "", request.tags or "", request.title or ""
         description = request.description
@@ -245,9 +265,17 @@ class Service:
             instrumental=request.instrumental,
             seed=seed,
         )
-        return self._insert_batch(user, model, "generate", record, meta, render_input, request)
+        return self._insert_batch(
+            user, model, "generate", record, meta, render_input, request, once
+        )
 
-    def extend(self, user: User, request: ExtendRequest) -> Batch:
+    def extend(
+        self, user: User, request: ExtendRequest, idempotency_key: str | None = None
+    ) -> Batch:
+        once = Once.of(idempotency_key, "extend", request)
+        replayed = self._replay(user, once)
+        if replayed is not None:
+            return replayed
         source = self.clip_row(user, request.clip_id)
         model = resolve_model(request.model) if request.model else resolve_model(source.model)
         if model is None:
@@ -303,7 +331,7 @@ class Service:
             seed=source.seed,
             continuation=continuation,
         )
-        return self._insert_batch(user, model, "extend", record, meta, render_input, request)
+        return self._insert_batch(user, model, "extend", record, meta, render_input, request, once)
 
     def concat(self, user: User, clip_id: str) -> dict[str, Any]:
         clip = self.clip_row(user, clip_id)
@@ -365,6 +393,7 @@ class Service:
         meta: dict[str, Any],
         render_input: RenderInput,
         request: GenerateRequest | ExtendRequest,
+        once: Once | None = None,
     ) -> Batch:
         cost = self.settings.credits_per_clip
         callback: dict[str, str | None] = {}
@@ -380,6 +409,10 @@ class Service:
             }
         with self.db.write() as conn:
             repo.lock_user(conn, user.id)
+            if once is not None:  # a retry that raced the first request here waited for it
+                replayed = self._replay_in(conn, user, once)
+                if replayed is not None:
+                    return replayed
             limits = self._limits(conn, user)
             if limits.credits_left < cost * CLIPS_PER_BATCH:
                 raise QuotaExceeded(
@@ -405,10 +438,37 @@ class Service:
                     credits=cost,
                 )
                 queue.enqueue(conn, "render", clip_id, engine=render_input.engine)
+            if once is not None:
+                idempotency.remember(conn, user.id, once.key, once.fingerprint, batch_id)
             if render_input.lyrics.strip():
                 callbacks.stage_reached(conn, self.settings, self.storage, batch_id, "text")
             rows = repo.clips_of_batch(conn, batch_id)
             return Batch(batch_id, created_at, model, self.render(conn, rows, user))
+
+    def _replay(self, user: User, once: Once | None) -> Batch | None:
+        if once is None:
+            return None
+        with self.db.read() as conn:
+            return self._replay_in(conn, user, once)
+
+    def _replay_in(self, conn: Connection, user: User, once: Once) -> Batch | None:
+        """The batch an earlier create with this key made, or None when the key is new."""
+        found = idempotency.find(conn, user.id, once.key)
+        if found is None:
+            return None
+        fingerprint, batch_id = found
+        if fingerprint != once.fingerprint:
+            raise Conflict(
+                "{field} was already used with a different request; use a new key for a new"
+                " request",
+                field="Idempotency-Key",
+            )
+        batch = repo.get_batch(conn, batch_id)
+        assert batch is not None  # the key and its batch were written in one transaction
+        model = resolve_model(batch.model)
+        assert model is not None
+        rows = repo.clips_of_batch(conn, batch_id)
+        return Batch(batch.id, batch.created_at, model, self.render(conn, rows, user))
 
     # -- lyrics ------------------------------------------------------------------------------
 
@@ -432,11 +492,15 @@ class Service:
             return lyrics_id
 
     def lyrics(self, user: User, lyrics_id: str) -> LyricsRecord:
+        check_text("task_id", lyrics_id)
         with self.db.read() as conn:
             row = repo.get_lyrics(conn, lyrics_id, user.id)
         if row is None:
             raise NotFound(f"lyrics task {lyrics_id} not found", field="task_id")
-        return row
+        values = {f.name: getattr(row, f.name) for f in fields(row)}
+        values = {k: v for k, v in values.items() if isinstance(v, str)}
+        fixed = repair(values, f"lyrics task {row.id}")
+        return row if fixed is values else replace(row, **fixed)
 
     def _model(self, name: str | None) -> ModelInfo:
         model = resolve_model(name)
@@ -445,14 +509,35 @@ class Service:
         return model
 
 
+@dataclass(frozen=True)
+class Once:
+    """An idempotency key and the fingerprint of the request it came with."""
+
+    key: str
+    fingerprint: str
+
+    @classmethod
+    def of(
+        cls, key: str | None, kind: str, request: GenerateRequest | ExtendRequest
+    ) -> Once | None:
+        if key is None:
+            return None
+        check_text("Idempotency-Key", key)
+        if not key.strip() or len(key) > idempotency.MAX_KEY_LENGTH:
+            raise InvalidInput(
+                f"{{field}} must be 1 to {idempotency.MAX_KEY_LENGTH} characters",
+                field="Idempotency-Key",
+            )
+        canonical = json.dumps([kind, asdict(request)], sort_keys=True, ensure_ascii=True)
+        return cls(key, hashlib.sha256(canonical.encode()).hexdigest())
+
+
 def _unknown_model(name: str | None) -> str:
     return f"unknown model {name!r}; known models: {', '.join(model_names())}"
 
 
 def _check_len(field: str, value: str | None, limit: int, model: ModelInfo | None) -> None:
-    if value is not None and "\x00" in value:
-        # PostgreSQL cannot store NUL in text; refuse it on every backend alike.
-        raise InvalidInput("{field} contains a NUL character", field=field)
+    check_text(field, value)
     if value is not None and len(value) > limit:
         if model is None:
             message = f"{{field}} is {len(value)} characters; the limit is {limit}"

@@ -8,6 +8,8 @@ without an explicit transaction, so readers never queue behind a writer under WA
 
 from __future__ import annotations
 
+import errno
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -17,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+log = logging.getLogger("openchirp.db")
 BUSY_TIMEOUT_MS = 5000
 ENQUEUED = "openchirp.enqueued"
 """Key of the list in a write connection's ``info`` that db/queue.enqueue appends to."""
@@ -100,6 +103,31 @@ class Database:
             self._reader.dispose()
 
 
+DISK_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
+SQLITE_FULL = 13
+PG_DISK_FULL = "53100"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it wraps) says the disk is full: an OSError, SQLite's
+    SQLITE_FULL, or PostgreSQL's disk_full."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, OSError) and current.errno in DISK_FULL_ERRNOS:
+            return True
+        if isinstance(current, sqlite3.Error) and (
+            getattr(current, "sqlite_errorcode", None) == SQLITE_FULL
+            or "database or disk is full" in str(current)
+        ):
+            return True
+        if getattr(current, "sqlstate", None) == PG_DISK_FULL:
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
+
+
 def _psycopg(url: str) -> str:
     """Accept plain postgresql:// URLs and use psycopg 3 for them."""
     parsed = make_url(url)
@@ -114,7 +142,18 @@ def _ensure_sqlite_dir(url: str) -> None:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
 
 
+def _decode_text(raw: bytes) -> str:
+    """SQLite hands back whatever bytes a text column holds; bytes that are not UTF-8 (written
+    by another tool) are repaired on the way out rather than failing the whole read."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        log.warning("repaired undecodable text read from the database")
+        return raw.decode("utf-8", "replace")
+
+
 def _configure_sqlite(conn: sqlite3.Connection) -> None:
+    conn.text_factory = _decode_text
     cursor = conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")

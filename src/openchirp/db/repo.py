@@ -181,8 +181,15 @@ def insert_batch(
 
 
 def storable(value: str) -> bool:
-    """Whether a lookup key can exist at all: PostgreSQL rejects NUL in text (SQLite finds none)."""
-    return "\x00" not in value
+    """Whether a lookup key can exist at all: PostgreSQL rejects NUL in text (SQLite finds none),
+    and a lone surrogate cannot even be sent to either."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def get_batch(conn: Connection, batch_id: str) -> BatchRecord | None:

@@ -158,6 +158,20 @@ lyrics = Table(
     Column("ended_at", DateTime(timezone=True), nullable=True),
 )
 
+# A create's Idempotency-Key: a retried create with the same key and request replays the batch
+# the first one made. Written in the batch's own transaction, so a key never outlives or misses
+# its batch.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", String(36), ForeignKey("users.id"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    # sha256 of the domain request: the same key with another request is refused.
+    Column("batch_id", String(36), ForeignKey("batches.id"), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
 # One delivery per batch and stage; the body is fixed when the stage happens, and every retry
 # posts it again (freshly signed).
 callbacks = Table(

@@ -7,7 +7,7 @@ import numpy as np
 from openchirp.core.clip import ClipStatus
 from openchirp.core.render_input import render_input_of
 from openchirp.db import repo
-from openchirp.jobs.context import JobContext
+from openchirp.jobs.context import JobContext, start_clip
 from openchirp.jobs.outputs import complete_clip, store_song
 from openchirp.media.audio import decode, write_wav
 from openchirp.storage import clip_key
@@ -35,7 +35,7 @@ def join(parts: list[np.ndarray], cuts: list[int | None], fade: int) -> np.ndarr
 def concat_clip(ctx: JobContext) -> None:
     clip = ctx.clip()
     parts = render_input_of(clip).parts
-    ctx.set_clip(status=ClipStatus.QUEUED)
+    start_clip(ctx, clip)
     with ctx.db.read() as conn:
         rows = [repo.get_clip(conn, p.clip_id) for p in parts]
     if any(r is None or r.status != ClipStatus.COMPLETE or not r.wav_key for r in rows):

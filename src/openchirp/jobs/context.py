@@ -16,7 +16,7 @@ from openchirp.db import queue, repo
 from openchirp.db.database import Database
 from openchirp.db.queue import ANY, Filter, Job
 from openchirp.db.records import Clip
-from openchirp.storage import Storage
+from openchirp.storage import Storage, clip_key
 
 PREEMPT_CHECK_S = 0.25
 """How often a yielding job looks for more urgent work: one indexed read at most this often."""
@@ -89,6 +89,21 @@ class JobContext:
             if not queue.still_owned(conn, self.job):
                 raise LeaseLost(self.job.id)
             repo.update_clip(conn, self.job.subject_id, **values)
+
+
+def start_clip(ctx: JobContext, clip: Clip) -> None:
+    """Mark a clip's job started without moving its status backwards for a poller: a new clip
+    goes to ``queued``; a retried one that was already ``streaming`` stays so, and the files its
+    failed attempt left are removed, so its stream restarts cleanly (a reader of the old file
+    sees it gone and stops) instead of the clip going back to ``queued``."""
+    if clip.status == ClipStatus.SUBMITTED:
+        ctx.set_clip(status=ClipStatus.QUEUED)
+        return
+    ctx.check_lease()
+    with ctx.db.read() as conn:
+        if not queue.still_owned(conn, ctx.job):
+            raise LeaseLost(ctx.job.id)
+    ctx.storage.workspace.discard(clip_key(clip.id, ""))
 
 
 def end_clip_in_error(conn: Connection, clip_id: str, error_type: str, message: str) -> None:

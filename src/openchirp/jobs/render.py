@@ -19,9 +19,10 @@ from openchirp.core.models import MODELS
 from openchirp.core.render_input import RenderInput, render_input_of
 from openchirp.db import queue, repo
 from openchirp.db.records import Clip
-from openchirp.engines.base import AudioBlock, Continuation, EngineError, PlanRequest
+from openchirp.engines.base import AudioBlock, Continuation, PlanRequest
 from openchirp.engines.registry import load_engine
-from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error
+from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error, start_clip
+from openchirp.jobs.failures import classify
 from openchirp.jobs.outputs import complete_clip, mp3_writer, store_covers
 from openchirp.media.audio import WavWriter
 from openchirp.media.waveform import PeakAccumulator
@@ -127,13 +128,14 @@ def companion_failed(ctx: JobContext, exc: Exception) -> None:
     in error once out of attempts. A lost lease is another worker's business."""
     if isinstance(exc, LeaseLost):
         return
-    error_type = exc.error_type if isinstance(exc, EngineError) else "render_failed"
-    message = f"{type(exc).__name__}: {exc}"
-    log.error("job %s (render, alongside another) failed: %s", ctx.job.id, message)
+    failure = classify(exc)  # clients get its short message; the details stay in last_error
+    ctx.storage.workspace.discard(clip_key(ctx.job.subject_id, ""))  # its partial files
+    log.error("job %s (render, alongside another) failed: %s", ctx.job.id, failure.detail)
+    attempts = ctx.settings.max_attempts if failure.retry else ctx.job.attempts
     with ctx.db.write() as conn:
-        state = queue.fail(conn, ctx.job, message, max_attempts=ctx.settings.max_attempts)
+        state = queue.fail(conn, ctx.job, failure.detail, max_attempts=attempts)
         if state == "failed":
-            end_clip_in_error(conn, ctx.job.subject_id, error_type, message)
+            end_clip_in_error(conn, ctx.job.subject_id, failure.error_type, failure.message)
 
 
 class ClipRender:
@@ -175,7 +177,7 @@ class ClipRender:
 
     def _start(self) -> None:
         ctx, clip = self.ctx, self.clip
-        ctx.set_clip(status=ClipStatus.QUEUED)
+        start_clip(ctx, clip)  # never back to queued for a poller
         spec = render_input_of(clip)
         request = plan_request(ctx, clip, spec)
         self.image_key, self.large_key, cover = store_covers(ctx, clip)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from openchirp.core.clip import ClipStatus
 from openchirp.core.render_input import render_input_of
 from openchirp.db import repo
-from openchirp.jobs.context import JobContext
+from openchirp.jobs.context import JobContext, start_clip
 from openchirp.jobs.outputs import complete_clip, store_song
 from openchirp.media.audio import decode
 
@@ -17,7 +16,7 @@ def stem_clip(ctx: JobContext) -> None:
         raise LookupError(f"clip {clip.id} is not a stem clip")
     name = stem_of.stem
     ctx.yield_if_needed()  # a song's audio first: this waits if one does
-    ctx.set_clip(status=ClipStatus.QUEUED)
+    start_clip(ctx, clip)
     with ctx.db.read() as conn:
         source = repo.get_clip(conn, stem_of.clip_id)
     if source is None or name not in (source.stems or {}):

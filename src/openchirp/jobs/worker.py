@@ -22,7 +22,6 @@ from openchirp.config import Settings
 from openchirp.db import queue
 from openchirp.db.database import Database
 from openchirp.db.queue import Filter, Job
-from openchirp.engines.base import EngineError
 from openchirp.jobs.callbacks import deliver, delivery_failed
 from openchirp.jobs.concat import concat_clip
 from openchirp.jobs.context import (
@@ -32,11 +31,12 @@ from openchirp.jobs.context import (
     Preempted,
     end_clip_in_error,
 )
+from openchirp.jobs.failures import Failure, classify
 from openchirp.jobs.lyrics import lyrics_failed, lyrics_job
 from openchirp.jobs.render import render_clip
 from openchirp.jobs.stems import stem_clip
 from openchirp.jobs.video import video_clip, video_failed
-from openchirp.storage import Storage, make_storage
+from openchirp.storage import Storage, clip_key, make_storage
 
 log = logging.getLogger("openchirp.worker")
 
@@ -79,7 +79,17 @@ KINDS: dict[str, JobKind] = {
     "lyrics": JobKind(lyrics_job, lyrics_failed),
     "callback": JobKind(deliver, delivery_failed, callback_retry),
 }
+CLIP_KINDS = frozenset({"render", "concat", "stems"})
+"""Kinds whose files are all the clip's own until it completes: a failed attempt's are removed."""
 EXPIRE_EVERY_S = 2.0
+
+
+MAX_LOOP_BACKOFF_S = 5.0
+
+
+def loop_backoff(errors: int, poll_seconds: float) -> float:
+    """Seconds to wait after ``errors`` loop failures in a row: doubling, up to 5 s."""
+    return min(MAX_LOOP_BACKOFF_S, max(poll_seconds, 0.1) * 2 ** min(errors, 10))
 
 
 class Worker:
@@ -148,35 +158,49 @@ class Worker:
             log.info("handed job %s (%s) back: more urgent work waits", job.id, job.kind)
         except Expected as exc:
             log.warning("job %s (%s) failed on attempt %d: %s", job.id, job.kind, job.attempts, exc)
-            self._record_failure(job, "expected", f"{type(exc).__name__}: {exc}")
+            detail = f"{type(exc).__name__}: {exc}"
+            self._record_failure(job, Failure("expected", detail, detail, retry=True))
         except Exception as exc:  # noqa: BLE001 - every failure is recorded against the job
-            error_type = exc.error_type if isinstance(exc, EngineError) else "render_failed"
-            message = f"{type(exc).__name__}: {exc}"
-            log.error(
-                "job %s (%s) failed on attempt %d: %s\n%s",
-                job.id,
-                job.kind,
-                job.attempts,
-                message,
-                traceback.format_exc(),
-            )
-            self._record_failure(job, error_type, message)
+            failure = classify(exc)
+            if job.kind in CLIP_KINDS:
+                # Partial files go first: on a full disk they are what frees room to record it.
+                self.storage.workspace.discard(clip_key(job.subject_id, ""))
+            if failure.retry:
+                log.error(
+                    "job %s (%s) failed on attempt %d: %s\n%s",
+                    job.id,
+                    job.kind,
+                    job.attempts,
+                    failure.detail,
+                    traceback.format_exc(),
+                )
+            else:  # one line: the cause is known, the traceback would say nothing more
+                log.error(
+                    "job %s (%s) failed on attempt %d, not retried: %s",
+                    job.id,
+                    job.kind,
+                    job.attempts,
+                    failure.detail,
+                )
+            self._record_failure(job, failure)
         finally:
             done.set()
             beat.join()
 
-    def _record_failure(self, job: Job, error_type: str, message: str) -> None:
+    def _record_failure(self, job: Job, failure: Failure) -> None:
         retry = KINDS[job.kind].retry(self.settings)
+        # A failure not worth retrying (a full disk) is the last attempt.
+        attempts = retry.attempts if failure.retry else job.attempts
         with self.db.write() as conn:
             state = queue.fail(
                 conn,
                 job,
-                message,
-                max_attempts=retry.attempts,
+                failure.detail,
+                max_attempts=attempts,
                 retry_delay=retry.delay_after(job.attempts),
             )
             if state == "failed":
-                KINDS[job.kind].failed(conn, job.subject_id, error_type, message)
+                KINDS[job.kind].failed(conn, job.subject_id, failure.error_type, failure.message)
 
     def _heartbeat(self, ctx: JobContext, done: threading.Event) -> None:
         while not done.wait(self.settings.heartbeat_seconds):
@@ -227,12 +251,28 @@ class Worker:
         log.info("worker %s started", self.name)
         self.expire()
         cold = self.engines_to_warm()
+        errors = 0
         while not stop():
             try:
                 busy = self.run_once()
-            except Exception:  # noqa: BLE001 - the database may be briefly unavailable
-                log.exception("worker loop error")
-                busy = False
+            except Exception as exc:  # noqa: BLE001 - the database may be briefly unavailable
+                errors += 1
+                delay = loop_backoff(errors, self.settings.poll_seconds)
+                if errors == 1:
+                    log.exception("worker loop error; retrying in %.1f s", delay)
+                else:  # one line per failure: a full disk once logged 18 tracebacks a second
+                    log.error(
+                        "worker loop error %d in a row, retrying in %.1f s: %s: %s",
+                        errors,
+                        delay,
+                        type(exc).__name__,
+                        str(exc).splitlines()[0] if str(exc) else "",
+                    )
+                time.sleep(delay)
+                continue
+            if errors:
+                log.info("worker loop recovered after %d errors", errors)
+                errors = 0
             if busy:
                 continue
             if cold:

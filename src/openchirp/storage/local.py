@@ -38,9 +38,13 @@ class LocalStorage:
         target = self.workspace.writable_path(key)
         # Write then rename, so a reader never sees half a final file.
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(tmp, target)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, target)
+        except BaseException:  # a full disk must not also keep half a file
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def open(self, key: str) -> BinaryIO:
         # Never through a link: what is served is what the jobs wrote (storage/beneath.py).

@@ -10,6 +10,7 @@ back (video, concat, stems) finds it without a download.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -45,6 +46,13 @@ class Workspace:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         return target
+
+    def discard(self, prefix: str) -> None:
+        """Remove what a failed job left under ``prefix`` here (its partial files): nothing
+        half-written stays, and on a full disk that is the room the failure needs to be
+        recorded."""
+        target = self.root / safe_key(prefix.rstrip("/"))
+        shutil.rmtree(target, ignore_errors=True)
 
     def cache_path(self, key: str) -> Path:
         if self.cache_root is None:

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from openchirp.core.models import ModelInfo, resolve_model
+from openchirp.core.models import MODELS, ModelInfo, resolve_model
 
 ErrorBody = Callable[[int, str, str | None], dict[str, Any]]
 """(HTTP status, message, field as the client spells it) -> the JSON body of an error."""
@@ -27,8 +27,41 @@ ERROR_DESCRIPTIONS = {
     404: "Not found",
     409: "The clip is not in a state that allows this",
     422: "Invalid input: the message names the field and the limit",
+    413: "The request body is larger than the server accepts",
     429: "Out of credits for this month",
+    503: "Not ready",
+    507: "The server's disk is full: nothing was created",
 }
+
+
+NO_NUL = r"^[^\u0000]*$"
+"""OpenAPI pattern of every text the server stores or looks up: no NUL (nor lone surrogates,
+which no JSON Schema pattern can name portably; they are refused the same way)."""
+NOT_BLANK = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
+"""Text that must say something: not empty, not only spaces."""
+TEXT: dict[str, Any] = {"pattern": NO_NUL}
+REQUIRED_TEXT: dict[str, Any] = {"pattern": NOT_BLANK}
+
+
+LIMIT_WORDS = {"lyrics": "lyrics", "tags": "style", "description": "description", "title": "title"}
+
+
+def limited(kind: str, description: str = "", *, required: bool = False) -> dict[str, Any]:
+    """OpenAPI of a text field whose length limit depends on the model (``ModelInfo``'s
+    ``<kind>_limit``): the smallest limit is declared, the larger ones described, so every
+    request the schema allows is one every model accepts."""
+    limits = sorted({getattr(m, f"{kind}_limit") for m in MODELS.values()})
+    words = f"at most {limits[0]} characters"
+    if len(limits) > 1:
+        words += f" ({limits[-1]} on the larger models: v4.5 and later)"
+    text = f"{description} ({words})" if description else words[0].upper() + words[1:]
+    return {**(REQUIRED_TEXT if required else TEXT), "maxLength": limits[0], "description": text}
+
+
+def one_of_names(names: list[str], nullable: bool = False) -> dict[str, Any]:
+    """OpenAPI of a name the server resolves (a model): the names it documents."""
+    schema: dict[str, Any] = {"type": "string", "enum": names}
+    return {"anyOf": [schema, {"type": "null"}]} if nullable else schema
 
 
 def error_responses(model: type[BaseModel], *statuses: int) -> Responses:

@@ -18,12 +18,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, Field
 
-from openchirp.api.deps import ServiceDep, UserDep
+from openchirp.api.deps import IdempotencyKey, ServiceDep, UserDep
 from openchirp.api.dialects import spellings
-from openchirp.api.dialects.base import Dialect, Responses, error_responses
+from openchirp.api.dialects.base import (
+    REQUIRED_TEXT,
+    TEXT,
+    Dialect,
+    Responses,
+    error_responses,
+)
 from openchirp.api.waiting import wait_for_audio
 from openchirp.core.errors import InvalidInput
 from openchirp.core.requests import GenerateRequest
+from openchirp.core.text import check_text
 
 
 class OpenAIErrorDetail(BaseModel):
@@ -69,9 +76,20 @@ class Message(BaseModel):
     content: str | list[dict[str, Any]] | None = None
 
 
+USER_MESSAGE = {
+    "type": "object",
+    "required": ["role", "content"],
+    "properties": {"role": {"const": "user"}, "content": {"type": "string", **REQUIRED_TEXT}},
+}
+
+
 class ChatRequest(BaseModel):
-    model: str = "chirp-v3-5"
-    messages: list[Message] = Field(min_length=1)
+    model: str = Field("chirp-v3-5", json_schema_extra=TEXT)
+    messages: list[Message] = Field(
+        min_length=1,
+        description="The last user message with text describes the song",
+        json_schema_extra={"contains": USER_MESSAGE},
+    )
     stream: bool = False
 
 
@@ -105,12 +123,15 @@ def _tokens(text: str) -> int:
     return max(1, len(text.split()))
 
 
-@router.post("/v1/chat/completions", responses=responses(400, 401, 422, 429))
-async def chat_completions(body: ChatRequest, service: ServiceDep, user: UserDep) -> Any:
+@router.post("/v1/chat/completions", responses=responses(400, 401, 409, 413, 422, 429, 507))
+async def chat_completions(
+    body: ChatRequest, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> Any:
     users = [m for m in body.messages if m.role == "user" and _text(m).strip()]
     if not users:
         raise InvalidInput("messages needs a user message describing the song", field="messages")
     description = _text(users[-1]).strip()
+    check_text("model", body.model)  # echoed in the answer: it must be encodable
     # An unknown model (a client's "gpt-4o") makes a song on the default one, answered under
     # the name the client sent.
     model = DIALECT.resolve_model(body.model)
@@ -118,6 +139,7 @@ async def chat_completions(body: ChatRequest, service: ServiceDep, user: UserDep
         service.create,
         user,
         GenerateRequest(description=description, model=model.key if model else None),
+        idempotency_key,
     )
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())

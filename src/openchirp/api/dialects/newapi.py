@@ -16,9 +16,9 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
-from openchirp.api.deps import ServiceDep, UserDep
+from openchirp.api.deps import IdempotencyKey, ServiceDep, UserDep
 from openchirp.api.dialects import spellings
 from openchirp.api.dialects.base import Dialect, Responses, error_responses
 from openchirp.core.clip import ClipStatus
@@ -77,7 +77,7 @@ class SubmitMusic(BaseModel):
     make_instrumental: bool = False
     gpt_description_prompt: str = Field("", description="The song described (inspiration mode)")
     continue_clip_id: str = Field("", description="Extend this clip (with task_id and continue_at)")
-    continue_at: float | None = None
+    continue_at: StrictFloat | None = None
     task_id: str = Field("", description="The task that made continue_clip_id")
     negative_tags: str = ""
     notify_hook: str | None = Field(None, description="Where the task's stages are posted")
@@ -97,11 +97,13 @@ def ok(data: Any) -> JSONResponse:
     return JSONResponse({"code": "success", "message": "", "data": data})
 
 
-SUBMIT_ERRORS = responses(400, 401, 404, 409, 422, 429)
+SUBMIT_ERRORS = responses(400, 401, 404, 409, 413, 422, 429, 507)
 
 
 @router.post("/suno/submit/music", responses=SUBMIT_ERRORS)
-def submit_music(body: SubmitMusic, service: ServiceDep, user: UserDep) -> JSONResponse:
+def submit_music(
+    body: SubmitMusic, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     model = DIALECT.model_key(body.mv)
     if body.continue_clip_id:
         # new-api continues a clip of an existing task: it insists on the task's id.
@@ -120,6 +122,7 @@ def submit_music(body: SubmitMusic, service: ServiceDep, user: UserDep) -> JSONR
                 model=model,
                 callback_url=body.notify_hook,
             ),
+            idempotency_key,
         )
     else:
         described = bool(body.gpt_description_prompt) and not body.prompt
@@ -135,6 +138,7 @@ def submit_music(body: SubmitMusic, service: ServiceDep, user: UserDep) -> JSONR
                 description=body.gpt_description_prompt if described else None,
                 callback_url=body.notify_hook,
             ),
+            idempotency_key,
         )
     return ok(batch.id)
 

@@ -80,14 +80,17 @@ class Dialects:
             for router in dialect.routers:
                 app.include_router(router)
 
+    def claimant(self, path: str) -> Dialect | None:
+        """The dialect whose prefix the path falls under (the longest), or None."""
+        for prefix, dialect in self._prefixes:
+            if path.startswith(prefix):
+                return dialect
+        return None
+
     def owner(self, request: Request) -> Dialect:
         """The dialect of the route that matched; for none, of the longest prefix of the path;
         else the fallback."""
         found = self._by_endpoint.get(request.scope.get("endpoint"))
         if found is not None:
             return found
-        path = request.url.path
-        for prefix, dialect in self._prefixes:
-            if path.startswith(prefix):
-                return dialect
-        return self.fallback
+        return self.claimant(request.url.path) or self.fallback

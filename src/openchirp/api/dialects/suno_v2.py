@@ -10,11 +10,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
-from openchirp.api.deps import ServiceDep, UserDep, caller, parameters, read, split_ids
+from openchirp.api.deps import (
+    IdempotencyKey,
+    ServiceDep,
+    UserDep,
+    caller,
+    parameters,
+    read,
+    split_ids,
+)
 from openchirp.api.dialects import spellings
-from openchirp.api.dialects.base import Dialect, Responses, error_responses
+from openchirp.api.dialects.base import (
+    TEXT,
+    Dialect,
+    Responses,
+    error_responses,
+    limited,
+    one_of_names,
+)
 from openchirp.core.clip import FINISHED, iso
 from openchirp.core.errors import InvalidInput
 from openchirp.core.requests import ExtendRequest, GenerateRequest
@@ -49,36 +64,53 @@ DIALECT = Dialect(
     model_spellings=spellings.EVERY,
 )
 MV_DESCRIPTION = "Model version: v3.5, v4, v4.5, v5..."
-MV = Annotated[str, Path(description=MV_DESCRIPTION, examples=["v3.5"])]
+MV_SCHEMA = one_of_names(list(spellings.SUNOAPI_COM))
+MV = Annotated[
+    str, Path(description=MV_DESCRIPTION, examples=["v3.5"], json_schema_extra=MV_SCHEMA)
+]
+IDS = r"^[^\u0000]*[^\u0000\s,][^\u0000]*$"
+"""At least one id among the commas."""
 
 
 class CreateLyricsSong(BaseModel):
-    prompt: str = Field(description="The lyrics")
-    tags: str = Field(description="Style of music, e.g. 'heavy metal'")
-    title: str = ""
-    negative_tags: str = ""
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    prompt: str = Field(json_schema_extra=limited("lyrics", "The lyrics", required=True))
+    tags: str = Field(json_schema_extra=limited("tags", "Style of music, e.g. 'heavy metal'"))
+    title: str = Field("", json_schema_extra=limited("title"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class CreatePureMusic(BaseModel):
-    tags: str
-    title: str = ""
-    negative_tags: str = ""
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    tags: str = Field(json_schema_extra=limited("tags", "Style of music"))
+    title: str = Field("", json_schema_extra=limited("title"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class Extend(BaseModel):
-    prompt: str
-    tags: str
-    title: str = ""
-    negative_tags: str = ""
-    continue_clip_id: str
-    continue_at: float
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    prompt: str = Field(json_schema_extra=limited("lyrics", "The lyrics of the continuation"))
+    tags: str = Field(json_schema_extra=limited("tags", "The style"))
+    title: str = Field("", json_schema_extra=limited("title"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
+    continue_clip_id: str = Field(json_schema_extra=TEXT)
+    continue_at: StrictFloat  # true is not a number
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class MakeLyrics(BaseModel):
-    prompt: str = Field(max_length=200)
+    prompt: str = Field(max_length=200, json_schema_extra=TEXT)
 
 
 def ok(data: Any) -> JSONResponse:
@@ -108,7 +140,7 @@ def batch_body(batch: Batch) -> dict[str, Any]:
     }
 
 
-CREATE_ERRORS = responses(400, 401, 409, 422, 429)
+CREATE_ERRORS = responses(400, 401, 404, 409, 413, 422, 429, 507)
 
 
 def created(batch: Batch) -> JSONResponse:
@@ -121,7 +153,11 @@ def created(batch: Batch) -> JSONResponse:
 
 @router.post("/api/v2/suno/{mv}/custom/create-lyrics-song", responses=CREATE_ERRORS)
 def create_lyrics_song(
-    mv: MV, body: CreateLyricsSong, service: ServiceDep, user: UserDep
+    mv: MV,
+    body: CreateLyricsSong,
+    service: ServiceDep,
+    user: UserDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     batch = service.create(
         user,
@@ -133,13 +169,18 @@ def create_lyrics_song(
             model=model_of(mv),
             callback_url=body.callback_url,
         ),
+        idempotency_key,
     )
     return created(batch)
 
 
 @router.post("/api/v2/suno/{mv}/custom/create-pure-music", responses=CREATE_ERRORS)
 def create_pure_music(
-    mv: MV, body: CreatePureMusic, service: ServiceDep, user: UserDep
+    mv: MV,
+    body: CreatePureMusic,
+    service: ServiceDep,
+    user: UserDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     batch = service.create(
         user,
@@ -151,6 +192,7 @@ def create_pure_music(
             model=model_of(mv),
             callback_url=body.callback_url,
         ),
+        idempotency_key,
     )
     return created(batch)
 
@@ -179,10 +221,10 @@ def _input_of(record: dict[str, Any]) -> dict[str, Any]:
 @polls.get(  # read by hand, for speed: see api/deps.py
     "/api/v2/suno/{mv}/clips",
     tags=router.tags,
-    responses=responses(401, 422),
+    responses=responses(401, 404, 422),
     openapi_extra=parameters(
-        ("mv", "path", {"type": "string", "examples": ["v3.5"]}, True, MV_DESCRIPTION),
-        ("ids", "query", {"type": "string"}, True, "Clip ids, comma-separated"),
+        ("mv", "path", {**MV_SCHEMA, "examples": ["v3.5"]}, True, MV_DESCRIPTION),
+        ("ids", "query", {"type": "string", "pattern": IDS}, True, "Clip ids, comma-separated"),
     ),
 )
 async def get_clips(request: Request) -> Response:
@@ -196,8 +238,12 @@ async def get_clips(request: Request) -> Response:
     return Response(body % (json_list(views, canonical), len(views)), media_type="application/json")
 
 
-@router.post("/api/v2/suno/{mv}/extend", responses=responses(400, 401, 404, 409, 422, 429))
-def extend(mv: MV, body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
+@router.post(
+    "/api/v2/suno/{mv}/extend", responses=responses(400, 401, 404, 409, 413, 422, 429, 507)
+)
+def extend(
+    mv: MV, body: Extend, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     batch = service.extend(
         user,
         ExtendRequest(
@@ -210,6 +256,7 @@ def extend(mv: MV, body: Extend, service: ServiceDep, user: UserDep) -> JSONResp
             model=model_of(mv),
             callback_url=body.callback_url,
         ),
+        idempotency_key,
     )
     return JSONResponse(batch_body(batch))
 

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
-from openchirp.api.deps import ServiceDep, UserDep
+from openchirp.api.deps import IdempotencyKey, ServiceDep, UserDep
 from openchirp.api.dialects import spellings
 from openchirp.api.dialects.base import Dialect, Responses, error_responses
 from openchirp.core.errors import InvalidInput, NotFound
@@ -84,7 +84,7 @@ class Create(BaseModel):
     make_instrumental: bool = False
     mv: str | None = Field(None, description="chirp-v3-5, chirp-v4, chirp-v4-5, chirp-v5 ...")
     continue_clip_id: str = ""
-    continue_at: float | None = None
+    continue_at: StrictFloat | None = None
     webhook_url: str | None = Field(None, description="Where the task's stages are posted")
 
 
@@ -99,8 +99,10 @@ def created(task_id: str) -> JSONResponse:
     )
 
 
-@router.post("/api/v1/suno/create", responses=responses(400, 401, 404, 409, 422, 429))
-def create(body: Create, service: ServiceDep, user: UserDep) -> JSONResponse:
+@router.post("/api/v1/suno/create", responses=responses(400, 401, 404, 409, 413, 422, 429, 507))
+def create(
+    body: Create, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     task_type = body.task_type or ("extend_music" if body.continue_clip_id else "create_music")
     model = DIALECT.model_key(body.mv)
     if task_type == "concat_music":
@@ -122,6 +124,7 @@ def create(body: Create, service: ServiceDep, user: UserDep) -> JSONResponse:
                 model=model,
                 callback_url=body.webhook_url,
             ),
+            idempotency_key,
         )
         return created(batch.id)
     if body.custom_mode and not body.auto_lyrics:
@@ -144,6 +147,7 @@ def create(body: Create, service: ServiceDep, user: UserDep) -> JSONResponse:
             description=description or None,
             callback_url=body.webhook_url,
         ),
+        idempotency_key,
     )
     return created(batch.id)
 

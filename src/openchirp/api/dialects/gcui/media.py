@@ -12,9 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from openchirp.api.deps import LenientUserDep
+from openchirp.api.dialects.base import TEXT
 from openchirp.api.dialects.gcui.shape import responses
 from openchirp.core.service import Artefacts
 from openchirp.engines.base import WordTiming
@@ -39,12 +40,14 @@ ERRORS = responses(401, 404, 409, 422)
 
 
 class GenerateStems(BaseModel):
-    audio_id: str
+    audio_id: str = Field(json_schema_extra=TEXT)
 
 
 @router.get("/api/get_aligned_lyrics", responses=ERRORS)
 def get_aligned_lyrics(
-    artefacts: ArtefactsDep, user: LenientUserDep, song_id: str = Query(description="A clip id")
+    artefacts: ArtefactsDep,
+    user: LenientUserDep,
+    song_id: str = Query(description="A clip id", json_schema_extra=TEXT),
 ) -> JSONResponse:
     """Every sung word with its start and end, from the engine's own timings (exact)."""
     words = [WordTiming(w, s, e) for w, s, e in artefacts.words(user, song_id)]
@@ -73,14 +76,18 @@ def generate_stems(
 
 @router.get("/api/get_wav", responses=ERRORS)
 def get_wav(
-    artefacts: ArtefactsDep, user: LenientUserDep, id: str = Query(description="A clip id")
+    artefacts: ArtefactsDep,
+    user: LenientUserDep,
+    id: str = Query(description="A clip id", json_schema_extra=TEXT),
 ) -> JSONResponse:  # noqa: A002
     return JSONResponse({"id": id, "wav_url": artefacts.file_url(user, id, "wav_key")})
 
 
 @router.get("/api/waveform", responses=ERRORS)
 async def waveform(
-    artefacts: ArtefactsDep, user: LenientUserDep, id: str = Query(description="A clip id")
+    artefacts: ArtefactsDep,
+    user: LenientUserDep,
+    id: str = Query(description="A clip id", json_schema_extra=TEXT),
 ) -> JSONResponse:  # noqa: A002
     """Peaks for drawing the clip's waveform (1000 points, 0..1)."""
     clip = await run_in_threadpool(artefacts.complete_clip, user, id)

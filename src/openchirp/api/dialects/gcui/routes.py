@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from openchirp.api.deps import (
+    IdempotencyKey,
     LenientUserDep,
     ServiceDep,
     caller,
@@ -18,9 +19,16 @@ from openchirp.api.deps import (
     read,
     split_ids,
 )
-from openchirp.api.dialects.base import model_key
+from openchirp.api.dialects.base import (
+    REQUIRED_TEXT,
+    TEXT,
+    limited,
+    model_key,
+    one_of_names,
+)
 from openchirp.api.dialects.gcui.shape import MODEL_SPELLINGS, responses
 from openchirp.api.waiting import wait_for_audio
+from openchirp.core.models import model_names
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Service
 from openchirp.core.views import json_list
@@ -32,43 +40,77 @@ MAX_PAGE = 100_000
 FIELD_NAMES_BY_ROUTE = {"/api/concat": {"clip_id": "clip_id"}, "/api/clip": {"clip_id": "id"}}
 
 
+MODEL = Field(
+    None,
+    description="A model name (others Suno's APIs use are accepted too)",
+    json_schema_extra=one_of_names(model_names(), nullable=True),
+)
+
+
 class Generate(BaseModel):
-    prompt: str = Field(description="A description of the song")
+    prompt: str = Field(
+        description="A description of the song",
+        json_schema_extra=limited("description", "A description of the song", required=True),
+    )
     make_instrumental: bool = False
-    model: str | None = None
+    model: str | None = MODEL
     wait_audio: bool = False
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class CustomGenerate(BaseModel):
-    prompt: str = Field("", description="The lyrics")
-    tags: str = ""
-    title: str = ""
-    negative_tags: str = ""
+    model_config = ConfigDict(
+        # The lyrics are required unless the song is instrumental.
+        json_schema_extra={
+            "anyOf": [
+                {
+                    "properties": {"make_instrumental": {"const": True}},
+                    "required": ["make_instrumental"],
+                },
+                {"properties": {"prompt": REQUIRED_TEXT}, "required": ["prompt"]},
+            ]
+        }
+    )
+    prompt: str = Field("", json_schema_extra=limited("lyrics", "The lyrics"))
+    tags: str = Field("", json_schema_extra=limited("tags", "The style"))
+    title: str = Field("", json_schema_extra=limited("title"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
     make_instrumental: bool = False
-    model: str | None = None
+    model: str | None = MODEL
     wait_audio: bool = False
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class ExtendAudio(BaseModel):
-    audio_id: str
-    prompt: str = ""
-    continue_at: float | None = None
-    tags: str = ""
-    negative_tags: str = ""
-    title: str = ""
-    model: str | None = None
+    audio_id: str = Field(json_schema_extra=TEXT)
+    prompt: str = Field("", json_schema_extra=limited("lyrics", "The lyrics"))
+    continue_at: StrictFloat | None = None  # true is not a number
+    tags: str = Field("", json_schema_extra=limited("tags", "The style"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
+    title: str = Field("", json_schema_extra=limited("title"))
+    model: str | None = MODEL
     wait_audio: bool = False
-    callback_url: str | None = Field(None, description="Where to post the signed stages")
+    callback_url: str | None = Field(
+        None,
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    )
 
 
 class Concat(BaseModel):
-    clip_id: str
+    clip_id: str = Field(json_schema_extra=TEXT)
 
 
 class GenerateLyrics(BaseModel):
-    prompt: str = Field(max_length=200)
+    prompt: str = Field(max_length=200, json_schema_extra=TEXT)
 
 
 def audio_info(clip: dict[str, Any]) -> dict[str, Any]:
@@ -105,11 +147,16 @@ async def _respond(
     return JSONResponse([audio_info(c) for c in clips])
 
 
-CREATE_ERRORS = responses(400, 401, 404, 409, 422, 429)
+CREATE_ERRORS = responses(400, 401, 404, 409, 413, 422, 429, 507)
 
 
 @router.post("/api/generate", responses=CREATE_ERRORS)
-async def generate(body: Generate, service: ServiceDep, user: LenientUserDep) -> JSONResponse:
+async def generate(
+    body: Generate,
+    service: ServiceDep,
+    user: LenientUserDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
     batch = await run_in_threadpool(
         service.create,
         user,
@@ -119,13 +166,17 @@ async def generate(body: Generate, service: ServiceDep, user: LenientUserDep) ->
             model=model_key(body.model, MODEL_SPELLINGS),
             callback_url=body.callback_url,
         ),
+        idempotency_key,
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
 @router.post("/api/custom_generate", responses=CREATE_ERRORS)
 async def custom_generate(
-    body: CustomGenerate, service: ServiceDep, user: LenientUserDep
+    body: CustomGenerate,
+    service: ServiceDep,
+    user: LenientUserDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     batch = await run_in_threadpool(
         service.create,
@@ -139,13 +190,17 @@ async def custom_generate(
             model=model_key(body.model, MODEL_SPELLINGS),
             callback_url=body.callback_url,
         ),
+        idempotency_key,
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
 
 @router.post("/api/extend_audio", responses=CREATE_ERRORS)
 async def extend_audio(
-    body: ExtendAudio, service: ServiceDep, user: LenientUserDep
+    body: ExtendAudio,
+    service: ServiceDep,
+    user: LenientUserDep,
+    idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     batch = await run_in_threadpool(
         service.extend,
@@ -160,6 +215,7 @@ async def extend_audio(
             model=model_key(body.model, MODEL_SPELLINGS),
             callback_url=body.callback_url,
         ),
+        idempotency_key,
     )
     return await _respond(service, user, batch.clips, body.wait_audio)
 
@@ -182,7 +238,13 @@ def generate_lyrics(
     tags=router.tags,
     responses=responses(401, 422),
     openapi_extra=parameters(
-        ("ids", "query", {"type": "string"}, False, "Clip ids, comma-separated (none: library)"),
+        (
+            "ids",
+            "query",
+            {"type": "string", **TEXT},
+            False,
+            "Clip ids, comma-separated (none: library)",
+        ),
         ("page", "query", {"type": "integer", "minimum": 0, "maximum": MAX_PAGE}, False, "Page"),
     ),
 )
@@ -199,7 +261,9 @@ async def get(request: Request) -> Response:
 
 @router.get("/api/clip", responses=responses(401, 404, 422))
 def clip(
-    service: ServiceDep, user: LenientUserDep, id: str = Query(description="A clip id")
+    service: ServiceDep,
+    user: LenientUserDep,
+    id: str = Query(description="A clip id", json_schema_extra=TEXT),
 ) -> JSONResponse:  # noqa: A002
     return JSONResponse(service.clip(user, id))
 

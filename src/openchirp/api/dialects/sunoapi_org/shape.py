@@ -58,6 +58,7 @@ ERROR_DESCRIPTIONS = {
     404: "Not found",
     413: "A field is over its limit: the message names the field and the limit",
     429: "Out of credits",
+    507: "The server's disk is full: nothing was created",
 }
 
 

@@ -10,9 +10,9 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictFloat
 
-from openchirp.api.deps import ServiceDep, UserDep
+from openchirp.api.deps import IdempotencyKey, ServiceDep, UserDep
 from openchirp.api.dialects.sunoapi_org import shape
 from openchirp.api.dialects.sunoapi_org.shape import ok, responses
 from openchirp.core.clip import ClipStatus
@@ -39,9 +39,9 @@ class Tuning(BaseModel):
 
     negativeTags: str = ""
     vocalGender: Literal["m", "f"] | None = None
-    styleWeight: float | None = Field(None, ge=0, le=1)
-    weirdnessConstraint: float | None = Field(None, ge=0, le=1)
-    audioWeight: float | None = Field(None, ge=0, le=1)
+    styleWeight: StrictFloat | None = Field(None, ge=0, le=1)
+    weirdnessConstraint: StrictFloat | None = Field(None, ge=0, le=1)
+    audioWeight: StrictFloat | None = Field(None, ge=0, le=1)
     personaId: str | None = None
     personaModel: str | None = None
     callBackUrl: str | None = None
@@ -62,7 +62,7 @@ class Extend(Tuning):
     source's own (to its end)."""
     audioId: str
     model: str
-    continueAt: float | None = Field(None, ge=0)
+    continueAt: StrictFloat | None = Field(None, ge=0)
     prompt: str = ""
     style: str = ""
     title: str = ""
@@ -82,12 +82,12 @@ class ReplaceSection(BaseModel):
     title: str = ""
     negativeTags: str = ""
     fullLyrics: str = ""
-    infillStartS: float = Field(ge=0)
-    infillEndS: float = Field(ge=0)
+    infillStartS: StrictFloat = Field(ge=0)
+    infillEndS: StrictFloat = Field(ge=0)
     callBackUrl: str | None = None
 
 
-CREATE_ERRORS = responses(400, 401, 404, 413, 429)
+CREATE_ERRORS = responses(400, 401, 404, 413, 429, 507)
 
 
 def model_key(name: str) -> str:
@@ -106,7 +106,9 @@ def required(value: str, field: str, why: str) -> None:
 
 
 @router.post("/api/v1/generate", responses=CREATE_ERRORS)
-def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONResponse:
+def generate(
+    body: Generate, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     model = model_key(body.model)
     voice = VOICES.get(body.vocalGender or "")
     if body.customMode:
@@ -142,12 +144,14 @@ def generate(body: Generate, service: ServiceDep, user: UserDep) -> JSONResponse
             task_id_form="hex",
             voice=voice,
         )
-    batch = service.create(user, request)
+    batch = service.create(user, request, idempotency_key)
     return ok({"taskId": shape.task_id(batch.id)})
 
 
 @router.post("/api/v1/generate/extend", responses=CREATE_ERRORS)
-def extend(body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
+def extend(
+    body: Extend, service: ServiceDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
     model = model_key(body.model)
     source = service.clip_row(user, body.audioId)
     if source.model != model:
@@ -182,7 +186,7 @@ def extend(body: Extend, service: ServiceDep, user: UserDep) -> JSONResponse:
             callback_url=body.callBackUrl,
             task_id_form="hex",
         )
-    batch = service.extend(user, request)
+    batch = service.extend(user, request, idempotency_key)
     return ok({"taskId": shape.task_id(batch.id)})
 
 
