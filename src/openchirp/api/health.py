@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openchirp.api.broker import broker_ready
 from openchirp.api.dialects.registry import Dialects
 
 log = logging.getLogger("openchirp.health")
@@ -80,8 +81,17 @@ def check_disk(app: FastAPI) -> Check:
     return Check(free >= minimum, {"free_bytes": free, "min_free_bytes": minimum})
 
 
+def check_broker(app: FastAPI) -> Check:
+    """The distributed queue's broker answers (always true on the embedded queue)."""
+    settings = app.state.settings
+    if not settings.queue_url:
+        return Check(True, {"queue": "embedded"})
+    return Check(broker_ready(settings), {"queue": "celery"})
+
+
 CHECKS: dict[str, Callable[[FastAPI], Check]] = {
     "database": check_database,
+    "broker": check_broker,
     "workers": check_workers,
     "storage": check_storage,
     "disk": check_disk,

@@ -1,7 +1,7 @@
 """jobs: when a job was handed to the distributed queue, when its last attempt started and ended
 
-Revision ID: 0007
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-11-30 10:00:00
 
 ``dispatched_at``: the outbox mark of the Celery queue (jobs/celery_queue.py). A pending job not
@@ -15,8 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0007"
-down_revision: str | None = "0003"
+revision: str = "0005"
+down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
