@@ -209,7 +209,7 @@ def music_task(batch: BatchRecord, rows: list[Clip], clips: list[dict[str, Any]]
     progress = sum(PROGRESS[ClipStatus(s)] for s in statuses) // max(1, len(statuses))
     return {
         "task_id": batch.id,
-        "notify_hook": batch.request.get("callback_url") or "",
+        "notify_hook": batch.callback_url or "",
         "action": "MUSIC",
         "status": status,
         "fail_reason": "; ".join(e for e in errors if e) if status == "FAILURE" else "",
