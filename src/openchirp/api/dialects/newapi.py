@@ -135,7 +135,9 @@ class SubmitMusic(BaseModel):
 
 class SubmitLyrics(BaseModel):
     model_config = ConfigDict(json_schema_extra=nul_free)
-    prompt: str = Field(description="What the lyrics are about", max_length=200)
+    prompt: str = Field(
+        description="What the lyrics are about", json_schema_extra={"maxLength": 200}
+    )
     notify_hook: str | None = None
 
 

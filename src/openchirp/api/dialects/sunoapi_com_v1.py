@@ -175,7 +175,9 @@ class Create(BaseModel):
 
 class MakeLyrics(BaseModel):
     model_config = ConfigDict(json_schema_extra=nul_free)
-    description: str = Field(description="What the lyrics are about", max_length=200)
+    description: str = Field(
+        description="What the lyrics are about", json_schema_extra={"maxLength": 200}
+    )
 
 
 def created(task_id: str) -> JSONResponse:

@@ -124,7 +124,7 @@ class GenerateV2(BaseModel):
 
 class Lyrics(BaseModel):
     model_config = ConfigDict(json_schema_extra=nul_free)
-    prompt: str = Field("", max_length=200)
+    prompt: str = Field("", json_schema_extra={"maxLength": 200})
 
 
 class Concat(BaseModel):

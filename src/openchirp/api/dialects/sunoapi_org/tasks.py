@@ -38,7 +38,9 @@ TasksDep = Annotated[Tasks, Depends(get_tasks)]
 
 class Lyrics(BaseModel):
     model_config = ConfigDict(json_schema_extra=nul_free)
-    prompt: str = Field(description="What the lyrics are about", max_length=200)
+    prompt: str = Field(
+        description="What the lyrics are about", json_schema_extra={"maxLength": 200}
+    )
     callBackUrl: str | None = None
 
 
