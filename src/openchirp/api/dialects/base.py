@@ -41,6 +41,30 @@ NOT_BLANK = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
 """Text that must say something: not empty, not only spaces."""
 TEXT: dict[str, Any] = {"pattern": NO_NUL}
 REQUIRED_TEXT: dict[str, Any] = {"pattern": NOT_BLANK}
+OPTIONAL_TEXT: dict[str, Any] = {"pattern": r"^([^\u0000]*[^\u0000\s][^\u0000]*)?$"}
+"""Empty, or text that says something: never only spaces (a field the server reads as absent
+when empty but refuses when blank)."""
+
+
+def nul_free(schema: dict[str, Any]) -> None:
+    """A body model's ``json_schema_extra``: every text is checked for NUL (core/text.py), so
+    each string property that declares no pattern (nor enum) gets ``NO_NUL``."""
+    for prop in schema.get("properties", {}).values():
+        for option in prop.get("anyOf", [prop]):
+            for text in (option, option.get("items", {})):
+                if text.get("type") == "string" and not {"pattern", "enum", "const"} & set(text):
+                    text["pattern"] = NO_NUL
+
+
+def body_schema(**extra: Any) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra`` of a body model: ``nul_free`` and the rules in ``extra`` (anyOf ...)
+    that tie its fields together."""
+
+    def apply(schema: dict[str, Any]) -> None:
+        schema.update(extra)
+        nul_free(schema)
+
+    return apply
 
 
 LIMIT_WORDS = {"lyrics": "lyrics", "tags": "style", "description": "description", "title": "title"}

@@ -16,13 +16,23 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, StrictFloat
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from openchirp.api.deps import IdempotencyKey, ServiceDep, UserDep
 from openchirp.api.dialects import spellings
-from openchirp.api.dialects.base import Dialect, Responses, error_responses
+from openchirp.api.dialects.base import (
+    OPTIONAL_TEXT,
+    Dialect,
+    Responses,
+    body_schema,
+    error_responses,
+    limited,
+    nul_free,
+    one_of_names,
+)
 from openchirp.core.clip import ClipStatus
 from openchirp.core.errors import NotFound, OpenChirpError
+from openchirp.core.models import model_names
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Service
 from openchirp.db.records import BatchRecord, Clip, LyricsRecord, User
@@ -69,26 +79,70 @@ DIALECT = Dialect(
 )
 
 
+MV = Field(
+    None,
+    description="Model: chirp-v3-5, chirp-v4, chirp-auk ...",
+    json_schema_extra=one_of_names(
+        sorted({*model_names(), *spellings.SUNO_VERSIONED}), nullable=True
+    ),
+)
+CLIP = "continue_clip_id"
+WHAT = {
+    "anyOf": [
+        # An extension names its clip and the task that made it.
+        {
+            "properties": {"continue_clip_id": {"minLength": 1}, "task_id": {"minLength": 1}},
+            "required": ["continue_clip_id", "task_id"],
+        },
+        # A song has lyrics, a description, or is instrumental.
+        *(
+            {"properties": {CLIP: {"maxLength": 0}, field: wanted}, "required": [field]}
+            for field, wanted in (
+                ("make_instrumental", {"const": True}),
+                ("prompt", {"minLength": 1}),
+                ("gpt_description_prompt", {"minLength": 1}),
+            )
+        ),
+    ]
+}
+
+
 class SubmitMusic(BaseModel):
-    prompt: str = Field("", description="The lyrics (custom mode)")
-    mv: str | None = Field(None, description="Model: chirp-v3-5, chirp-v4, chirp-auk ...")
-    title: str = ""
-    tags: str = ""
+    model_config = ConfigDict(json_schema_extra=body_schema(**WHAT))
+    prompt: str = Field(
+        "",
+        description="The lyrics (custom mode)",
+        json_schema_extra={**limited("lyrics", "The lyrics (custom mode)"), **OPTIONAL_TEXT},
+    )
+    mv: str | None = MV
+    title: str = Field("", json_schema_extra=limited("title"))
+    tags: str = Field("", json_schema_extra=limited("tags", "The style"))
     make_instrumental: bool = False
-    gpt_description_prompt: str = Field("", description="The song described (inspiration mode)")
+    gpt_description_prompt: str = Field(
+        "",
+        description="The song described (inspiration mode)",
+        json_schema_extra={
+            **limited("description", "The song described (inspiration mode)"),
+            **OPTIONAL_TEXT,
+        },
+    )
     continue_clip_id: str = Field("", description="Extend this clip (with task_id and continue_at)")
     continue_at: StrictFloat | None = None
     task_id: str = Field("", description="The task that made continue_clip_id")
-    negative_tags: str = ""
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
     notify_hook: str | None = Field(None, description="Where the task's stages are posted")
 
 
 class SubmitLyrics(BaseModel):
-    prompt: str = Field(description="What the lyrics are about")
+    model_config = ConfigDict(json_schema_extra=nul_free)
+    prompt: str = Field(
+        description="What the lyrics are about", json_schema_extra={"maxLength": 200}
+    )
     notify_hook: str | None = None
 
 
 class Fetch(BaseModel):
+    model_config = ConfigDict(json_schema_extra=nul_free)
     ids: list[str] = Field(default_factory=list)
     action: str | None = Field(None, description="MUSIC or LYRICS: only tasks of this action")
 
@@ -209,7 +263,7 @@ def music_task(batch: BatchRecord, rows: list[Clip], clips: list[dict[str, Any]]
     progress = sum(PROGRESS[ClipStatus(s)] for s in statuses) // max(1, len(statuses))
     return {
         "task_id": batch.id,
-        "notify_hook": batch.request.get("callback_url") or "",
+        "notify_hook": batch.callback_url or "",
         "action": "MUSIC",
         "status": status,
         "fail_reason": "; ".join(e for e in errors if e) if status == "FAILURE" else "",

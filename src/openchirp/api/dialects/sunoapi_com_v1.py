@@ -14,12 +14,22 @@ from typing import Any, Literal
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, StrictFloat
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from openchirp.api.deps import IdempotencyKey, ServiceDep, UserDep
 from openchirp.api.dialects import spellings
-from openchirp.api.dialects.base import Dialect, Responses, error_responses
+from openchirp.api.dialects.base import (
+    OPTIONAL_TEXT,
+    Dialect,
+    Responses,
+    body_schema,
+    error_responses,
+    limited,
+    nul_free,
+    one_of_names,
+)
 from openchirp.core.errors import InvalidInput, NotFound
+from openchirp.core.models import model_names
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Service
 from openchirp.db.records import User
@@ -65,31 +75,109 @@ DIALECT = Dialect(
     model_spellings={**spellings.EVERY, **spellings.SUNO_VERSIONED},
 )
 
+DESCRIPTION = limited("description", "The song described (without custom_mode)")
 TaskType = Literal["create_music", "extend_music", "concat_music"]
 
 
+NOT_TRUE = {"not": {"const": True}}
+CREATES = {
+    "anyOf": [
+        {"properties": {"task_type": {"const": "create_music"}}, "required": ["task_type"]},
+        {"properties": {"task_type": {"type": "null"}, "continue_clip_id": {"maxLength": 0}}},
+    ]
+}
+WHAT = {
+    "anyOf": [
+        # An extension or a concat names its clip.
+        {
+            "properties": {
+                "task_type": {"enum": ["extend_music", "concat_music", None]},
+                "continue_clip_id": {"minLength": 1},
+            },
+            "required": ["continue_clip_id"],
+        },
+        # A song is instrumental, or has lyrics (custom mode) or a description.
+        {
+            "allOf": [
+                CREATES,
+                {
+                    "anyOf": [
+                        {
+                            "properties": {
+                                "make_instrumental": {"const": True},
+                                "auto_lyrics": NOT_TRUE,
+                            },
+                            "required": ["make_instrumental"],
+                        },
+                        {
+                            "properties": {
+                                "custom_mode": {"const": True},
+                                "auto_lyrics": NOT_TRUE,
+                                "prompt": {"minLength": 1},
+                            },
+                            "required": ["custom_mode", "prompt"],
+                        },
+                        {
+                            "properties": {
+                                "auto_lyrics": {"const": True},
+                                "prompt": {"minLength": 1, "maxLength": DESCRIPTION["maxLength"]},
+                            },
+                            "required": ["auto_lyrics", "prompt"],
+                        },
+                        {
+                            "properties": {
+                                "custom_mode": NOT_TRUE,
+                                "auto_lyrics": NOT_TRUE,
+                                "gpt_description_prompt": {"minLength": 1},
+                            },
+                            "required": ["gpt_description_prompt"],
+                        },
+                    ]
+                },
+            ]
+        },
+    ]
+}
+
+
 class Create(BaseModel):
+    model_config = ConfigDict(json_schema_extra=body_schema(**WHAT))
     task_type: TaskType | None = Field(
         None, description="create_music (default), extend_music or concat_music"
     )
     custom_mode: bool = Field(
         False, description="true: prompt is the lyrics; false: gpt_description_prompt"
     )
-    prompt: str = ""
-    gpt_description_prompt: str = ""
+    prompt: str = Field(
+        "",
+        json_schema_extra={
+            **limited("lyrics", "The lyrics, or with auto_lyrics what they are about"),
+            **OPTIONAL_TEXT,
+        },
+    )
+    gpt_description_prompt: str = Field("", json_schema_extra={**DESCRIPTION, **OPTIONAL_TEXT})
     auto_lyrics: bool = Field(False, description="Custom mode, prompt describes the lyrics")
-    title: str = ""
-    tags: str = ""
-    negative_tags: str = ""
+    title: str = Field("", json_schema_extra=limited("title"))
+    tags: str = Field("", json_schema_extra=limited("tags", "The style"))
+    negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
     make_instrumental: bool = False
-    mv: str | None = Field(None, description="chirp-v3-5, chirp-v4, chirp-v4-5, chirp-v5 ...")
+    mv: str | None = Field(
+        None,
+        description="chirp-v3-5, chirp-v4, chirp-v4-5, chirp-v5 ...",
+        json_schema_extra=one_of_names(
+            sorted({*model_names(), *spellings.SUNO_VERSIONED}), nullable=True
+        ),
+    )
     continue_clip_id: str = ""
     continue_at: StrictFloat | None = None
     webhook_url: str | None = Field(None, description="Where the task's stages are posted")
 
 
 class MakeLyrics(BaseModel):
-    description: str = Field(description="What the lyrics are about")
+    model_config = ConfigDict(json_schema_extra=nul_free)
+    description: str = Field(
+        description="What the lyrics are about", json_schema_extra={"maxLength": 200}
+    )
 
 
 def created(task_id: str) -> JSONResponse:

@@ -13,14 +13,22 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from openchirp.api.deps import ServiceDep, read
 from openchirp.api.dialects import spellings
-from openchirp.api.dialects.base import model_key
+from openchirp.api.dialects.base import (
+    REQUIRED_TEXT,
+    body_schema,
+    limited,
+    model_key,
+    nul_free,
+    one_of_names,
+)
 from openchirp.api.dialects.studio.shape import responses
 from openchirp.api.dialects.studio.tokens import studio_user
 from openchirp.api.dialects.suno_v2 import batch_body
+from openchirp.core.models import model_names
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Artefacts, Service
 from openchirp.db.records import User
@@ -56,25 +64,71 @@ FIELD_NAMES_BY_ROUTE = {
 }
 
 
+SAYS = {"type": "string", "minLength": 1, **REQUIRED_TEXT}
+NONE = {"maxLength": 0}
+"""Absent, null or empty: the field is not used."""
+WHAT = {
+    "anyOf": [
+        # An extension names its clip.
+        {
+            "properties": {"continue_clip_id": {"type": "string", "minLength": 1}},
+            "required": ["continue_clip_id"],
+        },
+        # A song is described, or has lyrics, or is instrumental.
+        {
+            "properties": {"continue_clip_id": NONE, "gpt_description_prompt": SAYS},
+            "required": ["gpt_description_prompt"],
+        },
+        {
+            "properties": {
+                "continue_clip_id": NONE,
+                "gpt_description_prompt": NONE,
+                "make_instrumental": {"const": True},
+            },
+            "required": ["make_instrumental"],
+        },
+        {
+            "properties": {
+                "continue_clip_id": NONE,
+                "gpt_description_prompt": NONE,
+                "prompt": SAYS,
+            },
+            "required": ["prompt"],
+        },
+    ]
+}
+
+
 class GenerateV2(BaseModel):
     """Suno's create: custom lyrics, a description, or (with ``continue_clip_id``) an extend."""
 
-    prompt: str | None = Field(None, description="The lyrics (custom mode)")
-    tags: str | None = None
-    title: str | None = None
-    negative_tags: str | None = None
-    mv: str | None = Field(None, description="Model, e.g. chirp-v3-5, chirp-v4")
+    model_config = ConfigDict(json_schema_extra=body_schema(**WHAT))
+    prompt: str | None = Field(
+        None, json_schema_extra=limited("lyrics", "The lyrics (custom mode)")
+    )
+    tags: str | None = Field(None, json_schema_extra=limited("tags", "The style"))
+    title: str | None = Field(None, json_schema_extra=limited("title"))
+    negative_tags: str | None = Field(None, json_schema_extra=limited("tags", "Styles to avoid"))
+    mv: str | None = Field(
+        None,
+        description="Model, e.g. chirp-v3-5, chirp-v4",
+        json_schema_extra=one_of_names(model_names(), nullable=True),
+    )
     make_instrumental: bool = False
-    gpt_description_prompt: str | None = Field(None, description="A description of the song")
+    gpt_description_prompt: str | None = Field(
+        None, json_schema_extra=limited("description", "A description of the song")
+    )
     continue_at: float | None = None
     continue_clip_id: str | None = None
 
 
 class Lyrics(BaseModel):
-    prompt: str = ""
+    model_config = ConfigDict(json_schema_extra=nul_free)
+    prompt: str = Field("", json_schema_extra={"maxLength": 200})
 
 
 class Concat(BaseModel):
+    model_config = ConfigDict(json_schema_extra=nul_free)
     clip_id: str
 
 

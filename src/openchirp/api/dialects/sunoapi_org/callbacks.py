@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from openchirp.api.deps import ServiceDep, UserDep, read
-from openchirp.api.dialects.base import error_responses
+from openchirp.api.dialects.base import TEXT, error_responses
 from openchirp.api.dialects.sunoapi_org.shape import SunoApiOrgError
 from openchirp.core.callbacks import attempts_of_task
 from openchirp.core.clip import iso
@@ -52,7 +52,9 @@ def _attempts(service: Service, user_id: str, task: str) -> list[CallbackAttempt
 async def callback_attempts(
     service: ServiceDep,
     user: UserDep,
-    taskId: str = Query(description="The task's id, as the create returned it"),  # noqa: N803
+    taskId: str = Query(  # noqa: N803
+        description="The task's id, as the create returned it", json_schema_extra=TEXT
+    ),
 ) -> dict[str, Any]:
     rows = await read(service, _attempts, service, user.id, taskId)
     return {

@@ -10,9 +10,17 @@ from typing import Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, StrictFloat
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from openchirp.api.deps import IdempotencyKey, ServiceDep, UserDep
+from openchirp.api.dialects.base import (
+    REQUIRED_TEXT,
+    TEXT,
+    body_schema,
+    limited,
+    nul_free,
+    one_of_names,
+)
 from openchirp.api.dialects.sunoapi_org import shape
 from openchirp.api.dialects.sunoapi_org.shape import ok, responses
 from openchirp.core.clip import ClipStatus
@@ -31,13 +39,17 @@ DESCRIPTION_LIMIT = 500
 """Non-custom mode's prompt (a description); the model's own limit applies too."""
 INFILL_MIN_S, INFILL_MAX_S = 6.0, 60.0
 VOICES = {"m": "male", "f": "female"}
+MODEL_NAMES = ["V3_5", "V4", "V4_5", "V4_5PLUS", "V4_5ALL", "V5", "V5_5"]
+MODEL = Field(description=", ".join(MODEL_NAMES), json_schema_extra=one_of_names(MODEL_NAMES))
+DESCRIBED = limited("description")
 
 
 class Tuning(BaseModel):
     """Fields every song request may carry. ``vocalGender`` reaches the engine as a voice hint;
     the weights and personas are checked (0 to 1) but no built-in engine has them."""
 
-    negativeTags: str = ""
+    model_config = ConfigDict(json_schema_extra=nul_free)
+    negativeTags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
     vocalGender: Literal["m", "f"] | None = None
     styleWeight: StrictFloat | None = Field(None, ge=0, le=1)
     weirdnessConstraint: StrictFloat | None = Field(None, ge=0, le=1)
@@ -47,13 +59,44 @@ class Tuning(BaseModel):
     callBackUrl: str | None = None
 
 
+SAYS = {"minLength": 1, **REQUIRED_TEXT}
+CUSTOM = {"customMode": {"const": True}, "style": SAYS, "title": SAYS}
+MODES = {
+    "anyOf": [
+        # Custom mode: a style and a title, and the lyrics unless instrumental.
+        {
+            "properties": {**CUSTOM, "instrumental": {"const": True}},
+            "required": ["customMode", "style", "title", "instrumental"],
+        },
+        {
+            "properties": {**CUSTOM, "prompt": SAYS},
+            "required": ["customMode", "style", "title", "prompt"],
+        },
+        # Otherwise the prompt describes the song.
+        {
+            "properties": {
+                "customMode": {"not": {"const": True}},
+                "prompt": {**SAYS, "maxLength": min(DESCRIPTION_LIMIT, DESCRIBED["maxLength"])},
+            },
+            "required": ["prompt"],
+        },
+    ]
+}
+
+
 class Generate(Tuning):
+    model_config = ConfigDict(json_schema_extra=body_schema(**MODES))
     customMode: bool = False
     instrumental: bool = False
-    model: str = Field(description="V3_5, V4, V4_5, V4_5PLUS, V4_5ALL, V5 or V5_5")
-    prompt: str = Field("", description="Lyrics in custom mode with vocals, else a description")
-    style: str = ""
-    title: str = ""
+    model: str = MODEL
+    prompt: str = Field(
+        "",
+        json_schema_extra=limited(
+            "lyrics", "Lyrics in custom mode with vocals, else a description (of at most 200)"
+        ),
+    )
+    style: str = Field("", json_schema_extra=limited("tags", "The style"))
+    title: str = Field("", json_schema_extra=limited("title"))
 
 
 class Extend(Tuning):
@@ -61,20 +104,22 @@ class Extend(Tuning):
     """True: continue with this request's prompt, style, title and continueAt; false: with the
     source's own (to its end)."""
     audioId: str
-    model: str
+    model: str = MODEL
     continueAt: StrictFloat | None = Field(None, ge=0)
-    prompt: str = ""
-    style: str = ""
-    title: str = ""
+    prompt: str = Field("", json_schema_extra=limited("lyrics", "The lyrics"))
+    style: str = Field("", json_schema_extra=limited("tags", "The style"))
+    title: str = Field("", json_schema_extra=limited("title"))
 
 
 class TimestampedLyrics(BaseModel):
+    model_config = ConfigDict(json_schema_extra=nul_free)
     taskId: str
     audioId: str | None = None
     musicIndex: int | None = Field(None, ge=0, le=1)
 
 
 class ReplaceSection(BaseModel):
+    model_config = ConfigDict(json_schema_extra=nul_free)
     taskId: str
     audioId: str
     prompt: str = ""
@@ -192,7 +237,9 @@ def extend(
 
 @router.get("/api/v1/generate/record-info", responses=responses(400, 401, 404))
 async def record_info(
-    service: ServiceDep, user: UserDep, taskId: str = Query(description="The task id")
+    service: ServiceDep,
+    user: UserDep,
+    taskId: str = Query(description="The task id", json_schema_extra=TEXT),
 ) -> JSONResponse:  # noqa: N803
     batch, clips = await run_in_threadpool(service.batch, user, shape.stored_id(taskId))
     status = shape.song_status([(c["status"], c["metadata"].get("error_type")) for c in clips])

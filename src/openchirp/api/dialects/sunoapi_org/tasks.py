@@ -9,9 +9,10 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from openchirp.api.deps import ServiceDep, UserDep
+from openchirp.api.dialects.base import TEXT, nul_free
 from openchirp.api.dialects.sunoapi_org import shape
 from openchirp.api.dialects.sunoapi_org.shape import ok, responses
 from openchirp.core.clip import iso
@@ -20,7 +21,9 @@ from openchirp.core.tasks import Task, Tasks
 router = APIRouter(tags=["sunoapi.org"])
 SUBMIT_ERRORS = responses(400, 401, 404, 413)
 INFO_ERRORS = responses(400, 401, 404)
-TaskId = Annotated[str, Query(description="The task id the submit answered with")]
+TaskId = Annotated[
+    str, Query(description="The task id the submit answered with", json_schema_extra=TEXT)
+]
 
 
 def get_tasks(request: Request) -> Tasks:
@@ -34,7 +37,10 @@ TasksDep = Annotated[Tasks, Depends(get_tasks)]
 
 
 class Lyrics(BaseModel):
-    prompt: str = Field(description="What the lyrics are about (at most 200 characters)")
+    model_config = ConfigDict(json_schema_extra=nul_free)
+    prompt: str = Field(
+        description="What the lyrics are about", json_schema_extra={"maxLength": 200}
+    )
     callBackUrl: str | None = None
 
 
@@ -72,6 +78,7 @@ def lyrics_info(taskId: TaskId, service: ServiceDep, user: UserDep) -> JSONRespo
 
 
 class OnClip(BaseModel):
+    model_config = ConfigDict(json_schema_extra=nul_free)
     taskId: str = Field(description="The music task")
     audioId: str | None = Field(None, description="One of its clips (default: the first)")
     callBackUrl: str | None = None
@@ -87,6 +94,7 @@ class VocalRemoval(OnClip):
 
 
 class Cover(BaseModel):
+    model_config = ConfigDict(json_schema_extra=nul_free)
     taskId: str
     callBackUrl: str | None = None
 

@@ -14,12 +14,13 @@ from typing import Annotated, Any, NoReturn
 from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.formparsers import MultiPartException
 
 from openchirp.api.deps import UserDep
+from openchirp.api.dialects.base import nul_free
 from openchirp.api.dialects.sunoapi_org import shape
 from openchirp.api.dialects.sunoapi_org.shape import responses
 from openchirp.core.clip import iso
@@ -123,6 +124,7 @@ async def _form(request: Request) -> FormData:
 
 
 class Base64Upload(BaseModel):
+    model_config = ConfigDict(json_schema_extra=nul_free)
     base64Data: str = Field(description="The file, base64 (a data: URL prefix is allowed)")
     uploadPath: str = ""
     fileName: str | None = None
@@ -141,6 +143,7 @@ def file_base64_upload(body: Base64Upload, uploads: UploadsDep, user: UserDep) -
 
 
 class UrlUpload(BaseModel):
+    model_config = ConfigDict(json_schema_extra=nul_free)
     fileUrl: str
     uploadPath: str = ""
     fileName: str | None = None
@@ -155,6 +158,7 @@ def file_url_upload(body: UrlUpload, uploads: UploadsDep, user: UserDep) -> JSON
 
 
 class OnUpload(BaseModel):
+    model_config = ConfigDict(json_schema_extra=nul_free)
     uploadUrl: str
     model: str = "V4_5ALL"
     prompt: str = ""
