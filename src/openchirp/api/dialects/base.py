@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from openchirp.core.models import MODELS, ModelInfo, resolve_model
 
@@ -42,6 +42,15 @@ NOT_BLANK = r"^[^\u0000]*[^\u0000\s][^\u0000]*$"
 TEXT: dict[str, Any] = {"pattern": NO_NUL}
 REQUIRED_TEXT: dict[str, Any] = {"pattern": NOT_BLANK}
 OPTIONAL_TEXT: dict[str, Any] = {"pattern": r"^([^\u0000]*[^\u0000\s][^\u0000]*)?$"}
+
+CallbackUrl = Annotated[
+    str | None,
+    Field(
+        description="Where to post the signed stages",
+        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
+    ),
+]
+"""The ``callback_url`` field the older dialects' create and extend bodies take."""
 """Empty, or text that says something: never only spaces (a field the server reads as absent
 when empty but refuses when blank)."""
 

@@ -24,6 +24,7 @@ from openchirp.api.deps import (
 from openchirp.api.dialects import spellings
 from openchirp.api.dialects.base import (
     TEXT,
+    CallbackUrl,
     Dialect,
     Responses,
     error_responses,
@@ -77,22 +78,14 @@ class CreateLyricsSong(BaseModel):
     tags: str = Field(json_schema_extra=limited("tags", "Style of music, e.g. 'heavy metal'"))
     title: str = Field("", json_schema_extra=limited("title"))
     negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
-    callback_url: str | None = Field(
-        None,
-        description="Where to post the signed stages",
-        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
-    )
+    callback_url: CallbackUrl = None
 
 
 class CreatePureMusic(BaseModel):
     tags: str = Field(json_schema_extra=limited("tags", "Style of music"))
     title: str = Field("", json_schema_extra=limited("title"))
     negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
-    callback_url: str | None = Field(
-        None,
-        description="Where to post the signed stages",
-        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
-    )
+    callback_url: CallbackUrl = None
 
 
 class Extend(BaseModel):
@@ -102,11 +95,7 @@ class Extend(BaseModel):
     negative_tags: str = Field("", json_schema_extra=limited("tags", "Styles to avoid"))
     continue_clip_id: str = Field(json_schema_extra=TEXT)
     continue_at: StrictFloat  # true is not a number
-    callback_url: str | None = Field(
-        None,
-        description="Where to post the signed stages",
-        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
-    )
+    callback_url: CallbackUrl = None
 
 
 class MakeLyrics(BaseModel):

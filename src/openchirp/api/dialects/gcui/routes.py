@@ -22,6 +22,7 @@ from openchirp.api.deps import (
 from openchirp.api.dialects.base import (
     REQUIRED_TEXT,
     TEXT,
+    CallbackUrl,
     limited,
     model_key,
     one_of_names,
@@ -55,11 +56,7 @@ class Generate(BaseModel):
     make_instrumental: bool = False
     model: str | None = MODEL
     wait_audio: bool = False
-    callback_url: str | None = Field(
-        None,
-        description="Where to post the signed stages",
-        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
-    )
+    callback_url: CallbackUrl = None
 
 
 class CustomGenerate(BaseModel):
@@ -82,11 +79,7 @@ class CustomGenerate(BaseModel):
     make_instrumental: bool = False
     model: str | None = MODEL
     wait_audio: bool = False
-    callback_url: str | None = Field(
-        None,
-        description="Where to post the signed stages",
-        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
-    )
+    callback_url: CallbackUrl = None
 
 
 class ExtendAudio(BaseModel):
@@ -98,11 +91,7 @@ class ExtendAudio(BaseModel):
     title: str = Field("", json_schema_extra=limited("title"))
     model: str | None = MODEL
     wait_audio: bool = False
-    callback_url: str | None = Field(
-        None,
-        description="Where to post the signed stages",
-        json_schema_extra={"anyOf": [{"type": "string", **TEXT}, {"type": "null"}]},
-    )
+    callback_url: CallbackUrl = None
 
 
 class Concat(BaseModel):
