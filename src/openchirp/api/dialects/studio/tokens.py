@@ -27,29 +27,24 @@ ISSUER = "openchirp"
 CLIENT_COOKIE = "__client"
 
 
-def server_secret(settings: Settings) -> str:
-    """The server's one secret (``OPENCHIRP_SECRET_KEY`` or the data folder's key), which also
-    signs file URLs and session cookies."""
-    return settings.secret.decode()
-
-
 class Sessions:
     """Issues and checks the studio's JWTs; one per app (``sessions_of``)."""
 
     def __init__(self, settings: Settings, auth: Auth) -> None:
         self.settings = settings
         self.auth = auth
-        self.secret = server_secret(settings)
+        # The server's one secret, which also signs file URLs and session cookies.
+        self.secret = settings.secret
         self.ttl = settings.studio_token_seconds
         self._users: dict[str, tuple[float, User]] = {}
 
     def session_id(self, user: User) -> str:
         """One Clerk session per user, stable across processes (derived with the secret)."""
-        digest = hmac.new(self.secret.encode(), f"session:{user.id}".encode(), hashlib.sha256)
+        digest = hmac.new(self.secret, f"session:{user.id}".encode(), hashlib.sha256)
         return "sess_" + digest.hexdigest()[:27]
 
     def client_id(self, user: User) -> str:
-        digest = hmac.new(self.secret.encode(), f"client:{user.id}".encode(), hashlib.sha256)
+        digest = hmac.new(self.secret, f"client:{user.id}".encode(), hashlib.sha256)
         return "client_" + digest.hexdigest()[:27]
 
     def issue(self, user: User) -> tuple[str, int]:
