@@ -171,6 +171,13 @@ class Service:
             return self.render(conn, rows, user), repo.count_library(conn, user.id)
 
     def batch(self, user: User, batch_id: str) -> tuple[BatchRecord, list[dict[str, Any]]]:
+        batch, _rows, clips = self.batch_rows(user, batch_id)
+        return batch, clips
+
+    def batch_rows(
+        self, user: User, batch_id: str
+    ) -> tuple[BatchRecord, list[Clip], list[dict[str, Any]]]:
+        """A song batch with its clip rows (their times, for task APIs) and canonical clips."""
         check_text("task_id", batch_id)
         with self.db.read() as conn:
             batch = repo.get_batch(conn, batch_id)
@@ -179,16 +186,6 @@ class Service:
             request = repair(batch.request, f"task {batch.id}")
             if request is not batch.request:
                 batch = replace(batch, request=request)
-            return batch, self.render(conn, repo.clips_of_batch(conn, batch_id), user)
-
-    def batch_rows(
-        self, user: User, batch_id: str
-    ) -> tuple[BatchRecord, list[Clip], list[dict[str, Any]]]:
-        """A batch with its clip rows (their times, for task APIs) and their canonical clips."""
-        with self.db.read() as conn:
-            batch = repo.get_batch(conn, batch_id)
-            if batch is None or batch.user_id != user.id or batch.kind not in SONG_KINDS:
-                raise NotFound(f"task {batch_id} not found", field="task_id")
             rows = repo.clips_of_batch(conn, batch_id)
             return batch, rows, self.render(conn, rows, user)
 
