@@ -1,11 +1,13 @@
 """Lyricists: a one-line description -> title, style tags and sectioned lyrics.
 
-:class:`OfflineLyricist` writes from the embedded word bank (:mod:`lyric_bank`): it picks a theme
-from the description's words, takes its topic words (names, nouns, -ing verbs) into the lines,
-ends each couplet on a rhyme that espeak-ng agrees is one, and fits every line of a section to
-the same syllable count (counted with ``voice.phonemes.words_of``) so that the composer can set it.
-:class:`LLMLyricist` asks an OpenAI-compatible chat endpoint instead and falls back on the
-offline one on any error.
+:class:`OfflineLyricist` reads the description (:mod:`description`: genres, moods, instruments,
+tempo, voice, subject), writes tags the engine reads back as the named genre, and writes the
+lyrics from the subject's word bank (:mod:`lyric_bank`): verse, chorus, verse, chorus, bridge,
+chorus; a chorus whose first and last lines (the hook) sing the subject; every line ending on a
+rhyme of the CMU dictionary that espeak-ng agrees with (:mod:`rhyme_data`), in AABB or ABAB; and
+every line of a section fitted to one syllable count (counted as the composer counts them, one
+note per syllable) so that parallel lines sing the same tune. :class:`LLMLyricist` asks an
+OpenAI-compatible chat endpoint instead and falls back on the offline one on any error.
 """
 
 from __future__ import annotations
@@ -14,202 +16,234 @@ import json
 import logging
 import random
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import httpx
 
 from openchirp.engines.base import WrittenSong
+from openchirp.engines.composer.description import MAX_DESCRIPTION, Reading, read
 from openchirp.engines.composer.lyric_bank import (
-    BRIDGE_LINES,
-    CHORUS_LINES,
-    CHORUS_TOPIC_LINES,
-    DEFAULT_THEME,
-    GENRES,
-    MOODS,
-    STOPWORDS,
+    BRIDGE,
+    CHORUS,
+    GENERIC,
+    HOOK,
+    SAD,
     THEMES,
-    VERSE_LINES,
-    VERSE_TOPIC_LINES,
+    VERSE,
+    VERSE_SUBJECT,
 )
-from openchirp.engines.composer.voice.phonemes import rhyme_tail, syllable_count, word
+from openchirp.engines.composer.rhyme_table import family_of
+from openchirp.engines.composer.voice.phonemes import syllable_count
 
 log = logging.getLogger(__name__)
 
-_MAX_DESCRIPTION = 400
-_TRIES = 80
+_MAX_DESCRIPTION = MAX_DESCRIPTION
+_SMALL = {"a", "an", "the", "and", "of", "in", "at", "on", "to", "for", "by", "or"}
+_OPTIONAL = re.compile(r"\(([^()]*)\)")
+_RAP = {"hiphop", "trap"}
+_SAD = {"sad", "melancholic", "dark"}
+_PADS = ("", "Oh, ", "Yeah, ", "Oh, oh, ")
+"""Sung before a line that is short of its section's count (the shorter the better)."""
+_ING_NOUNS = set("morning evening spring string king ring thing wedding building ceiling feeling".split())
 
 
-@dataclass(frozen=True)
-class _Brief:
-    theme: str
-    genres: tuple[str, ...]
-    moods: tuple[str, ...]
-    topics: tuple[str, ...]
-    """Topic phrases for {T}: a name ("Max") or "the" + noun ("the dragons")."""
-    topic_verbs: tuple[str, ...]
-    """-ing words of the description ("driving"), sung in {V} slots."""
-    topic_words: tuple[str, ...]
-    """Every topic word, as it must appear in the lyrics."""
+@lru_cache(maxsize=8192)
+def _chunk_syllables(chunk: str) -> int:
+    return syllable_count(chunk)
 
 
-def _analyse(description: str) -> _Brief:
-    text = description[:_MAX_DESCRIPTION]
-    tokens = re.findall(r"[A-Za-z][A-Za-z'&-]*", text)
-    lower = [t.lower().strip("'-") for t in tokens]
-    genres = tuple(dict.fromkeys(GENRES[w] for w in lower if w in GENRES))
-    moods = tuple(dict.fromkeys(MOODS[w] for w in lower if w in MOODS))
-    scores = {name: 0 for name in THEMES}
-    for w in lower:
-        for name, theme in THEMES.items():
-            cues = str(theme["cues"]).split()
-            if w in cues or w.rstrip("s") in cues:
-                scores[name] += 1
-    theme = max(scores, key=lambda k: scores[k]) if any(scores.values()) else ""
-    if not theme:
-        mood_theme = {
-            "sad": "sorrow",
-            "melancholic": "sorrow",
-            "epic": "epic",
-            "happy": "celebration",
-        }
-        theme = next((mood_theme[m] for m in moods if m in mood_theme), DEFAULT_THEME)
-    topics: list[str] = []
-    verbs: list[str] = []
-    words: list[str] = []
-    for i, (tok, low) in enumerate(zip(tokens, lower, strict=True)):
-        if low in STOPWORDS or low in GENRES or low in MOODS or len(low) < 3 or len(low) > 14:
-            continue
-        if low in words or tok in words:
-            continue
-        if low.endswith("ing") and len(low) > 5:
-            verbs.append(low)
-            words.append(low)
-        elif tok[0].isupper() and i > 0:  # a name: sung as written, without "the"
-            topics.append(tok)
-            words.append(tok)
-        else:
-            topics.append(f"the {low}")
-            words.append(low)
-        if len(words) >= 3:
-            break
-    return _Brief(theme, genres, moods, tuple(topics), tuple(verbs), tuple(words))
+def _syllables(line: str) -> int:
+    """``syllable_count(line)``, summed over its space-separated chunks (no word spans a space),
+    each counted once per process."""
+    return sum(_chunk_syllables(c) for c in line.split())
 
 
-@lru_cache(maxsize=16)
-def _families(theme: str) -> tuple[tuple[str, ...], ...]:
-    """The theme's end words regrouped by their real rhyme; families of two or more."""
-    groups: dict[tuple[str, ...], list[str]] = {}
-    for family in THEMES[theme]["rhymes"]:  # type: ignore[union-attr]
-        for w in str(family).split():
-            tail = rhyme_tail(word(w))
-            if tail and w not in groups.setdefault(tail, []):
-                groups[tail].append(w)
-    return tuple(tuple(ws) for ws in groups.values() if len(ws) >= 2)
+@dataclass
+class _Bank:
+    """One song's words: the theme's, plus the generic line endings their rhymes need."""
+
+    families: list[tuple[str, ...]]
+    scenes: set[str]
+    nouns: list[str]
+    adjectives: list[str]
+    verbs: list[str]
+    used: set[str] = field(default_factory=set)
+    """Templates and end words already sung (a song never repeats a line outside its chorus)."""
 
 
-def _fix_articles(line: str) -> str:
+def _bank(reading: Reading, rng: random.Random) -> _Bank:
+    theme = THEMES[reading.theme]
+    own = theme["ends"].split()
+    # A line never ends on the subject's own words ("a lost friend and the friend").
+    allowed = (set(own) | set(GENERIC["ends"].split())) - set(reading.subject.lower().split())
+    table = family_of()
+    families: dict[tuple[str, ...], int] = {}
+    for w in sorted(allowed):
+        if w in table:
+            fam = tuple(x for x in table[w] if x in allowed)
+            if len(fam) >= 2:
+                families[fam] = sum(x in own for x in fam)
+    themed = [f for f, n in families.items() if n]
+    plain = [f for f, n in families.items() if not n]
+    rng.shuffle(themed)
+    rng.shuffle(plain)
+    themed.sort(key=lambda f: -min(families[f], 2))  # stable: both-themed families first
+    unrhymed = [w for w in own if w not in table]
+    return _Bank(
+        families=themed + plain,
+        scenes=set(theme["scenes"].split()) | set(GENERIC["scenes"].split()),
+        nouns=theme["nouns"].split() + unrhymed,
+        adjectives=theme["adjectives"].split(),
+        verbs=theme["verbs"].split(),
+    )
+
+
+def _variants(template: str) -> list[str]:
+    """The template with each optional "(...)" part in and out."""
+    parts = _OPTIONAL.findall(template)
+    out = []
+    for mask in range(2 ** len(parts)):
+        line, k = template, 0
+        for k, part in enumerate(parts):
+            line = line.replace(f"({part})", part if mask >> k & 1 else "", 1)
+        out.append(line)
+    return out
+
+
+def _finish(line: str) -> str:
     line = re.sub(r"\b([Aa]) (?=[aeiouAEIOU])", lambda m: m.group(1) + "n ", line)
+    line = re.sub(r"\s+", " ", line).strip()
     return line[:1].upper() + line[1:]
 
 
 class _Writer:
     """Writes one song's lines; all randomness comes from one seeded generator."""
 
-    def __init__(self, brief: _Brief, rng: random.Random) -> None:
-        self.brief = brief
+    def __init__(self, reading: Reading, rng: random.Random) -> None:
+        self.reading = reading
         self.rng = rng
-        theme = THEMES[brief.theme]
-        self.adjectives = str(theme["adjectives"]).split()
-        self.nouns = str(theme["nouns"]).split()
-        self.verbs = list(brief.topic_verbs) + str(theme["verbs"]).split()
-        self.families = list(_families(brief.theme))
-        rng.shuffle(self.families)
-        self.used_topic: set[str] = set()
+        self.bank = _bank(reading, rng)
+        self.extra = [w for w in reading.extra if w.lower() not in reading.subject.lower()]
+        self.sad = any(m in _SAD for m in reading.moods) or reading.theme == "sorrow"
+        self.own = set(THEMES[reading.theme]["ends"].split())
+        first = reading.subject.split()[0].lower() if reading.subject.split() else ""
+        self.gerund = first.endswith("ing") and first not in _ING_NOUNS
 
-    def _fill(self, template: str, end: str, topic: str | None) -> str:
-        rng = self.rng
-        verb = rng.choice(self.verbs)
-        # Make sure the description's -ing word is sung at least once.
-        unused_verbs = [v for v in self.brief.topic_verbs if v not in self.used_topic]
-        if unused_verbs and "{V}" in template:
-            verb = unused_verbs[0]
-        line = template.replace("{R}", end).replace("{T}", topic or "the night")
-        line = line.replace("{A}", rng.choice(self.adjectives)).replace(
-            "{N}", rng.choice(self.nouns)
-        )
-        line = line.replace("{V}", verb)
-        return _fix_articles(line)
+    def pair(self) -> list[str]:
+        """Two different end words that rhyme, the theme's own first."""
+        bank = self.bank
+        fam = bank.families.pop(0)
+        bank.families.append(fam)
+        own = set(THEMES[self.reading.theme]["ends"].split())
+        fresh = [w for w in fam if w not in bank.used] or list(fam)
+        self.rng.shuffle(fresh)
+        fresh.sort(key=lambda w: w not in own)
+        words = fresh[:2] if len(fresh) >= 2 else [fresh[0], next(w for w in fam if w != fresh[0])]
+        bank.used.update(words)
+        self.rng.shuffle(words)
+        return words
 
-    def line(self, templates: list[str], end: str, target: int, topic: str | None) -> str:
-        best, best_gap = "", 99
-        for attempt in range(_TRIES):
-            line = self._fill(self.rng.choice(templates), end, topic)
-            gap = abs(syllable_count(line) - target)
-            if gap < best_gap:
-                best, best_gap = line, gap
-            if gap == 0 or (gap == 1 and attempt > _TRIES // 2):
+    def line(self, templates: list[str], end: str, target: int) -> str:
+        """The filled template whose syllable count is nearest ``target``."""
+        bank, rng = self.bank, self.rng
+        if self.gerund:
+            templates = [t for t in templates if not t.startswith("!")] or templates
+        pool = [t for t in templates if t not in bank.used] or templates
+        pool = [t for t in pool if "@" not in t[:2] or end in bank.scenes] or [
+            t for t in templates if "@" not in t[:2]
+        ]
+        if self.extra and any("{N}" in t for t in pool):
+            pool = [t for t in pool if "{N}" in t]  # the description's own words get sung
+        order = rng.sample(pool, len(pool))
+        best, best_score, best_t = "", 10**6, order[0]
+        for template in order:
+            noun = self.extra[0] if self.extra else rng.choice(bank.nouns)
+            if noun == end:
+                noun = next((n for n in bank.nouns if n != end), noun)
+            # Adjectives colour the theme's own images only ("the bitter cup", not "the slow end").
+            shape = template if end in self.own else template.replace("{A} ", "")
+            filled = (
+                shape.lstrip("@!")
+                .replace("{S}", self.reading.subject)
+                .replace("{R}", end)
+                .replace("{N}", noun)
+                .replace("{A}", rng.choice(bank.adjectives))
+                .replace("{V}", rng.choice(bank.verbs))
+            )
+            for variant in _variants(filled):
+                for pad in _PADS if not variant.startswith(("Oh", "(Oh")) else _PADS[:1]:
+                    text = _finish(pad + variant)
+                    score = abs(_syllables(text) - target) * 10 + len(pad)
+                    if score < best_score:
+                        best, best_score, best_t = text, score, template
+            if best_score < 10:
                 break
-        for v in self.brief.topic_verbs:
-            if v in best:
-                self.used_topic.add(v)
-        if topic:
-            self.used_topic.add(topic)
+        bank.used.add(best_t)
+        if self.extra and self.extra[0] in best:
+            self.extra.pop(0)
         return best
 
-    def next_family(self) -> tuple[str, ...]:
-        family = self.families.pop(0) if self.families else ("night", "light")
-        self.families.append(family)
-        return family
+    def verse(self, target: int) -> list[str]:
+        a, b = self.pair(), self.pair()
+        ends = [a[0], a[1], b[0], b[1]] if self.rng.random() < 0.5 else [a[0], b[0], a[1], b[1]]
+        with_subject = self.rng.choice([1, 2, 3])
+        plain = VERSE + (SAD if self.sad else [])
+        return [
+            self.line(VERSE_SUBJECT if i == with_subject else plain, end, target)
+            for i, end in enumerate(ends)
+        ]
 
-    def topic(self) -> str | None:
-        unused = [t for t in self.brief.topics if t not in self.used_topic]
-        pool = unused or list(self.brief.topics)
-        return self.rng.choice(pool) if pool else None
+    def chorus(self, target: int) -> list[str]:
+        a, b = self.pair(), self.pair()
+        return [
+            self.line(HOOK, a[0], target),
+            self.line(CHORUS, a[1], target),
+            self.line(CHORUS, b[0], target),
+            self.line(HOOK, b[1], target),
+        ]
 
-    def section(self, kind: str, target: int, n_lines: int = 4) -> list[str]:
-        plain, with_topic = {
-            "verse": (VERSE_LINES, VERSE_TOPIC_LINES),
-            "chorus": (CHORUS_LINES, CHORUS_TOPIC_LINES),
-            "bridge": (BRIDGE_LINES, VERSE_TOPIC_LINES),
-        }[kind]
-        scheme = "AABB" if kind != "verse" or self.rng.random() < 0.5 else "ABAB"
-        fams = {"A": self.next_family(), "B": self.next_family()}
-        ends: dict[str, list[str]] = {k: self.rng.sample(list(f), 2) for k, f in fams.items()}
-        lines = []
-        for i in range(n_lines):
-            letter = scheme[i % 4]
-            end = ends[letter].pop(0) if ends[letter] else self.rng.choice(fams[letter])
-            # The chorus hook and one line per verse carry the description's topic.
-            use_topic = self.brief.topics and (i == 0 if kind == "chorus" else i == 2)
-            unused_verb = any(v not in self.used_topic for v in self.brief.topic_verbs)
-            if use_topic:
-                lines.append(self.line(with_topic, end, target, self.topic()))
-            elif unused_verb:
-                vlines = [t for t in plain if "{V}" in t] or plain
-                lines.append(self.line(vlines, end, target, None))
-            else:
-                lines.append(self.line(plain, end, target, None))
-        return lines
+    def bridge(self, target: int) -> list[str]:
+        a = self.pair()
+        plain = BRIDGE + (SAD if self.sad else [])
+        return [self.line(plain, a[0], target), self.line(plain, a[1], target)]
+
+
+def title_case(phrase: str) -> str:
+    words = phrase.split()
+    if words and words[0].lower() in {"a", "an", "the"} and len(words) > 1:
+        words = words[1:]
+    out = []
+    for i, w in enumerate(words):
+        if w[:1].isupper():
+            out.append(w)
+        elif i and w in _SMALL:
+            out.append(w)
+        else:
+            out.append(w[:1].upper() + w[1:])
+    return " ".join(out)
 
 
 class OfflineLyricist:
     """Writes a title, tags and lyrics from the description alone, deterministically per seed."""
 
     def write(self, description: str, *, seed: int, instrumental: bool = False) -> WrittenSong:
-        brief = _analyse(description or "")
+        reading = read(description or "")
         rng = random.Random(f"{seed}:{description}")
-        writer = _Writer(brief, rng)
-        title = self._title(brief, writer)
-        tags = self._tags(brief, description or "", instrumental)
+        instrumental = instrumental or reading.instrumental
+        title = self._title(reading, rng)
+        tags = self._tags(reading, instrumental)
         if instrumental:
             return WrittenSong(title=title, tags=tags, lyrics="")
-        verse_target = rng.choice([7, 8, 9])
-        chorus_target = rng.choice([6, 7, 8])
-        verse1 = writer.section("verse", verse_target)
-        chorus = writer.section("chorus", chorus_target)
-        verse2 = writer.section("verse", verse_target)
-        bridge = writer.section("bridge", verse_target, n_lines=2)
+        writer = _Writer(reading, rng)
+        subject = _syllables(reading.subject)
+        rap = bool(reading.genre_keys) and reading.genre_keys[0] in _RAP
+        verse_target = min(11, max(rng.choice([9, 10] if rap else [7, 8, 9]), subject + 5))
+        chorus_target = min(11, max(rng.choice([6, 7, 8]), subject + 4))
+        verse1 = writer.verse(verse_target)
+        chorus = writer.chorus(chorus_target)
+        verse2 = writer.verse(verse_target)
+        bridge = writer.bridge(verse_target)
         parts = [
             ("Verse", verse1),
             ("Chorus", chorus),
@@ -222,35 +256,22 @@ class OfflineLyricist:
         return WrittenSong(title=title, tags=tags, lyrics=lyrics)
 
     @staticmethod
-    def _title(brief: _Brief, writer: _Writer) -> str:
-        names = [t for t in brief.topics if not t.startswith("the ")]
-        nouns = [t[4:] for t in brief.topics if t.startswith("the ")]
-        rng = writer.rng
-        if names and nouns:
-            return f"{names[0]}'s {nouns[0].title()}"
-        if nouns or names:
-            head = (nouns or names)[0]
-            return f"{rng.choice(writer.adjectives).title()} {head.title()}"
-        if brief.topic_verbs:
-            return f"{brief.topic_verbs[0].title()} {rng.choice(writer.nouns).title()}"
-        fam = rng.choice(writer.families) if writer.families else ("night",)
-        return f"{rng.choice(writer.adjectives).title()} {fam[0].title()}"
+    def _title(reading: Reading, rng: random.Random) -> str:
+        if reading.subject_named:
+            return title_case(reading.subject)
+        return rng.choice(THEMES[reading.theme]["titles"].split("|"))
 
     @staticmethod
-    def _tags(brief: _Brief, description: str, instrumental: bool) -> str:
-        theme = THEMES[brief.theme]
-        genre = ", ".join(brief.genres) or str(theme["genre"])
-        mood = ", ".join(brief.moods) or str(theme["mood"])
-        parts = [p.strip() for p in f"{genre}, {mood}".split(",") if p.strip()]
-        low = description.lower()
-        if not instrumental:
-            if re.search(r"\b(male|man|boy)\b", low):
-                parts.append("male vocals")
-            elif re.search(r"\b(female|woman|girl)\b", low):
-                parts.append("female vocals")
-        else:
+    def _tags(reading: Reading, instrumental: bool) -> str:
+        theme = THEMES[reading.theme]
+        genres = list(reading.genres) or theme["genre"].split(", ")
+        moods = list(reading.moods) or theme["mood"].split(", ")
+        parts = [*genres, *moods, *reading.instruments, *reading.tempo]
+        if instrumental:
             parts.append("instrumental")
-        return ", ".join(dict.fromkeys(parts))
+        elif reading.vocal:
+            parts.append(reading.vocal)
+        return ", ".join(dict.fromkeys(p.strip() for p in parts if p.strip()))
 
 
 def make_lyrics(description: str, seed: int) -> WrittenSong:
