@@ -39,6 +39,11 @@ _CUT = set(
     "with featuring feat using played sung that which who where while like but so because by "
     "in the style".split()
 ) - {"in", "the"}
+_TRAIL = set(
+    "song songs track tune music piece and in at on of a an the with style vibe vibes beat beats "
+    "please type kind".split()
+)
+_DETERMINERS = {"my", "your", "our", "his", "her", "their", "this", "that", "me", "it", "you"}
 _MASS = set(
     """love coffee tea rain snow summer winter spring autumn music money time freedom home life
     christmas water fire gold sunshine pizza chocolate whiskey beer wine school work heartbreak
@@ -99,7 +104,8 @@ def read(description: str) -> Reading:
         if _is_content(lower[i], styled)
     ]
     subject_words = [w for i, w in content if span[0] <= i < span[1]]
-    if subject_words:
+    if span[1] > span[0]:
+        subject_words = subject_words or lower[span[0] : span[1]]
         subject = _subject_phrase(tokens[span[0] : span[1]], lower[span[0] : span[1]], names_ok)
     else:
         subject = _bare_subject(content)
@@ -186,12 +192,11 @@ def _subject_span(lower: list[str]) -> tuple[int, int]:
             while end < len(lower) and lower[end] not in _CUT and lower[end][:1].isalnum():
                 end += 1
             words = lower[i + 1 : end]
-            while words and words[-1] in FILLER | {"and", "in", "at", "on", "of"}:
+            while words and words[-1] in _TRAIL:
                 words.pop()
             styled = _styled_words(normalise(" ".join(_canon(w) for w in words)))
-            if any(_is_content(w, styled) for w in words) or (
-                prep == "about" and len(words) == 1
-            ):
+            named = prep == "about" and any(w not in _TRAIL | _DETERMINERS for w in words)
+            if named or any(_is_content(w, styled) for w in words):
                 return i + 1, i + 1 + len(words)
     return 0, 0
 
@@ -199,14 +204,14 @@ def _subject_span(lower: list[str]) -> tuple[int, int]:
 def _subject_phrase(tokens: list[str], lower: list[str], names_ok: bool) -> str:
     """The subject as it will be sung: as written, shortened to its head when long."""
     words = [t if names_ok and t[:1].isupper() and t.lower() != t else t.lower() for t in tokens]
-    while words and lower[len(words) - 1] in FILLER - {"me", "my", "you", "us"}:
+    while words and lower[len(words) - 1] in _TRAIL:
         words.pop()
         lower = lower[: len(words)]
     if len(words) <= 4:
         return " ".join(words)
     # Long: the determiner and the last two words of the first noun phrase.
-    stop = next((i for i, w in enumerate(lower) if i and w in {"and", "who", "in", "at"}), 5)
-    head = words[: min(stop, 5)]
+    stop = next((i for i, w in enumerate(lower) if i and w in {"and", "who", "in", "at"}), None)
+    head = words[:stop]
     det = head[0] if lower[0] in {"a", "an", "the", "my", "your", "our", "his", "her"} else ""
     core = [w for w in head if w.lower() not in FILLER][-2:]
     return " ".join(([det] if det else []) + core) or " ".join(words[:3])

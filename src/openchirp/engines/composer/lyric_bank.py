@@ -461,16 +461,16 @@ HOOK = [
     "(Oh, )nothing's like {S} and the {R}",
 ]
 CHORUS = [
-    "Oh, we're {V} to the {R}",
-    "@Sing it loud into the {R}",
-    "We will never lose the {R}",
-    "Hold me close and feel the {R}",
-    "Light it up, the {A} {R}",
-    "Hey, we're {V} to the {R}",
-    "(Oh, )we're gonna chase the {R}",
-    "Don't you let go of the {R}",
-    "Raise it up to the {A} {R}",
-    "@(Oh, )we're {V} in the {R}",
+    "Oh, we're {V} (all night )to the {R}",
+    "@Sing it (out )loud into the {R}",
+    "We will never (ever )lose the {R}",
+    "Hold me close (tonight )and feel the {R}",
+    "Light it up, (oh, )the {A} {R}",
+    "Hey, we're {V} (on )to the {R}",
+    "(Oh, )we're gonna chase (down )the {R}",
+    "Don't you (ever )let go of the {R}",
+    "Raise it up (high )to the {A} {R}",
+    "@(Oh, )we're {V} (away )in the {R}",
 ]
 BRIDGE = [
     "Slowly {V} to the {R}",

@@ -129,6 +129,9 @@ class _Writer:
         self.own = set(THEMES[reading.theme]["ends"].split())
         first = reading.subject.split()[0].lower() if reading.subject.split() else ""
         self.gerund = first.endswith("ing") and first not in _ING_NOUNS
+        self.short = _short(reading.subject)
+        # The hook comes back with a long subject's head only ("a girl from Ipanema" -> "a girl").
+        self.hook2 = reading.subject if _syllables(reading.subject) <= 5 else self.short
 
     def pair(self) -> list[str]:
         """Two different end words that rhyme, the theme's own first."""
@@ -144,12 +147,15 @@ class _Writer:
         self.rng.shuffle(words)
         return words
 
-    def line(self, templates: list[str], end: str, target: int) -> str:
-        """The filled template whose syllable count is nearest ``target``."""
+    def line(
+        self, templates: list[str], end: str, target: int, subject: str = "", repeat: bool = False
+    ) -> str:
+        """The filled template whose syllable count is nearest ``target`` (a short line may take
+        an "Oh," before it). ``repeat``: a template sung already may come back (the hook)."""
         bank, rng = self.bank, self.rng
         if self.gerund:
             templates = [t for t in templates if not t.startswith("!")] or templates
-        pool = [t for t in templates if t not in bank.used] or templates
+        pool = templates if repeat else [t for t in templates if t not in bank.used] or templates
         pool = [t for t in pool if "@" not in t[:2] or end in bank.scenes] or [
             t for t in templates if "@" not in t[:2]
         ]
@@ -165,16 +171,19 @@ class _Writer:
             shape = template if end in self.own else template.replace("{A} ", "")
             filled = (
                 shape.lstrip("@!")
-                .replace("{S}", self.reading.subject)
+                .replace("{S}", subject)
                 .replace("{R}", end)
                 .replace("{N}", noun)
                 .replace("{A}", rng.choice(bank.adjectives))
                 .replace("{V}", rng.choice(bank.verbs))
             )
+            penalty = 5 if template in bank.used else 0
             for variant in _variants(filled):
-                for pad in _PADS if not variant.startswith(("Oh", "(Oh")) else _PADS[:1]:
-                    text = _finish(pad + variant)
-                    score = abs(_syllables(text) - target) * 10 + len(pad)
+                body = _finish(variant)
+                pads = _PADS[:1] if body.startswith(("Oh", "Hey", "Yeah")) else _PADS
+                for pad in pads:
+                    text = pad + _lowered(body, subject) if pad else body
+                    score = abs(_syllables(text) - target) * 10 + len(pad) + penalty
                     if score < best_score:
                         best, best_score, best_t = text, score, template
             if best_score < 10:
@@ -190,23 +199,48 @@ class _Writer:
         with_subject = self.rng.choice([1, 2, 3])
         plain = VERSE + (SAD if self.sad else [])
         return [
-            self.line(VERSE_SUBJECT if i == with_subject else plain, end, target)
+            self.line(VERSE_SUBJECT, end, target, self.short)
+            if i == with_subject
+            else self.line(plain, end, target)
             for i, end in enumerate(ends)
         ]
 
     def chorus(self, target: int) -> list[str]:
+        """Hook, two lines, hook: the hook sings the whole subject and sets the count."""
         a, b = self.pair(), self.pair()
+        hook = self.line(HOOK, a[0], target, self.reading.subject)
+        target = _syllables(hook)
         return [
-            self.line(HOOK, a[0], target),
+            hook,
             self.line(CHORUS, a[1], target),
             self.line(CHORUS, b[0], target),
-            self.line(HOOK, b[1], target),
+            self.line(HOOK, b[1], target, self.hook2, repeat=True),
         ]
 
     def bridge(self, target: int) -> list[str]:
         a = self.pair()
         plain = BRIDGE + (SAD if self.sad else [])
         return [self.line(plain, a[0], target), self.line(plain, a[1], target)]
+
+
+def _short(subject: str) -> str:
+    """A long subject cut to its head for the verses ("studying in the rain" -> "studying")."""
+    if _syllables(subject) <= 4:
+        return subject
+    words = subject.split()
+    for i, w in enumerate(words[1:], 1):
+        if w.lower() in {"in", "at", "on", "from", "of", "with", "and", "for", "to", "by"}:
+            return " ".join(words[:i])
+    return " ".join(words[-2:])
+
+
+def _lowered(body: str, subject: str) -> str:
+    """A line's first letter in lower case, to follow an "Oh," (not "I", nor a name)."""
+    first = body.split(" ", 1)[0].rstrip(",")
+    if first in {"I", "I'm", "I've", "I'll", "I'd"} or (subject[:1].isupper() and
+                                                       body.startswith(subject)):
+        return body
+    return body[:1].lower() + body[1:]
 
 
 def title_case(phrase: str) -> str:
@@ -236,10 +270,10 @@ class OfflineLyricist:
         if instrumental:
             return WrittenSong(title=title, tags=tags, lyrics="")
         writer = _Writer(reading, rng)
-        subject = _syllables(reading.subject)
         rap = bool(reading.genre_keys) and reading.genre_keys[0] in _RAP
-        verse_target = min(11, max(rng.choice([9, 10] if rap else [7, 8, 9]), subject + 5))
-        chorus_target = min(11, max(rng.choice([6, 7, 8]), subject + 4))
+        short = _syllables(writer.short)
+        verse_target = min(11, max(rng.choice([9, 10] if rap else [7, 8, 9]), short + 5))
+        chorus_target = min(12, max(rng.choice([6, 7, 8]), _syllables(reading.subject) + 4))
         verse1 = writer.verse(verse_target)
         chorus = writer.chorus(chorus_target)
         verse2 = writer.verse(verse_target)

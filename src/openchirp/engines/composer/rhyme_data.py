@@ -5,16 +5,13 @@ FAMILIES = """
 afternoon balloon june moon tune
 ball call hall wall
 bar car guitar star
-bay day grey pay sleigh way
+bay day pay sleigh
 beam cream dream steam stream
 bean machine screen
-beat heat street sweet treat
+beat heat street treat
 bed head
-bell spell
-bite fight flight fright light night sight white
-bliss kiss
+bite fight flight fright light night sight
 block clock
-bloom room tomb
 blue brew view
 bone stone throne
 breeze cheese
@@ -23,26 +20,20 @@ cave wave
 chain lane pain rain train
 chair hair
 cheer year
-class pass
-cloud crowd loud
-coast ghost
+cloud crowd
 code road
 cold gold
 crown town
 dark park spark
-deep sleep
-door floor more roar shore
+door floor roar shore
 end friend
-eye goodbye high sky
 fame flame game name
-field shield
 fire wire
 foam home
-free sea tree
 fun sun
 gate plate
 glow snow
-goal soul
+goodbye sky
 ground sound
 heart start
 land sand stand
@@ -52,11 +43,11 @@ line sign
 mile smile
 place space
 rest test
-rhyme time
 ride side tide
+room tomb
 rule school
 scars stars
-song wrong
+sea tree
 steel wheel
 strings wings
 tail trail
