@@ -49,6 +49,13 @@ _MASS = set(
     christmas water fire gold sunshine pizza chocolate whiskey beer wine school work heartbreak
     nature space history friendship happiness sadness hope peace war paris london tokyo""".split()
 )
+_GENRE_NAMES = {k: v for k, v in GENRE_ALIASES.items() if k not in NOT_GENRE}
+_KNOWN_NOUNS = {
+    w
+    for theme in THEMES.values()
+    for field in ("cues", "nouns", "ends")
+    for w in theme[field].split()
+}
 _INSTRUMENTAL = re.compile(
     r"\binstrumental\b|\b(no|without)\s+(vocals?|lyrics|singing|words|voice)\b", re.IGNORECASE
 )
@@ -72,6 +79,8 @@ class Reading:
     extra: tuple[str, ...]
     """Other content words of the description, to be sung somewhere ("birthday")."""
     theme: str
+    theme_matched: bool
+    """Whether the description's own words chose the theme (not a mood or the default)."""
 
 
 def read(description: str) -> Reading:
@@ -87,7 +96,7 @@ def read(description: str) -> Reading:
     if not keys and len(inside) == 1:  # "a song about jazz"
         keys, genre_words = _genres(_canon(inside[0]))
     whole = normalise(" ".join(_canon(t) for t in lower))
-    moods = _moods(whole)
+    moods = _moods(_without(whole, _GENRE_NAMES))  # "heavy metal" names no mood
     instruments = tuple(dict.fromkeys(k for _, k in find_all(style_text, INSTRUMENT_WORDS)))
     tempo = tuple(dict.fromkeys(TEMPO_WORDS[w] for w in whole.split() if w in TEMPO_WORDS))
     if m := re.search(r"\b(\d{2,3})\s*bpm\b", whole):
@@ -110,10 +119,15 @@ def read(description: str) -> Reading:
     else:
         subject = _bare_subject(content)
         subject_words = subject.split()[-3:] if subject else []
+    # Other words are sung when they are nouns the banks know ("birthday") or names.
     extra = tuple(
-        dict.fromkeys(w for _, w in content if w not in subject.split() and len(w) > 2)
+        dict.fromkeys(
+            w
+            for _, w in content
+            if w not in subject.split() and (w in _KNOWN_NOUNS or w[:1].isupper())
+        )
     )[:2]
-    theme = _theme(subject_words, [w for _, w in content], moods)
+    theme, matched = _theme(subject_words, [w for _, w in content], moods)
     named = bool(subject)
     return Reading(
         genres=genre_words,
@@ -127,6 +141,7 @@ def read(description: str) -> Reading:
         subject_named=named,
         extra=extra,
         theme=theme,
+        theme_matched=matched,
     )
 
 
@@ -143,7 +158,7 @@ def _canon(tok: str) -> str:
 
 
 def _genres(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    hits = [k for _, k in find_all(text, GENRE_ALIASES) if k not in NOT_GENRE]
+    hits = [k for _, k in find_all(text, _GENRE_NAMES)]
     keys: list[str] = []
     words: list[str] = []
     for word in hits:
@@ -153,10 +168,16 @@ def _genres(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         keys.append(key)
         words.append(word)
         plain = GENRE_TAG.get(key, key)
-        same = re.sub(r"[\s-]", "", plain) == re.sub(r"[\s-]", "", word)
+        same = re.sub(r"[\s-]", "", plain) == re.sub(r"[\s-]", "", word) or plain in word.split()
         if not same and plain in GENRE_ALIASES:
             words.append(plain)  # "bebop" -> "bebop, jazz": the genre's plain name as well
     return tuple(keys), tuple(dict.fromkeys(words))
+
+
+def _without(text: str, table: dict[str, str]) -> str:
+    for _, key in find_all(text, table):
+        text = re.sub(rf"(?<![\w&-]){re.escape(key)}(?![\w&-])", " ", text)
+    return text
 
 
 def _moods(text: str) -> tuple[str, ...]:
@@ -232,7 +253,9 @@ def _bare_subject(content: list[tuple[int, str]]) -> str:
     return " ".join(words) if bare else "the " + " ".join(words)
 
 
-def _theme(subject: list[str], content: list[str], moods: tuple[str, ...]) -> str:
+def _theme(
+    subject: list[str], content: list[str], moods: tuple[str, ...]
+) -> tuple[str, bool]:
     scores = dict.fromkeys(THEMES, 0)
     for weight, words in ((3, subject), (1, content)):
         for w in words:
@@ -243,5 +266,5 @@ def _theme(subject: list[str], content: list[str], moods: tuple[str, ...]) -> st
                     scores[name] += weight
     best = max(scores, key=lambda k: scores[k])
     if scores[best]:
-        return best
-    return next((MOOD_THEMES[m] for m in moods if m in MOOD_THEMES), DEFAULT_THEME)
+        return best, True
+    return next((MOOD_THEMES[m] for m in moods if m in MOOD_THEMES), DEFAULT_THEME), False

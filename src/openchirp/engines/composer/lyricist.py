@@ -43,8 +43,8 @@ _SMALL = {"a", "an", "the", "and", "of", "in", "at", "on", "to", "for", "by", "o
 _OPTIONAL = re.compile(r"\(([^()]*)\)")
 _RAP = {"hiphop", "trap"}
 _SAD = {"sad", "melancholic", "dark"}
-_PADS = ("", "Oh, ", "Yeah, ", "Oh, oh, ")
-"""Sung before a line that is short of its section's count (the shorter the better)."""
+_PADS = {"": 0, "Oh, ": 6, "Yeah, ": 8, "Oh, oh, ": 16}
+"""Sung before a line short of its section's count, at a cost (10 = a syllable off)."""
 _ING_NOUNS = set("morning evening spring string king ring thing wedding building ceiling feeling".split())
 
 
@@ -75,8 +75,9 @@ class _Bank:
 def _bank(reading: Reading, rng: random.Random) -> _Bank:
     theme = THEMES[reading.theme]
     own = theme["ends"].split()
-    # A line never ends on the subject's own words ("a lost friend and the friend").
-    allowed = (set(own) | set(GENERIC["ends"].split())) - set(reading.subject.lower().split())
+    # No line ends on (or pairs with) the subject's own words ("a lost friend and the friend").
+    subject = set(reading.subject.lower().split())
+    allowed = (set(own) | set(GENERIC["ends"].split())) - subject
     table = family_of()
     families: dict[tuple[str, ...], int] = {}
     for w in sorted(allowed):
@@ -93,21 +94,21 @@ def _bank(reading: Reading, rng: random.Random) -> _Bank:
     return _Bank(
         families=themed + plain,
         scenes=set(theme["scenes"].split()) | set(GENERIC["scenes"].split()),
-        nouns=theme["nouns"].split() + unrhymed,
+        nouns=[n for n in theme["nouns"].split() + unrhymed if n not in subject],
         adjectives=theme["adjectives"].split(),
         verbs=theme["verbs"].split(),
     )
 
 
-def _variants(template: str) -> list[str]:
-    """The template with each optional "(...)" part in and out."""
+def _variants(template: str) -> list[tuple[str, int]]:
+    """The template with each optional "(...)" part in and out, and how many are in."""
     parts = _OPTIONAL.findall(template)
     out = []
     for mask in range(2 ** len(parts)):
-        line, k = template, 0
+        line = template
         for k, part in enumerate(parts):
             line = line.replace(f"({part})", part if mask >> k & 1 else "", 1)
-        out.append(line)
+        out.append((line, bin(mask).count("1")))
     return out
 
 
@@ -174,16 +175,17 @@ class _Writer:
                 .replace("{S}", subject)
                 .replace("{R}", end)
                 .replace("{N}", noun)
-                .replace("{A}", rng.choice(bank.adjectives))
+                .replace("{A}", rng.choice([a for a in bank.adjectives if a[:3] != end[:3]]))
                 .replace("{V}", rng.choice(bank.verbs))
             )
             penalty = 5 if template in bank.used else 0
-            for variant in _variants(filled):
+            for variant, extras in _variants(filled):
                 body = _finish(variant)
-                pads = _PADS[:1] if body.startswith(("Oh", "Hey", "Yeah")) else _PADS
+                pads = ("",) if body.startswith(("Oh", "Hey", "Yeah")) else _PADS
                 for pad in pads:
                     text = pad + _lowered(body, subject) if pad else body
-                    score = abs(_syllables(text) - target) * 10 + len(pad) + penalty
+                    gap = abs(_syllables(text) - target)
+                    score = gap * 10 + _PADS[pad] + 2 * extras + penalty
                     if score < best_score:
                         best, best_score, best_t = text, score, template
             if best_score < 10:
@@ -224,14 +226,19 @@ class _Writer:
 
 
 def _short(subject: str) -> str:
-    """A long subject cut to its head for the verses ("studying in the rain" -> "studying")."""
+    """A long subject cut to its head for the verses: "studying in the rain" -> "studying",
+    "my sister Anna" -> "Anna", "a broken-down truck" -> "a truck"."""
     if _syllables(subject) <= 4:
         return subject
     words = subject.split()
+    names = [w for w in words[1:] if w[:1].isupper()]
+    if names:
+        return names[-1]
     for i, w in enumerate(words[1:], 1):
         if w.lower() in {"in", "at", "on", "from", "of", "with", "and", "for", "to", "by"}:
             return " ".join(words[:i])
-    return " ".join(words[-2:])
+    det = words[0] if words[0].lower() in {"a", "an", "the", "my", "your", "our"} else ""
+    return " ".join(([det] if det else []) + words[-1:])
 
 
 def _lowered(body: str, subject: str) -> str:
@@ -299,7 +306,9 @@ class OfflineLyricist:
     def _tags(reading: Reading, instrumental: bool) -> str:
         theme = THEMES[reading.theme]
         genres = list(reading.genres) or theme["genre"].split(", ")
-        moods = list(reading.moods) or theme["mood"].split(", ")
+        moods = list(reading.moods)
+        if not moods and not reading.genres and reading.theme_matched:
+            moods = theme["mood"].split(", ")  # the subject's mood, when nothing else is said
         parts = [*genres, *moods, *reading.instruments, *reading.tempo]
         if instrumental:
             parts.append("instrumental")

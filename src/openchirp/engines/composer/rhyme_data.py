@@ -9,8 +9,7 @@ bay day pay sleigh
 beam cream dream steam stream
 bean machine screen
 beat heat street treat
-bed head
-bite fight flight fright light night sight
+bite fight flight fright light night
 block clock
 blue brew view
 bone stone throne
