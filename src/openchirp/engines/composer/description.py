@@ -24,6 +24,7 @@ from openchirp.engines.composer.lyric_bank import (
     NOT_GENRE,
     TEMPO_WORDS,
     THEMES,
+    word_set,
 )
 from openchirp.engines.composer.style_data import FEMALE_WORDS, INSTRUMENT_WORDS, MALE_WORDS
 from openchirp.engines.composer.style_data import MOODS as ENGINE_MOODS
@@ -35,19 +36,19 @@ _SUFFIX = re.compile(
     r"(.+?)-?(ish|inspired|style|styled|flavou?red|tinged|infused|esque|like|influenced|vibes?)"
 )
 _PREPOSITIONS = ("about", "of", "for", "on")
-_CUT = set(
+_CUT = word_set(
     "with featuring feat using played sung that which who where while like but so because by "
-    "in the style".split()
+    "in the style"
 ) - {"in", "the"}
-_TRAIL = set(
+_TRAIL = word_set(
     "song songs track tune music piece and in at on of a an the with style vibe vibes beat beats "
-    "please type kind".split()
+    "please type kind"
 )
 _DETERMINERS = {"my", "your", "our", "his", "her", "their", "this", "that", "me", "it", "you"}
-_MASS = set(
+_MASS = word_set(
     """love coffee tea rain snow summer winter spring autumn music money time freedom home life
     christmas water fire gold sunshine pizza chocolate whiskey beer wine school work heartbreak
-    nature space history friendship happiness sadness hope peace war paris london tokyo""".split()
+    nature space history friendship happiness sadness hope peace war paris london tokyo"""
 )
 _GENRE_NAMES = {k: v for k, v in GENRE_ALIASES.items() if k not in NOT_GENRE}
 _KNOWN_NOUNS = {
@@ -253,9 +254,7 @@ def _bare_subject(content: list[tuple[int, str]]) -> str:
     return " ".join(words) if bare else "the " + " ".join(words)
 
 
-def _theme(
-    subject: list[str], content: list[str], moods: tuple[str, ...]
-) -> tuple[str, bool]:
+def _theme(subject: list[str], content: list[str], moods: tuple[str, ...]) -> tuple[str, bool]:
     scores = dict.fromkeys(THEMES, 0)
     for weight, words in ((3, subject), (1, content)):
         for w in words:

@@ -10,6 +10,12 @@ listed here only ends a line when a real rhyme for it exists in some bank.
 
 from __future__ import annotations
 
+
+def word_set(text: str) -> set[str]:
+    """The words of a text as a set: how the word lists here are written."""
+    return set(text.split())
+
+
 THEMES: dict[str, dict[str, str]] = {
     "coffee": {
         "cues": "coffee espresso latte cafe café cappuccino mug caffeine barista brew tea",
@@ -159,8 +165,7 @@ THEMES: dict[str, dict[str, str]] = {
         "genre": "dance pop",
         "mood": "happy, energetic",
         "subject": "the party",
-        "ends": "cake night light floor beat street day town crown fun sun cheer year balloon "
-        "tune",
+        "ends": "cake night light floor beat street day town crown fun sun cheer year balloon tune",
         "scenes": "night light floor street town sun",
         "nouns": "candle present party music confetti birthday",
         "adjectives": "happy lucky golden crazy shiny sparkly",
@@ -267,7 +272,8 @@ THEMES: dict[str, dict[str, str]] = {
         "titles": "Stack It Up|Gold Chains|Top of the Game",
     },
     "school": {
-        "cues": "school study studying class teacher homework exam student college university graduation",
+        "cues": "school study studying class teacher homework exam student college university "
+        "graduation",
         "genre": "pop punk",
         "mood": "playful",
         "subject": "school",
@@ -491,7 +497,7 @@ SAD = [
 """Added to the verse and bridge shapes when the mood is sad."""
 
 # Words in a description that never name its subject (besides genres, moods and instruments).
-FILLER = set(
+FILLER = word_set(
     """a an the and or but of for to in on at by with about from into over under as
     song songs track tracks tune tunes music piece number anthem jam banger ditty melody
     make write create compose give me my our your his her their its this that these those
@@ -500,7 +506,7 @@ FILLER = set(
     want need would could should can will sung singing sounds sound beat beats lyrics lyric
     vocals vocal voice singer male female man woman boy girl instrumental bpm tempo uptempo
     downtempo mid midtempo one little bit lot with without no not some new old
-    good great nice cool best""".split()
+    good great nice cool best"""
 )
 
 # Adjectival and suffixed genre forms -> the genre word the engine reads.

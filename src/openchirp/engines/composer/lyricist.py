@@ -32,6 +32,7 @@ from openchirp.engines.composer.lyric_bank import (
     THEMES,
     VERSE,
     VERSE_SUBJECT,
+    word_set,
 )
 from openchirp.engines.composer.rhyme_table import family_of
 from openchirp.engines.composer.voice.phonemes import syllable_count
@@ -45,7 +46,9 @@ _RAP = {"hiphop", "trap"}
 _SAD = {"sad", "melancholic", "dark"}
 _PADS = {"": 0, "Oh, ": 6, "Yeah, ": 8, "Oh, oh, ": 16}
 """Sung before a line short of its section's count, at a cost (10 = a syllable off)."""
-_ING_NOUNS = set("morning evening spring string king ring thing wedding building ceiling feeling".split())
+_ING_NOUNS = word_set(
+    "morning evening spring string king ring thing wedding building ceiling feeling"
+)
 
 
 @lru_cache(maxsize=8192)
@@ -244,8 +247,9 @@ def _short(subject: str) -> str:
 def _lowered(body: str, subject: str) -> str:
     """A line's first letter in lower case, to follow an "Oh," (not "I", nor a name)."""
     first = body.split(" ", 1)[0].rstrip(",")
-    if first in {"I", "I'm", "I've", "I'll", "I'd"} or (subject[:1].isupper() and
-                                                       body.startswith(subject)):
+    if first in {"I", "I'm", "I've", "I'll", "I'd"} or (
+        subject[:1].isupper() and body.startswith(subject)
+    ):
         return body
     return body[:1].lower() + body[1:]
 
@@ -256,9 +260,7 @@ def title_case(phrase: str) -> str:
         words = words[1:]
     out = []
     for i, w in enumerate(words):
-        if w[:1].isupper():
-            out.append(w)
-        elif i and w in _SMALL:
+        if w[:1].isupper() or (i and w in _SMALL):
             out.append(w)
         else:
             out.append(w[:1].upper() + w[1:])
