@@ -28,6 +28,7 @@ from openchirp.engines.composer.lyric_bank import (
 )
 from openchirp.engines.composer.style_data import FEMALE_WORDS, INSTRUMENT_WORDS, MALE_WORDS
 from openchirp.engines.composer.style_data import MOODS as ENGINE_MOODS
+from openchirp.engines.composer.voice.phonemes import syllable_count
 from openchirp.vocabulary import GENRE_ALIASES, contains, find_all, normalise
 
 MAX_DESCRIPTION = 400
@@ -229,14 +230,16 @@ def _subject_phrase(tokens: list[str], lower: list[str], names_ok: bool) -> str:
     while words and lower[len(words) - 1] in _TRAIL:
         words.pop()
         lower = lower[: len(words)]
-    if len(words) <= 4:
+    if len(words) <= 4 and syllable_count(" ".join(words)) <= 6:
         return " ".join(words)
     # Long: the determiner and the last two words of the first noun phrase.
     stop = next((i for i, w in enumerate(lower) if i and w in {"and", "who", "in", "at"}), None)
     head = words[:stop]
     det = head[0] if lower[0] in {"a", "an", "the", "my", "your", "our", "his", "her"} else ""
     core = [w for w in head if w.lower() not in FILLER][-2:]
-    return " ".join(([det] if det else []) + core) or " ".join(words[:3])
+    if syllable_count(" ".join(core)) > 5:
+        core = core[-1:]
+    return " ".join(([det] if det else []) + core) or " ".join(words[:2])
 
 
 def _bare_subject(content: list[tuple[int, str]]) -> str:

@@ -163,8 +163,6 @@ class _Writer:
         pool = [t for t in pool if "@" not in t[:2] or end in bank.scenes] or [
             t for t in templates if "@" not in t[:2]
         ]
-        if self.extra and any("{N}" in t for t in pool):
-            pool = [t for t in pool if "{N}" in t]  # the description's own words get sung
         order = rng.sample(pool, len(pool))
         best, best_score, best_t = "", 10**6, order[0]
         for template in order:
@@ -173,6 +171,10 @@ class _Writer:
                 noun = next((n for n in bank.nouns if n != end), noun)
             # Adjectives colour the theme's own images only ("the bitter cup", not "the slow end").
             shape = template if end in self.own else template.replace("{A} ", "")
+            if noun[:1].isupper():
+                shape = shape.replace("the {N}", "{N}")  # a name: "give me Max", not "the Max"
+            # The description's own words get sung: worth up to a syllable off the count.
+            bonus = 15 if self.extra and "{N}" in template else 0
             filled = (
                 shape.lstrip("@!")
                 .replace("{S}", subject)
@@ -188,10 +190,10 @@ class _Writer:
                 for pad in pads:
                     text = pad + _lowered(body, subject) if pad else body
                     gap = abs(_syllables(text) - target)
-                    score = gap * 10 + _PADS[pad] + 2 * extras + penalty
+                    score = gap * 10 + _PADS[pad] + 2 * extras + penalty - bonus
                     if score < best_score:
                         best, best_score, best_t = text, score, template
-            if best_score < 10:
+            if best_score < 10 - 15 * bool(self.extra):
                 break
         bank.used.add(best_t)
         if self.extra and self.extra[0] in best:
