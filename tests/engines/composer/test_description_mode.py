@@ -3,6 +3,7 @@ named genre, lyrics and a title about the named subject, lines that scan and rhy
 
 from __future__ import annotations
 
+import random
 import re
 import statistics
 from pathlib import Path
@@ -188,3 +189,20 @@ def test_rhyme_data_is_the_cmu_build() -> None:
     for family in families:  # and espeak-ng, which sings them, hears each family rhyme
         tails = {rhyme_tail(words_of(w)[0]) for w in family}
         assert len(tails) == 1, family
+
+
+def test_word_soup_never_fails_and_still_scans() -> None:
+    soup = (
+        "a the song about for of on with jazzy rock sad happy coffee my dog Max love night "
+        "bluesy country-ish trap piano saxophone female instrumental epic dragons city , . ! "
+        "🙂 東京 123 bpm k-pop hip hop r&b lo-fi house girl mother ocean and in me"
+    )
+    vocabulary = soup.split()
+    rng = random.Random(5)
+    for n in range(150):
+        description = " ".join(rng.choice(vocabulary) for _ in range(rng.randint(0, 12)))
+        song = make_lyrics(description, n)
+        assert song.title and song.tags, description
+        for name, lines in sections(song.lyrics):
+            counts = [syllable_count(line) for line in lines]
+            assert max(counts) - min(counts) <= 3 and max(counts) <= 13, (description, name, lines)

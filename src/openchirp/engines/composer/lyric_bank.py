@@ -29,6 +29,14 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "bitter golden early sleepy warm dark slow sweet",
         "verbs": "waking sipping talking dreaming waiting smiling",
         "titles": "Morning Cup|Coffee Song|Second Cup",
+        "lines": "|".join(
+            [
+                "Pour another cup before the {R}",
+                "Sugar on my lips and the {A} {R}",
+                "@Steam is rising in the {A} {R}",
+                "One more sip and I can face the {R}",
+            ]
+        ),
     },
     "night": {
         "cues": "night midnight driving drive car road highway neon lights dark nightlife "
@@ -43,6 +51,14 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "neon electric silver endless empty restless burning midnight distant",
         "verbs": "driving racing chasing running shining fading rolling flying",
         "titles": "Midnight Drive|Neon Highway|Night Lights",
+        "lines": "|".join(
+            [
+                "Headlights burning through the {A} {R}",
+                "@Radio is humming in the {R}",
+                "Foot down on the gas into the {R}",
+                "Chasing every signal to the {R}",
+            ]
+        ),
     },
     "city": {
         "cues": "city town downtown york london paris tokyo streets subway skyline urban",
@@ -56,6 +72,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "crowded electric restless golden noisy endless midnight",
         "verbs": "walking running dancing shining waiting talking",
         "titles": "City Lights|Downtown|Streets of Gold",
+        "lines": "|".join(
+            [
+                "Taxis racing down into the {R}",
+                "@Sirens singing in the {A} {R}",
+                "Ten million windows and the {R}",
+            ]
+        ),
     },
     "rain": {
         "cues": "rain rainy raining storm thunder clouds umbrella drizzle",
@@ -69,6 +92,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "silver grey heavy quiet gentle endless cold",
         "verbs": "falling drifting waiting dreaming walking crying",
         "titles": "Rainy Day|After the Rain|Silver Rain",
+        "lines": "|".join(
+            [
+                "@Dancing with my shadow in the {R}",
+                "Puddles full of sky and the {R}",
+                "@Umbrellas open in the {A} {R}",
+            ]
+        ),
     },
     "ocean": {
         "cues": "ocean sea beach waves wave shore sand surf island sailing sail boat tide "
@@ -82,6 +112,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "salty silver endless open golden gentle wild blue",
         "verbs": "sailing drifting floating dreaming shining swimming",
         "titles": "Salt and Sun|By the Sea|Ocean Eyes",
+        "lines": "|".join(
+            [
+                "@Salt is on my skin and in the {R}",
+                "Waves keep rolling to the {R}",
+                "Seagulls calling out across the {R}",
+            ]
+        ),
     },
     "summer": {
         "cues": "summer sunny sunshine vacation holiday july august heat",
@@ -95,6 +132,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "golden sunny lazy endless happy easy bright",
         "verbs": "dancing laughing swimming shining playing singing",
         "titles": "Summertime|Golden Days|Endless Summer",
+        "lines": "|".join(
+            [
+                "@Popsicles are melting in the {R}",
+                "Sunglasses on and chasing the {R}",
+                "@Barefoot on the sidewalk in the {R}",
+            ]
+        ),
     },
     "winter": {
         "cues": "winter snow snowy cold ice frozen december fireplace",
@@ -107,6 +151,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "frozen silver quiet gentle silent white",
         "verbs": "falling drifting waiting dreaming shining",
         "titles": "First Snow|Winter Light|Silver Snow",
+        "lines": "|".join(
+            [
+                "@Footprints disappearing in the {R}",
+                "Blankets by the fire and the {R}",
+                "@Breath is turning silver in the {R}",
+            ]
+        ),
     },
     "christmas": {
         "cues": "christmas xmas santa reindeer sleigh holidays mistletoe noel",
@@ -119,6 +170,9 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "merry golden shiny jolly silent frosty",
         "verbs": "singing shining dancing ringing waiting",
         "titles": "Christmas Lights|Merry Little Night|Under the Tree",
+        "lines": "|".join(
+            ["Stockings on the mantel and the {R}", "Wrapping paper everywhere, the {R}"]
+        ),
     },
     "love": {
         "cues": "love lover romance romantic kiss darling baby girlfriend boyfriend wedding "
@@ -132,6 +186,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "tender gentle golden sweet only secret perfect",
         "verbs": "dancing falling holding dreaming waiting shining",
         "titles": "Only You|Heartbeat|Fall Into You",
+        "lines": "|".join(
+            [
+                "Every time you whisper, I see the {R}",
+                "Hold my hand and never leave the {R}",
+                "You're the only reason for the {R}",
+            ]
+        ),
     },
     "sorrow": {
         "cues": "sad lonely alone tears cry crying goodbye lost heartbreak broken memories "
@@ -146,6 +207,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "empty silent broken quiet distant hollow faded lonely",
         "verbs": "fading waiting crying calling drifting leaving",
         "titles": "Empty Room|The Last Goodbye|Faded Photographs",
+        "lines": "|".join(
+            [
+                "Your picture's fading like the {R}",
+                "I still hear you calling through the {R}",
+                "Empty chair beside me and the {R}",
+            ]
+        ),
     },
     "friends": {
         "cues": "friend friends friendship buddy buddies crew squad gang together",
@@ -158,6 +226,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "crazy golden loyal endless good",
         "verbs": "laughing singing running dancing driving",
         "titles": "Old Friends|Side by Side|Good Times",
+        "lines": "|".join(
+            [
+                "We've been through it all, down to the {R}",
+                "Laughing till we're crying at the {R}",
+                "Every crazy story and the {R}",
+            ]
+        ),
     },
     "party": {
         "cues": "party birthday celebrate celebration dance club weekend friday saturday "
@@ -171,6 +246,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "happy lucky golden crazy shiny sparkly",
         "verbs": "dancing singing jumping laughing spinning shining",
         "titles": "Party All Night|Best Day Ever|Light It Up",
+        "lines": "|".join(
+            [
+                "Candles on the cake and the {R}",
+                "Everybody's dancing to the {R}",
+                "Turn the music up to the {R}",
+            ]
+        ),
     },
     "dog": {
         "cues": "dog dogs puppy puppies pup doggy",
@@ -183,6 +265,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "happy fluffy silly muddy loyal little",
         "verbs": "running jumping barking playing wiggling",
         "titles": "Good Boy|Wagging Tail|Best Friend",
+        "lines": "|".join(
+            [
+                "Wagging all the way to the {R}",
+                "Chasing every squirrel to the {R}",
+                "Muddy paws across the {R}",
+            ]
+        ),
     },
     "cat": {
         "cues": "cat cats kitten kitty",
@@ -195,6 +284,7 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "lazy sleepy fluffy little curious",
         "verbs": "sleeping purring dreaming napping",
         "titles": "Sleepy Cat|Whiskers|Window Seat",
+        "lines": "|".join(["Purring on the pillow by the {R}", "Knocking every cup onto the {R}"]),
     },
     "home": {
         "cues": "home house family mother mom mum father dad parents hometown kitchen",
@@ -207,6 +297,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "old golden quiet gentle familiar",
         "verbs": "waiting calling coming singing dreaming",
         "titles": "Coming Home|Back Home|The Old House",
+        "lines": "|".join(
+            [
+                "Mama's on the porch beside the {R}",
+                "Supper on the table and the {R}",
+                "Every creaky step up to the {R}",
+            ]
+        ),
     },
     "road": {
         "cues": "road trip travel traveling journey highway train wander adventure wheels",
@@ -219,6 +316,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "open endless dusty distant golden",
         "verbs": "driving rolling running chasing wandering",
         "titles": "Open Road|Miles Away|Keep on Rolling",
+        "lines": "|".join(
+            [
+                "Windows down and singing to the {R}",
+                "Every mile marker to the {R}",
+                "Map upon the dashboard and the {R}",
+            ]
+        ),
     },
     "space": {
         "cues": "space stars star galaxy planet planets moon rocket astronaut universe cosmos "
@@ -232,6 +336,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "distant silver endless cosmic quiet",
         "verbs": "floating flying drifting shining dreaming",
         "titles": "Among the Stars|Satellite|Starlight",
+        "lines": "|".join(
+            [
+                "Floating past the moon into the {R}",
+                "Rocket burning brighter than the {R}",
+                "@Satellites are spinning in the {R}",
+            ]
+        ),
     },
     "dragon": {
         "cues": "dragon dragons knight knights sword king queen legend fantasy hero warrior "
@@ -246,6 +357,13 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "ancient mighty iron burning savage golden",
         "verbs": "rising burning riding marching flying roaring",
         "titles": "Dragonfire|Wings of Fire|The Iron Crown",
+        "lines": "|".join(
+            [
+                "Wings of thunder tearing through the {R}",
+                "Swords are raised against the {A} {R}",
+                "Ancient fire waking in the {R}",
+            ]
+        ),
     },
     "battle": {
         "cues": "war battle fight fighter soldier army revolution rebel",
@@ -258,6 +376,9 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "iron burning savage fearless",
         "verbs": "rising marching fighting burning",
         "titles": "Stand and Fight|Battle Cry|No Surrender",
+        "lines": "|".join(
+            ["Standing shoulder to shoulder at the {R}", "Drums of war are calling to the {R}"]
+        ),
     },
     "money": {
         "cues": "money cash rich hustle hustling grind dollar dollars gold fame success",
@@ -270,6 +391,9 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "golden shiny heavy brand-new",
         "verbs": "grinding hustling shining rolling",
         "titles": "Stack It Up|Gold Chains|Top of the Game",
+        "lines": "|".join(
+            ["Counting every dollar to the {R}", "Started from the bottom to the {R}"]
+        ),
     },
     "school": {
         "cues": "school study studying class teacher homework exam student college university "
@@ -283,6 +407,9 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "boring endless crazy sleepy",
         "verbs": "waiting dreaming running laughing",
         "titles": "Last Bell|Class Clown|Summer Break",
+        "lines": "|".join(
+            ["Waiting for the bell and the {R}", "Notebooks full of doodles and the {R}"]
+        ),
     },
     "work": {
         "cues": "work job office boss monday overtime deadline",
@@ -295,6 +422,9 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "endless boring grey busy",
         "verbs": "working waiting running dreaming",
         "titles": "Nine to Five|Monday Again|Clock Out",
+        "lines": "|".join(
+            ["Staring at the clock until the {R}", "Coffee number seven and the {R}"]
+        ),
     },
     "baby": {
         "cues": "baby lullaby sleep sleepy bedtime newborn child children goodnight",
@@ -307,6 +437,9 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "little sleepy gentle tiny quiet",
         "verbs": "sleeping dreaming drifting shining",
         "titles": "Goodnight|Little Star|Sleepy Moon",
+        "lines": "|".join(
+            ["Close your little eyes and see the {R}", "Hush now, little one, here's the {R}"]
+        ),
     },
     "nature": {
         "cues": "forest tree trees mountain mountains river nature garden flower flowers "
@@ -321,6 +454,7 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "green wild quiet golden gentle open",
         "verbs": "growing flowing blooming drifting shining",
         "titles": "Wildflower|Down by the River|Evergreen",
+        "lines": "|".join(["Wildflowers bending to the {R}", "@Birds are singing in the {A} {R}"]),
     },
     "food": {
         "cues": "food pizza taco tacos burger cake cookies pasta cooking dinner breakfast "
@@ -334,6 +468,9 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "tasty hungry cheesy sweet golden",
         "verbs": "cooking eating dancing smiling",
         "titles": "Extra Cheese|Midnight Snack|Seconds Please",
+        "lines": "|".join(
+            ["Extra cheese and hot sauce and the {R}", "Kitchen smelling better than the {R}"]
+        ),
     },
     "dreams": {
         "cues": "dream dreams dreaming hope future wish freedom free fly flying",
@@ -346,6 +483,7 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "endless golden open brave bright",
         "verbs": "flying rising dreaming shining",
         "titles": "Fly Away|Dreamer|Higher",
+        "lines": "|".join(["Paper wings are carrying the {R}", "Reaching out to touch the {R}"]),
     },
     "ghost": {
         "cues": "ghost ghosts halloween haunted spooky witch zombie vampire monster",
@@ -358,6 +496,9 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "haunted hollow eerie pale midnight",
         "verbs": "creeping crawling howling calling",
         "titles": "Haunted House|Midnight Howl|Things That Go Bump",
+        "lines": "|".join(
+            ["Something's creeping closer to the {R}", "Footsteps on the stairs and the {R}"]
+        ),
     },
     "robot": {
         "cues": "robot robots machine future cyber computer ai android digital",
@@ -370,6 +511,7 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "electric digital silver endless",
         "verbs": "glowing humming running shining",
         "titles": "Machine Heart|Digital Love|System Online",
+        "lines": "|".join(["Circuits humming louder than the {R}", "Binary heartbeat and the {R}"]),
     },
     "sports": {
         "cues": "football soccer basketball baseball game team win winning champion goal",
@@ -382,6 +524,9 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "golden fearless endless",
         "verbs": "running winning rising fighting",
         "titles": "Champions|Game Day|Victory Lap",
+        "lines": "|".join(
+            ["Running through the whistle to the {R}", "Every drop of sweat for the {R}"]
+        ),
     },
     "cowboy": {
         "cues": "cowboy whiskey bar truck farm ranch horse rodeo tractor beer",
@@ -394,6 +539,9 @@ THEMES: dict[str, dict[str, str]] = {
         "adjectives": "dusty old golden lonesome",
         "verbs": "driving drinking dancing rolling",
         "titles": "Dirt Road|Whiskey Nights|Small Town",
+        "lines": "|".join(
+            ["Boots upon the floorboards and the {R}", "Pickup rolling down to the {R}"]
+        ),
     },
 }
 
@@ -421,8 +569,8 @@ MOOD_THEMES: dict[str, str] = {
 
 DEFAULT_THEME = "love"
 
-# Line shapes. {R}: the rhyming end word; {S}: the subject phrase; {A}: an adjective; {N}: a
-# noun; {V}: an -ing verb. "(...)" is optional (it tunes the syllable count); a leading "@"
+# Line shapes (a theme adds its own in "lines", "|"-separated). {R}: the rhyming end word; {S}:
+# the subject phrase; {A}: an adjective; {N}: a noun; {V}: an -ing verb. "(...)" is optional (it tunes the syllable count); a leading "@"
 # means the end word must read as a place or time ("in the morning"), a leading "!" that the
 # subject must be a noun phrase, not an -ing phrase ("me and my dog", not "me and driving").
 VERSE = [

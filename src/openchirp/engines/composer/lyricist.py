@@ -131,6 +131,7 @@ class _Writer:
         self.extra = [w for w in reading.extra if w.lower() not in reading.subject.lower()]
         self.sad = any(m in _SAD for m in reading.moods) or reading.theme == "sorrow"
         self.own = set(THEMES[reading.theme]["ends"].split())
+        self.theme_lines = [t for t in THEMES[reading.theme].get("lines", "").split("|") if t]
         first = reading.subject.split()[0].lower() if reading.subject.split() else ""
         self.gerund = first.endswith("ing") and first not in _ING_NOUNS
         self.short = _short(reading.subject)
@@ -175,6 +176,7 @@ class _Writer:
                 shape = shape.replace("the {N}", "{N}")  # a name: "give me Max", not "the Max"
             # The description's own words get sung: worth up to a syllable off the count.
             bonus = 15 if self.extra and "{N}" in template else 0
+            bonus += 4 if template in self.theme_lines else 0  # the subject's own images first
             filled = (
                 shape.lstrip("@!")
                 .replace("{S}", subject)
@@ -204,7 +206,7 @@ class _Writer:
         a, b = self.pair(), self.pair()
         ends = [a[0], a[1], b[0], b[1]] if self.rng.random() < 0.5 else [a[0], b[0], a[1], b[1]]
         with_subject = self.rng.choice([1, 2, 3])
-        plain = VERSE + (SAD if self.sad else [])
+        plain = VERSE + self.theme_lines + (SAD if self.sad else [])
         return [
             self.line(VERSE_SUBJECT, end, target, self.short)
             if i == with_subject
@@ -226,7 +228,7 @@ class _Writer:
 
     def bridge(self, target: int) -> list[str]:
         a = self.pair()
-        plain = BRIDGE + (SAD if self.sad else [])
+        plain = BRIDGE + self.theme_lines + (SAD if self.sad else [])
         return [self.line(plain, a[0], target), self.line(plain, a[1], target)]
 
 
