@@ -569,10 +569,11 @@ MOOD_THEMES: dict[str, str] = {
 
 DEFAULT_THEME = "love"
 
-# Line shapes (a theme adds its own in "lines", "|"-separated). {R}: the rhyming end word; {S}:
-# the subject phrase; {A}: an adjective; {N}: a noun; {V}: an -ing verb. "(...)" is optional (it tunes the syllable count); a leading "@"
-# means the end word must read as a place or time ("in the morning"), a leading "!" that the
-# subject must be a noun phrase, not an -ing phrase ("me and my dog", not "me and driving").
+# Line shapes (a theme adds its own in "lines", "|"-separated). {R}: the rhyming end word;
+# {S}: the subject phrase; {A}: an adjective; {N}: a noun; {V}: an -ing verb. "(...)" is
+# optional (it tunes the syllable count); a leading "@" means the end word must read as a place
+# or time ("in the morning"), a leading "!" that the subject must be a noun phrase, not an -ing
+# phrase ("me and my dog", not "me and driving").
 VERSE = [
     "(And )I remember the {N} and the {R}",
     "Waking up to the {A} {R}",
