@@ -12,6 +12,7 @@ the subject ("a song about my house" is not house music).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from openchirp.engines.composer.lyric_bank import (
@@ -29,7 +30,7 @@ from openchirp.engines.composer.lyric_bank import (
 from openchirp.engines.composer.style_data import FEMALE_WORDS, INSTRUMENT_WORDS, MALE_WORDS
 from openchirp.engines.composer.style_data import MOODS as ENGINE_MOODS
 from openchirp.engines.composer.voice.phonemes import syllable_count
-from openchirp.vocabulary import GENRE_ALIASES, contains, find_all, normalise
+from openchirp.vocabulary import GENRE_ALIASES, contains, normalise
 
 MAX_DESCRIPTION = 400
 _TOKEN = re.compile(r"[^\W_][\w'&-]*|[,.;:!?()]")
@@ -99,7 +100,7 @@ def read(description: str) -> Reading:
         keys, genre_words = _genres(_canon(inside[0]))
     whole = normalise(" ".join(_canon(t) for t in lower))
     moods = _moods(_without(whole, _GENRE_NAMES))  # "heavy metal" names no mood
-    instruments = tuple(dict.fromkeys(k for _, k in find_all(style_text, INSTRUMENT_WORDS)))
+    instruments = tuple(dict.fromkeys(k for _, k in _find(style_text, INSTRUMENT_WORDS)))
     tempo = tuple(dict.fromkeys(TEMPO_WORDS[w] for w in whole.split() if w in TEMPO_WORDS))
     if m := re.search(r"\b(\d{2,3})\s*bpm\b", whole):
         tempo += (f"{m.group(1)} bpm",)
@@ -147,6 +148,20 @@ def read(description: str) -> Reading:
     )
 
 
+_PATTERNS: dict[int, re.Pattern[str]] = {}
+
+
+def _find(text: str, table: Mapping[str, object]) -> list[tuple[int, str]]:
+    """(position, key) of the table's keys in text as whole words, leftmost and then longest
+    first: what ``vocabulary.find_all`` finds in a description, with one compiled pattern per
+    table (a description is read against a dozen tables)."""
+    pattern = _PATTERNS.get(id(table))
+    if pattern is None:
+        keys = "|".join(re.escape(k) for k in sorted(table, key=len, reverse=True))
+        pattern = _PATTERNS[id(table)] = re.compile(rf"(?<![\w&-])(?:{keys})(?![\w&-])")
+    return [(m.start(), m.group(0)) for m in pattern.finditer(text)]
+
+
 def _canon(tok: str) -> str:
     """A token as a genre word when it is an adjectival or suffixed form of one."""
     tok = tok.strip("'")
@@ -160,7 +175,7 @@ def _canon(tok: str) -> str:
 
 
 def _genres(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    hits = [k for _, k in find_all(text, _GENRE_NAMES)]
+    hits = [k for _, k in _find(text, _GENRE_NAMES)]
     keys: list[str] = []
     words: list[str] = []
     for word in hits:
@@ -177,13 +192,13 @@ def _genres(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def _without(text: str, table: dict[str, str]) -> str:
-    for _, key in find_all(text, table):
+    for _, key in _find(text, table):
         text = re.sub(rf"(?<![\w&-]){re.escape(key)}(?![\w&-])", " ", text)
     return text
 
 
 def _moods(text: str) -> tuple[str, ...]:
-    found = [k for _, k in find_all(text, ENGINE_MOODS) if k not in TEMPO_WORDS]
+    found = [k for _, k in _find(text, ENGINE_MOODS) if k not in TEMPO_WORDS]
     found = [k for k in found if k not in ("ballad", "funky", "symphonic")]  # genres here
     found += [MOOD_SYNONYMS[w] for w in text.split() if w in MOOD_SYNONYMS]
     return tuple(dict.fromkeys(found))
@@ -193,7 +208,7 @@ def _styled_words(text: str) -> set[str]:
     """Every word that is part of a genre, mood, instrument or tempo phrase."""
     out: set[str] = set()
     for table in (GENRE_ALIASES, ENGINE_MOODS, INSTRUMENT_WORDS, MOOD_SYNONYMS, TEMPO_WORDS):
-        for _, key in find_all(text, table):
+        for _, key in _find(text, table):
             out.update(key.split())
     return out
 
