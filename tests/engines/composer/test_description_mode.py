@@ -206,3 +206,31 @@ def test_word_soup_never_fails_and_still_scans() -> None:
         for name, lines in sections(song.lyrics):
             counts = [syllable_count(line) for line in lines]
             assert max(counts) - min(counts) <= 3 and max(counts) <= 13, (description, name, lines)
+
+
+@pytest.mark.parametrize(
+    ("description", "genre"),
+    [
+        ("a jazzy number", "jazz"),
+        ("something bluesy", "blues"),
+        ("a funky groove", "funk"),
+        ("a rocking tune", "rock"),
+        ("rock and roll about cars", "rock"),
+        ("a folky song", "folk"),
+        ("country-ish ballad", "country"),
+        ("a poppy tune", "pop"),
+        ("punky anthem", "punk"),
+        ("a soulful song", "soul"),
+        ("grungy track", "grunge"),
+        ("reggae-ish summer tune", "reggae"),
+        ("jazz-inspired piece", "jazz"),
+        ("techno-ish beat", "techno"),
+        ("disco-style song", "disco"),
+        ("a hip-hoppy song", "hiphop"),
+        ("a swinging big band number about New York", "jazz"),
+        ("lo-fi-ish study beat", "lofi"),
+        ("a love song in the style of the beatles", "pop"),
+    ],
+)
+def test_genre_forms_reach_the_engine(description: str, genre: str) -> None:
+    assert parse_style(make_lyrics(description, 1).tags).genre == genre

@@ -20,6 +20,7 @@ from openchirp.engines.composer.lyric_bank import (
     FILLER,
     GENRE_FORMS,
     GENRE_TAG,
+    GENRE_THEMES,
     MOOD_SYNONYMS,
     MOOD_THEMES,
     NOT_GENRE,
@@ -38,6 +39,8 @@ _SUFFIX = re.compile(
     r"(.+?)-?(ish|inspired|style|styled|flavou?red|tinged|infused|esque|like|influenced|vibes?)"
 )
 _PREPOSITIONS = ("about", "of", "for", "on")
+_STYLE_OF = {"style", "kind", "type", "sort", "vein", "spirit", "manner"}
+_ROCK_AND_ROLL = re.compile(r"\brock\s*(?:and|n|'n'?|&)\s*roll\b", re.IGNORECASE)
 _CUT = word_set(
     "with featuring feat using played sung that which who where while like but so because by "
     "in the style"
@@ -46,6 +49,7 @@ _TRAIL = word_set(
     "song songs track tune music piece and in at on of a an the with style vibe vibes beat beats "
     "please type kind"
 )
+_HEAD_ENDS = {"and", "who", "in", "at", "on", "for", "from", "to", "with", "under", "over"}
 _DETERMINERS = {"my", "your", "our", "his", "her", "their", "this", "that", "me", "it", "you"}
 _MASS = word_set(
     """love coffee tea rain snow summer winter spring autumn music money time freedom home life
@@ -87,7 +91,7 @@ class Reading:
 
 
 def read(description: str) -> Reading:
-    text = (description or "")[:MAX_DESCRIPTION]
+    text = _ROCK_AND_ROLL.sub("rock", (description or "")[:MAX_DESCRIPTION])
     tokens = _TOKEN.findall(text)
     lower = [t.lower() for t in tokens]
     names_ok = sum(t[:1].isupper() for t in tokens) * 2 <= max(1, sum(t.isalpha() for t in tokens))
@@ -130,7 +134,7 @@ def read(description: str) -> Reading:
             if w not in subject.split() and (w in _KNOWN_NOUNS or w[:1].isupper())
         )
     )[:2]
-    theme, matched = _theme(subject_words, [w for _, w in content], moods)
+    theme, matched = _theme(subject_words, [w for _, w in content], moods, keys)
     named = bool(subject)
     return Reading(
         genres=genre_words,
@@ -224,8 +228,8 @@ def _subject_span(lower: list[str]) -> tuple[int, int]:
     content word; (0, 0) when there is none."""
     for prep in _PREPOSITIONS:
         for i, tok in enumerate(lower):
-            if tok != prep:
-                continue
+            if tok != prep or (prep == "of" and i and lower[i - 1] in _STYLE_OF):
+                continue  # "in the style of the Beatles" names a style, not a subject
             end = i + 1
             while end < len(lower) and lower[end] not in _CUT and lower[end][:1].isalnum():
                 end += 1
@@ -245,13 +249,13 @@ def _subject_phrase(tokens: list[str], lower: list[str], names_ok: bool) -> str:
     while words and lower[len(words) - 1] in _TRAIL:
         words.pop()
         lower = lower[: len(words)]
-    if len(words) <= 4 and syllable_count(" ".join(words)) <= 6:
+    if len(words) <= 5 and syllable_count(" ".join(words)) <= 7:
         return " ".join(words)
     # Long: the determiner and the last two words of the first noun phrase.
-    stop = next((i for i, w in enumerate(lower) if i and w in {"and", "who", "in", "at"}), None)
+    stop = next((i for i, w in enumerate(lower) if i and w in _HEAD_ENDS), None)
     head = words[:stop]
     det = head[0] if lower[0] in {"a", "an", "the", "my", "your", "our", "his", "her"} else ""
-    core = [w for w in head if w.lower() not in FILLER][-2:]
+    core = [w for w in head if w.lower() not in _TRAIL | _DETERMINERS][-2:]
     if syllable_count(" ".join(core)) > 5:
         core = core[-1:]
     return " ".join(([det] if det else []) + core) or " ".join(words[:2])
@@ -272,7 +276,11 @@ def _bare_subject(content: list[tuple[int, str]]) -> str:
     return " ".join(words) if bare else "the " + " ".join(words)
 
 
-def _theme(subject: list[str], content: list[str], moods: tuple[str, ...]) -> tuple[str, bool]:
+def _theme(
+    subject: list[str], content: list[str], moods: tuple[str, ...], genres: tuple[str, ...]
+) -> tuple[str, bool]:
+    """The theme the subject's (then the other) words cue; else one the moods, then the genre
+    suggest; and whether the words chose it."""
     scores = dict.fromkeys(THEMES, 0)
     for weight, words in ((3, subject), (1, content)):
         for w in words:
@@ -284,4 +292,6 @@ def _theme(subject: list[str], content: list[str], moods: tuple[str, ...]) -> tu
     best = max(scores, key=lambda k: scores[k])
     if scores[best]:
         return best, True
-    return next((MOOD_THEMES[m] for m in moods if m in MOOD_THEMES), DEFAULT_THEME), False
+    by_mood = [MOOD_THEMES[m] for m in moods if m in MOOD_THEMES]
+    by_genre = [GENRE_THEMES[g] for g in genres if g in GENRE_THEMES]
+    return (by_mood + by_genre + [DEFAULT_THEME])[0], False

@@ -567,6 +567,50 @@ MOOD_THEMES: dict[str, str] = {
 }
 """A theme for a description whose words match no theme's cues, by its first such mood."""
 
+GENRE_THEMES: dict[str, str] = {
+    "metal": "dragon",
+    "doom": "ghost",
+    "hiphop": "money",
+    "trap": "money",
+    "country": "cowboy",
+    "synthwave": "night",
+    "chillwave": "night",
+    "edm": "party",
+    "house": "party",
+    "techno": "robot",
+    "trance": "space",
+    "dubstep": "robot",
+    "dnb": "city",
+    "disco": "party",
+    "funk": "party",
+    "punk": "friends",
+    "grunge": "battle",
+    "emo": "sorrow",
+    "rock": "road",
+    "indie": "city",
+    "lofi": "rain",
+    "ambient": "space",
+    "reggae": "summer",
+    "ska": "friends",
+    "latin": "summer",
+    "bossa": "ocean",
+    "afrobeat": "summer",
+    "jazz": "city",
+    "blues": "sorrow",
+    "soul": "love",
+    "rnb": "love",
+    "folk": "nature",
+    "acoustic": "home",
+    "gospel": "dreams",
+    "ballad": "love",
+    "orchestral": "dragon",
+    "cinematic": "dragon",
+    "classical": "nature",
+    "kpop": "love",
+    "jpop": "dreams",
+}
+"""A theme for a description with no subject and no mood, by the first genre it names."""
+
 DEFAULT_THEME = "love"
 
 # Line shapes (a theme adds its own in "lines", "|"-separated). {R}: the rhyming end word;
