@@ -103,6 +103,7 @@ def test_lines_scan_and_rhyme_without_salad(description: str, seed: int) -> None
     assert [n for n, _ in parts] == ["[Verse]", "[Chorus]", "[Verse 2]", "[Chorus]", "[Bridge]"] + [
         "[Chorus]"
     ]
+    assert [len(lines) for _, lines in parts] == [4, 4, 4, 4, 2, 4]
     table = family_of()
     for name, lines in parts:
         counts = [syllable_count(line) for line in lines]

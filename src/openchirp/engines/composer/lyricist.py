@@ -80,7 +80,11 @@ def _bank(reading: Reading, rng: random.Random) -> _Bank:
     own = theme["ends"].split()
     # No line ends on (or pairs with) the subject's own words ("a lost friend and the friend").
     subject = set(reading.subject.lower().split())
-    allowed = (set(own) | set(GENERIC["ends"].split())) - subject
+    allowed = {
+        w
+        for w in set(own) | set(GENERIC["ends"].split())
+        if not any(s == w or (len(w) >= 4 and s.startswith(w[:4])) for s in subject)
+    }
     table = family_of()
     families: dict[tuple[str, ...], int] = {}
     for w in sorted(allowed):
@@ -186,6 +190,8 @@ class _Writer:
                 .replace("{V}", rng.choice(bank.verbs))
             )
             penalty = 5 if template in bank.used else 0
+            if _echoes(filled, end) and template is not order[-1]:
+                continue  # "dreaming of the dream" (the last one is sung whatever it says)
             for variant, extras in _variants(filled):
                 body = _finish(variant)
                 pads = ("",) if body.startswith(("Oh", "Hey", "Yeah")) else _PADS
@@ -248,6 +254,13 @@ def _short(subject: str) -> str:
     return " ".join(([det] if det else []) + words[-1:])
 
 
+def _echoes(line: str, end: str) -> bool:
+    """Whether a word before the end word shares its stem ("dreaming ... dream")."""
+    stem = end.lower()[:4]
+    before = re.findall(r"[\w']+", line.lower())[:-1]
+    return any(w == end or (len(stem) >= 4 and w.startswith(stem)) for w in before)
+
+
 def _lowered(body: str, subject: str) -> str:
     """A line's first letter in lower case, to follow an "Oh," (not "I", nor a name)."""
     first = body.split(" ", 1)[0].rstrip(",")
@@ -287,8 +300,8 @@ class OfflineLyricist:
         short = _syllables(writer.short)
         verse_target = min(11, max(rng.choice([9, 10] if rap else [7, 8, 9]), short + 5))
         chorus_target = min(12, max(rng.choice([6, 7, 8]), _syllables(reading.subject) + 4))
+        chorus = writer.chorus(chorus_target)  # first: it takes the theme's best rhymes
         verse1 = writer.verse(verse_target)
-        chorus = writer.chorus(chorus_target)
         verse2 = writer.verse(verse_target)
         bridge = writer.bridge(verse_target)
         parts = [

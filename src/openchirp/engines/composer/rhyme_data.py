@@ -2,45 +2,54 @@
 the CMU pronouncing dictionary; do not edit by hand)."""
 
 FAMILIES = """
-afternoon balloon june moon tune
+afternoon balloon june moon spoon tune
+art heart start
 ball call hall wall
-bar car guitar star
+bar car guitar jar star
+bark dark park spark
 bay day pay sleigh
-beam cream dream steam stream
+beam cream dream steam stream team
 bean machine screen
 beat heat street treat
+bed bread
 bite fight flight fright light night
+bliss kiss
 block clock
-blue brew view
+blue brew crew view
 bone stone throne
+book look
+boss loss
 breeze cheese
+bunch lunch
 cake lake
 cave wave
-chain lane pain rain train
-chair hair
+chain lane pain plane rain train
+chair hair stair
+chance dance
 cheer year
 cloud crowd
 code road
 cold gold
 crown town
-dark park spark
-door floor roar shore
+date gate plate
+door floor roar score shore
 end friend
+eyes skies
+face place space
 fame flame game name
 fire wire
 foam home
 fun sun
-gate plate
 glow snow
-goodbye sky
+goal soul
+goodbye pie sky
+grade lemonade parade shade
 ground sound
-heart start
+hug mug
 land sand stand
 lap nap
-lemonade shade
 line sign
 mile smile
-place space
 rest test
 ride side tide
 room tomb
