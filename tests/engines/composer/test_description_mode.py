@@ -235,3 +235,18 @@ def test_word_soup_never_fails_and_still_scans() -> None:
 )
 def test_genre_forms_reach_the_engine(description: str, genre: str) -> None:
     assert parse_style(make_lyrics(description, 1).tags).genre == genre
+
+
+def test_lines_of_a_section_follow_its_first_lines_meter() -> None:
+    """Stressed syllables line up (read from the end, where the rhyme is held): 0.68 of them
+    did when only the counts were matched, 0.74 now."""
+    agreement = []
+    for seed in SEEDS:
+        for description, *_ in CASES:
+            for _, lines in sections(make_lyrics(description, seed).lyrics):
+                first = [s.stressed for w in words_of(lines[0]) for s in w.syllables]
+                for line in lines[1:]:
+                    stresses = [s.stressed for w in words_of(line) for s in w.syllables]
+                    pairs = list(zip(reversed(stresses), reversed(first)))
+                    agreement.append(sum(a == b for a, b in pairs) / len(pairs))
+    assert statistics.mean(agreement) >= 0.71

@@ -35,7 +35,7 @@ from openchirp.engines.composer.lyric_bank import (
     word_set,
 )
 from openchirp.engines.composer.rhyme_table import family_of
-from openchirp.engines.composer.voice.phonemes import syllable_count
+from openchirp.engines.composer.voice.phonemes import syllable_count, words_of
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,23 @@ _ING_NOUNS = word_set(
 @lru_cache(maxsize=8192)
 def _chunk_syllables(chunk: str) -> int:
     return syllable_count(chunk)
+
+
+@lru_cache(maxsize=8192)
+def _chunk_stresses(chunk: str) -> tuple[bool, ...]:
+    return tuple(s.stressed for w in words_of(chunk) for s in w.syllables)
+
+
+def _stresses(line: str) -> tuple[bool, ...]:
+    return tuple(x for c in line.split() for x in _chunk_stresses(c))
+
+
+def _off_meter(line: str, meter: tuple[bool, ...]) -> int:
+    """Syllables whose stress differs from the section's first line, aligned from the end
+    (where the rhyme and the held note are)."""
+    if not meter:
+        return 0
+    return sum(a != b for a, b in zip(reversed(_stresses(line)), reversed(meter)))
 
 
 def _syllables(line: str) -> int:
@@ -136,6 +153,8 @@ class _Writer:
         self.sad = any(m in _SAD for m in reading.moods) or reading.theme == "sorrow"
         self.own = set(THEMES[reading.theme]["ends"].split())
         self.theme_lines = [t for t in THEMES[reading.theme].get("lines", "").split("|") if t]
+        self.meter: tuple[bool, ...] = ()
+        """Stresses of the current section's first line: the others follow its meter."""
         first = reading.subject.split()[0].lower() if reading.subject.split() else ""
         self.gerund = first.endswith("ing") and first not in _ING_NOUNS
         self.short = _short(reading.subject)
@@ -199,16 +218,19 @@ class _Writer:
                     text = pad + _lowered(body, subject) if pad else body
                     gap = abs(_syllables(text) - target)
                     score = gap * 10 + _PADS[pad] + 2 * extras + penalty - bonus
+                    score += min(9, 2 * _off_meter(text, self.meter))  # under a syllable
                     if score < best_score:
                         best, best_score, best_t = text, score, template
             if best_score < 10 - 15 * bool(self.extra):
                 break
         bank.used.add(best_t)
+        self.meter = self.meter or _stresses(best)
         if self.extra and self.extra[0] in best:
             self.extra.pop(0)
         return best
 
     def verse(self, target: int) -> list[str]:
+        self.meter = ()
         a, b = self.pair(), self.pair()
         ends = [a[0], a[1], b[0], b[1]] if self.rng.random() < 0.5 else [a[0], b[0], a[1], b[1]]
         with_subject = self.rng.choice([1, 2, 3])
@@ -222,6 +244,7 @@ class _Writer:
 
     def chorus(self, target: int) -> list[str]:
         """Hook, two lines, hook: the hook sings the whole subject and sets the count."""
+        self.meter = ()
         a, b = self.pair(), self.pair()
         hook = self.line(HOOK, a[0], target, self.reading.subject)
         target = _syllables(hook)
@@ -233,6 +256,7 @@ class _Writer:
         ]
 
     def bridge(self, target: int) -> list[str]:
+        self.meter = ()
         a = self.pair()
         plain = BRIDGE + self.theme_lines + (SAD if self.sad else [])
         return [self.line(plain, a[0], target), self.line(plain, a[1], target)]
