@@ -247,6 +247,6 @@ def test_lines_of_a_section_follow_its_first_lines_meter() -> None:
                 first = [s.stressed for w in words_of(lines[0]) for s in w.syllables]
                 for line in lines[1:]:
                     stresses = [s.stressed for w in words_of(line) for s in w.syllables]
-                    pairs = list(zip(reversed(stresses), reversed(first)))
+                    pairs = list(zip(reversed(stresses), reversed(first), strict=False))
                     agreement.append(sum(a == b for a, b in pairs) / len(pairs))
     assert statistics.mean(agreement) >= 0.71

@@ -70,7 +70,7 @@ def _off_meter(line: str, meter: tuple[bool, ...]) -> int:
     (where the rhyme and the held note are)."""
     if not meter:
         return 0
-    return sum(a != b for a, b in zip(reversed(_stresses(line)), reversed(meter)))
+    return sum(a != b for a, b in zip(reversed(_stresses(line)), reversed(meter), strict=False))
 
 
 def _syllables(line: str) -> int:
