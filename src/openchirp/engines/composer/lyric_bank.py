@@ -175,8 +175,8 @@ THEMES: dict[str, dict[str, str]] = {
         ),
     },
     "love": {
-        "cues": "love lover romance romantic kiss darling baby girlfriend boyfriend wedding "
-        "valentine crush heart",
+        "cues": "love lover romance romantic kiss darling baby girlfriend boyfriend wedding wife "
+        "husband valentine crush heart",
         "genre": "pop",
         "mood": "romantic",
         "subject": "love",
@@ -289,7 +289,8 @@ THEMES: dict[str, dict[str, str]] = {
         "lines": "|".join(["Purring on the pillow by the {R}", "Knocking every cup onto the {R}"]),
     },
     "home": {
-        "cues": "home house family mother mom mum father dad parents hometown kitchen",
+        "cues": "home house family mother mom mum father dad parents hometown kitchen grandmother "
+        "grandma grandfather grandpa granny sister brother",
         "genre": "country",
         "mood": "warm, nostalgic",
         "subject": "home",
@@ -670,7 +671,7 @@ CHORUS = [
     "@Sing it (out )loud into the {R}",
     "We will never (ever )lose the {R}",
     "Hold me close (tonight )and feel the {R}",
-    "Light it up, (now, )the {A} {R}",
+    "@Light it up, (now, )the {A} {R}",
     "Hey, we're {V} (along )to the {R}",
     "(Oh, )we're gonna chase (down )the {R}",
     "Don't you (ever )let go of the {R}",
@@ -750,6 +751,18 @@ GENRE_FORMS: dict[str, str] = {
     "twangy": "country",
     "ambienty": "ambient",
     "lofi-ish": "lofi",
+    "synth-pop": "synthpop",
+    "shanty": "folk",
+    "shanties": "folk",
+    "hymn": "gospel",
+    "ragtime": "jazz",
+    "mariachi": "latin",
+    "flamenco": "latin",
+    "tango": "latin",
+    "cumbia": "latin",
+    "bachata": "latin",
+    "rapping": "rap",
+    "rapped": "rap",
 }
 
 # Aliases the vocabulary reads as a genre that a description more often means otherwise.
