@@ -184,6 +184,21 @@ def test_llm_lyricist_uses_the_chat_answer(fake_llm: type[_Handler]) -> None:
     assert "dreamy song about the moon" in req["json"]["messages"][-1]["content"]
 
 
+def test_llm_lyricist_keeps_the_named_genre(fake_llm: type[_Handler]) -> None:
+    song = {
+        "title": "Moon",
+        "tags": "dream pop, hazy",
+        "lyrics": "[Verse]\nPaper moon above the sea",
+    }
+    fake_llm.reply = completion(json.dumps(song))
+    got = LLMLyricist(fake_llm.url, "tiny").write("a jazzy song about the moon", seed=1)  # type: ignore[attr-defined]
+    assert got.tags == "jazz, dream pop, hazy" and got.lyrics == song["lyrics"]
+    song["tags"] = "smooth jazz, late night"  # already led by jazz: kept as the model wrote it
+    fake_llm.reply = completion(json.dumps(song))
+    got = LLMLyricist(fake_llm.url, "tiny").write("a jazzy song about the moon", seed=1)  # type: ignore[attr-defined]
+    assert got.tags == "smooth jazz, late night"
+
+
 @pytest.mark.parametrize(
     ("status", "reply"),
     [

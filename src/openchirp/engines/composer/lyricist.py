@@ -16,7 +16,7 @@ import json
 import logging
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import httpx
@@ -36,6 +36,7 @@ from openchirp.engines.composer.lyric_bank import (
 )
 from openchirp.engines.composer.rhyme_table import family_of
 from openchirp.engines.composer.voice.phonemes import syllable_count, words_of
+from openchirp.vocabulary import GENRE_ALIASES, find_all, tag_text
 
 log = logging.getLogger(__name__)
 
@@ -395,7 +396,9 @@ class LLMLyricist:
 
     def write(self, description: str, *, seed: int, instrumental: bool = False) -> WrittenSong:
         try:
-            return self._ask(description, seed=seed, instrumental=instrumental)
+            return _keep_genre(
+                self._ask(description, seed=seed, instrumental=instrumental), description
+            )
         except Exception as exc:  # network, HTTP status, JSON, validation: all fall back
             log.warning("LLM lyricist failed (%s), writing offline", exc)
             return self.fallback.write(description, seed=seed, instrumental=instrumental)
@@ -422,6 +425,19 @@ class LLMLyricist:
         resp.raise_for_status()
         content = resp.json()["choices"][0]["message"]["content"]
         return _parse_song(content, instrumental)
+
+
+def _keep_genre(song: WrittenSong, description: str) -> WrittenSong:
+    """The model's tags, led by the genre the description named when the engine would read
+    another one first (a model that answers "dream pop" to "a jazzy song")."""
+    reading = read(description)
+    if not reading.genre_keys:
+        return song
+    named = [GENRE_ALIASES[k] for _, k in find_all(tag_text(song.tags), GENRE_ALIASES)]
+    if named[:1] == [reading.genre_keys[0]]:
+        return song
+    tags = ", ".join(dict.fromkeys([*reading.genres, *(t.strip() for t in song.tags.split(","))]))
+    return replace(song, tags=tags.strip(", "))
 
 
 def _parse_song(content: str, instrumental: bool) -> WrittenSong:
