@@ -119,7 +119,7 @@ def _bank(reading: Reading, rng: random.Random) -> _Bank:
     return _Bank(
         families=themed + plain,
         scenes=set(theme["scenes"].split()) | set(GENERIC["scenes"].split()),
-        nouns=[n for n in theme["nouns"].split() + unrhymed if n not in subject],
+        nouns=[n for n in theme["nouns"].split() + unrhymed if n not in subject] or ["heartbeat"],
         adjectives=theme["adjectives"].split(),
         verbs=theme["verbs"].split(),
     )
@@ -206,7 +206,10 @@ class _Writer:
                 .replace("{S}", subject)
                 .replace("{R}", end)
                 .replace("{N}", noun)
-                .replace("{A}", rng.choice([a for a in bank.adjectives if a[:3] != end[:3]]))
+                .replace(
+                    "{A}",
+                    rng.choice([a for a in bank.adjectives if a[:3] != end[:3]] or ["golden"]),
+                )
                 .replace("{V}", rng.choice(bank.verbs))
             )
             penalty = 5 if template in bank.used else 0
