@@ -190,7 +190,7 @@ class _Writer:
         ]
         order = rng.sample(pool, len(pool))
         best, best_score, best_t = "", 10**6, order[0]
-        for template in order:
+        for tried, template in enumerate(order, 1):
             noun = self.extra[0] if self.extra else rng.choice(bank.nouns)
             if noun == end:
                 noun = next((n for n in bank.nouns if n != end), noun)
@@ -213,7 +213,7 @@ class _Writer:
                 .replace("{V}", rng.choice(bank.verbs))
             )
             penalty = 5 if template in bank.used else 0
-            if _echoes(filled, end) and template is not order[-1]:
+            if _echoes(filled, end) and tried < len(order):
                 continue  # "dreaming of the dream" (the last one is sung whatever it says)
             for variant, extras in _variants(filled):
                 body = _finish(variant)
