@@ -140,7 +140,8 @@ def test_title_fits(description: str) -> None:
     words = title.split()
     assert 1 <= len(words) <= 5 and len(title) <= 40, title
     assert all(
-        w[:1].isupper() or w in {"a", "an", "the", "and", "of", "in", "at", "on", "to"}
+        w[:1].isupper()
+        or w in {"a", "an", "the", "and", "of", "in", "at", "on", "to", "from", "with"}
         for w in words
     ), title
     assert title[:1].isupper()

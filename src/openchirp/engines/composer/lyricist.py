@@ -41,7 +41,7 @@ from openchirp.vocabulary import GENRE_ALIASES, find_all, tag_text
 log = logging.getLogger(__name__)
 
 _MAX_DESCRIPTION = MAX_DESCRIPTION
-_SMALL = {"a", "an", "the", "and", "of", "in", "at", "on", "to", "for", "by", "or"}
+_SMALL = {"a", "an", "the", "and", "of", "in", "at", "on", "to", "for", "by", "or", "from", "with"}
 _OPTIONAL = re.compile(r"\(([^()]*)\)")
 _RAP = {"hiphop", "trap"}
 _SAD = {"sad", "melancholic", "dark"}
