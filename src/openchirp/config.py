@@ -28,6 +28,8 @@ DEFAULT_MODEL_ENGINES: dict[str, str] = {
 
 BUILTIN_ENGINES: dict[str, str] = {
     "composer": "openchirp.engines.composer.engine:ComposerEngine",
+    # Neural engines: imported only when a model key runs on them (``pip install .[neural]``).
+    "acestep": "openchirp.engines.acestep.engine:AceStepEngine",
 }
 BUILTIN_LYRICISTS: dict[str, str] = {
     "offline": "openchirp.engines.composer.lyricist:OfflineLyricist",
@@ -74,8 +76,9 @@ class Settings(BaseSettings):
     """Extra client APIs served beside the built-in ones: "package.module:DIALECT" each."""
     engines: dict[str, str] = Field(default_factory=dict)
     """Extra engines: name -> "module:Class"."""
-    model_engines: dict[str, str] = Field(default_factory=dict)
-    """Model key -> engine name, over the defaults."""
+    model_engines: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    """Model key -> engine name, over the defaults: JSON (``{"chirp-v4-5": "acestep"}``) or
+    ``chirp-v4-5=acestep,chirp-auk=acestep``."""
     default_engine: str | None = None
     """Run every model on this engine (name or "module:Class")."""
 
@@ -156,6 +159,22 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("model_engines", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("{"):
+                return json.loads(text)
+            pairs = {}
+            for item in filter(None, (p.strip() for p in text.split(","))):
+                key, sep, engine = item.partition("=")
+                if not sep or not key.strip() or not engine.strip():
+                    raise ValueError(f"{item!r} is not model=engine")
+                pairs[key.strip()] = engine.strip()
+            return pairs
         return value
 
     @cached_property

@@ -36,7 +36,7 @@ from openchirp.core.views import ClipView, ClipViews
 from openchirp.db import idempotency, queue, repo
 from openchirp.db.database import Database
 from openchirp.db.records import BatchRecord, Clip, LyricsRecord, User
-from openchirp.engines.base import Lyricist, WrittenSong
+from openchirp.engines.base import Lyricist, WordTiming, WrittenSong
 from openchirp.storage import Storage
 
 CLIPS_PER_BATCH = 2
@@ -589,8 +589,8 @@ class Artefacts:
             )
         return clip
 
-    def words(self, user: User, clip_id: str) -> list[tuple[str, float, float]]:
-        return [tuple(w) for w in (self.complete_clip(user, clip_id).words or [])]
+    def words(self, user: User, clip_id: str) -> list[WordTiming]:
+        return [WordTiming.from_row(w) for w in (self.complete_clip(user, clip_id).words or [])]
 
     def stems(self, user: User, clip_id: str) -> list[dict[str, Any]]:
         """Make stem clips (vocals and instrumental; instrumental only for an instrumental)."""

@@ -245,7 +245,7 @@ class ClipRender:
             duration,
             meta={"has_vocal": render.has_vocal},
             plan=render.plan,
-            words=[[w.word, round(w.start_s, 3), round(w.end_s, 3)] for w in render.words],
+            words=[w.to_row() for w in render.words],
             stems=self.stem_keys,
             wav_key=self.wav_key,
         )
