@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -235,7 +236,8 @@ class AceStepEngine:
                 return [(job, FailedRender(error))]
             half = len(jobs) // 2
             return self._run(jobs[:half]) + self._run(jobs[half:])
-        return [(job, self._render(job, pcm)) for job, pcm in zip(jobs, audio, strict=True)]
+        call = {"call": uuid.uuid4().hex[:12], "batch_size": len(jobs)}
+        return [(job, self._render(job, pcm, call)) for job, pcm in zip(jobs, audio, strict=True)]
 
     def _call(self, jobs: list[_Job]) -> list[np.ndarray]:
         """Run the pipeline once for jobs of one shape: float32 (frames, 2) per job."""
@@ -284,7 +286,7 @@ class AceStepEngine:
         )
         return [np.ascontiguousarray(p[context : context + frames], dtype=np.float32) for p in pcm]
 
-    def _render(self, job: _Job, pcm: np.ndarray) -> NeuralRender:
+    def _render(self, job: _Job, pcm: np.ndarray, call: dict[str, Any]) -> NeuralRender:
         if not np.isfinite(pcm).all():
             raise EngineError("the model made audio that is not finite (NaN); try another seed")
         frames = round(job.duration_s * SAMPLE_RATE)
@@ -300,6 +302,7 @@ class AceStepEngine:
             "sample_rate": SAMPLE_RATE,
             "steps": self.steps,
             "continued": job.context is not None,
+            **call,  # which pipeline call made it, and how many clips that call made
         }
         return NeuralRender(
             sample_rate=SAMPLE_RATE,
