@@ -160,7 +160,9 @@ def serve(
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     if settings.log_format == "json":  # text: uvicorn's own logging, as before
         logs.configure(settings.log_format)
-    _check_engines(settings, None)
+    # What its embedded workers will load: nothing without them (the engines may live on
+    # another machine, checked by `openchirp worker` there).
+    _check_engines(settings, (tuple(settings.worker_engines) or None) if settings.workers else ())
     key, new = owner_key(settings)
     instance.write(settings, owner_key_file=settings.data_dir / OWNER_KEY_FILE)
     url = settings.public_base_url
@@ -245,8 +247,9 @@ def worker(
 
 
 def _check_engines(settings: Settings, engines: tuple[str, ...] | None) -> None:
-    """Stop at start-up, with every problem on a line, when an engine in use cannot load (a
-    missing model folder, a missing extra, an unknown model key): not at the first song."""
+    """Stop at start-up, with every problem on a line, when an engine this process will load
+    cannot load (a missing model folder, a missing extra) or a model key is unknown: not at the
+    first song. ``engines``: None for every engine in use."""
     from openchirp.core.models import MODELS
     from openchirp.engines.registry import engines_in_use, startup_problems
 
@@ -255,7 +258,7 @@ def _check_engines(settings: Settings, engines: tuple[str, ...] | None) -> None:
         f"OPENCHIRP_MODEL_ENGINES: unknown model key {key!r} (known: {', '.join(sorted(MODELS))})"
         for key in unknown
     ]
-    names = list(engines) if engines else engines_in_use(settings, list(MODELS))
+    names = list(engines) if engines is not None else engines_in_use(settings, list(MODELS))
     problems += startup_problems(settings, names)
     if problems:
         _fail("cannot start:\n  " + "\n  ".join(problems))

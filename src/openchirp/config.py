@@ -50,6 +50,10 @@ class Settings(BaseSettings):
 
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     """Embedded worker processes started by ``serve`` (0: none, run ``openchirp worker``)."""
+    worker_engines: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """The engines whose renders the embedded workers take (comma-separated; empty: all). Leave
+    a GPU engine out (``composer``) and run ``openchirp worker --engines acestep`` for it, so the
+    CPU workers never load the model."""
     lease_seconds: float = 20.0
     heartbeat_seconds: float = 2.0
     poll_seconds: float = 0.1
@@ -151,7 +155,7 @@ class Settings(BaseSettings):
     random key made on first use and kept in the data folder, so every process on this data
     folder and every restart agree; set it when API processes run on hosts that share none."""
 
-    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", "worker_engines", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
