@@ -130,6 +130,9 @@ def render_batch(ctx: JobContext, clip: Clip, engine: Any, engine_name: str) -> 
     ready: list[tuple[ClipRender, PlanRequest]] = []
     failure: Exception | None = None
     for render in renders:
+        if render._done:  # made meanwhile (a retried sibling): just end its job
+            _step(render, ctx)
+            continue
         try:
             ready.append((render, render.prepare()))
         except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
