@@ -124,6 +124,9 @@ def test_both_dialects_batched_streamed_extended_concatenated(
         assert seen & {"queued", "streaming"}  # it went through the lifecycle, not at once
         made = plans(stack, ids)
         assert made[0]["call"] == made[1]["call"] and made[0]["batch_size"] == 2
+        log = (stack.data_dir / "worker.log").read_text()
+        assert "acestep loaded from" in log and "peak_rss_mib" in log  # its memory, reported
+        assert "acestep: 2 clip(s) planned in one batch" in log
         for clip in clips:
             pcm, rate = mp3_of(client, clip["audio_url"], tmp_path)
             assert rate == 48_000 and pcm.shape[1] == 2 and abs(len(pcm) / rate - 1.0) < 0.06
