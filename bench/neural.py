@@ -18,8 +18,9 @@ same call (so other work on the machine between calls cannot skew it; ``direct``
 remains of the pipeline's own output handling). Target: ``engine`` and ``worker`` under 10%.
 Throughput (x real time) is seconds of audio over the median seconds of a whole call.
 
-``--full`` builds randomly initialised models of the published ACE-Step 1.5 sizes (turbo DiT, Qwen3-Embedding-0.6B text
-encoder, the 48 kHz Oobleck VAE): the compute is that of the trained weights, the output noise.
+``--full`` builds randomly initialised models of the published ACE-Step 1.5 sizes (turbo DiT,
+Qwen3-Embedding-0.6B text encoder, the 48 kHz Oobleck VAE): the compute is that of the trained
+weights, the output noise.
 Full size is for a GPU machine; the default tiny model runs anywhere in seconds.
 """
 
