@@ -142,3 +142,11 @@ def test_folder_checks(model_dir: Path, tmp_path: Path) -> None:
         f"engine acestep: {tmp_path / 'missing'}: no such folder "
         "(weights are never downloaded: put them there first)"
     ]
+
+
+def test_a_model_keys_default_length_is_a_quarter_of_its_longest(engine: AceStepEngine) -> None:
+    defaults = AceStepEngine(pipeline=engine.pipe, device="cpu", dtype="float32")
+    lengths = [defaults._job(0, request(max_duration_s=m)).duration_s for m in (120, 240, 480)]
+    assert lengths == [30.0, 60.0, 120.0]
+    capped = AceStepEngine(pipeline=engine.pipe, device="cpu", duration_s=400, max_duration_s=200)
+    assert capped._job(0, request(max_duration_s=480)).duration_s == 200

@@ -104,7 +104,7 @@ class AceStepEngine:
         guidance_scale: float | None = None,
         shift: float = 3.0,
         max_batch: int = 4,
-        duration_s: float = 60.0,
+        duration_s: float | None = None,
         max_duration_s: float = 240.0,
         context_s: float = 20.0,
         vocal_language: str = "en",
@@ -113,13 +113,14 @@ class AceStepEngine:
         pipeline: Any = None,
     ) -> None:
         """``pipeline``: an ``AceStepPipeline`` already built (the bench's full-size random
-        model); otherwise it is loaded from ``model_dir``, checked first."""
+        model); otherwise it is loaded from ``model_dir``, checked first. ``duration_s``: a new
+        clip's length (default: a quarter of the model key's longest, 30-120 s)."""
         self.device = runtime.device_name(device)
         self.dtype = runtime.dtype_name(dtype, self.device)
         self.steps = int(steps)
         self.shift = float(shift)
         self.max_batch = max(1, int(max_batch))
-        self.duration_s = float(duration_s)
+        self.duration_s = None if duration_s is None else float(duration_s)
         self.max_duration_s = float(max_duration_s)
         self.context_s = float(context_s)
         self.vocal_language = vocal_language
@@ -200,7 +201,9 @@ class AceStepEngine:
     def _job(self, index: int, request: PlanRequest) -> _Job:
         seed = (request.seed * 2 + request.variant) % 2**63  # the two clips differ
         lyrics = "" if request.instrumental else request.lyrics.strip()
-        duration = max(1.0, min(self.duration_s, request.max_duration_s, self.max_duration_s))
+        # A model key's default: a quarter of its longest song (v3: 30 s, v4: 60 s, v4.5+: 120 s).
+        wanted = self.duration_s if self.duration_s is not None else request.max_duration_s / 4
+        duration = max(1.0, min(wanted, request.max_duration_s, self.max_duration_s))
         continuation = request.continuation
         if continuation is None:
             prompt = request.tags.strip() or request.title.strip() or "music"
