@@ -11,6 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import Any
 
@@ -134,17 +135,27 @@ def render_batch(ctx: JobContext, clip: Clip, engine: Any, engine_name: str) -> 
             _step(render, ctx)
             continue
         try:
-            ready.append((render, render.prepare()))
+            ready.append((render, render.begin()))
         except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
             failure = failure or _failed(render, ctx, exc)
-    try:
-        planned = engine.plan_batch([request for _, request in ready]) if ready else []
-    except Exception as exc:
+    # The model runs in a thread while this one draws the covers (a GPU waits for no cover).
+    with ThreadPoolExecutor(1, thread_name_prefix=f"{engine_name}-batch") as pool:
+        planning = pool.submit(engine.plan_batch, [request for _, request in ready])
         for render, _ in ready:
-            if render.ctx is not ctx:
-                _failed(render, ctx, exc)
-        raise
+            try:
+                render.store_covers()
+            except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
+                failure = failure or _failed(render, ctx, exc)
+        try:
+            planned = planning.result()
+        except Exception as exc:
+            for render, _ in ready:
+                if render.ctx is not ctx and not render.failed:
+                    _failed(render, ctx, exc)
+            raise
     for (render, _), result in zip(ready, planned, strict=True):
+        if render.failed:
+            continue
         try:
             render.attach(result)
         except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
@@ -262,18 +273,21 @@ class ClipRender:
         self._stack.close()
 
     def _start(self) -> None:
-        request = self.prepare()
+        request = self.begin()
+        self.store_covers()
         self.attach(load_engine(render_input_of(self.clip).engine, self.ctx.settings).plan(request))
 
-    def prepare(self) -> PlanRequest:
-        """Mark the clip started, store its covers; the request to plan it with."""
+    def begin(self) -> PlanRequest:
+        """Mark the clip started; the request to plan it with."""
         ctx, clip = self.ctx, self.clip
         start_clip(ctx, clip)  # never back to queued for a poller
         spec = render_input_of(clip)
         engine = load_engine(spec.engine, ctx.settings)
-        request = plan_request(ctx, clip, spec, getattr(engine, "wants_source_audio", False))
-        self.image_key, self.large_key, self._cover = store_covers(ctx, clip)
-        return request
+        return plan_request(ctx, clip, spec, getattr(engine, "wants_source_audio", False))
+
+    def store_covers(self) -> None:
+        """The cover art, before any audio (clients show it while the song streams)."""
+        self.image_key, self.large_key, self._cover = store_covers(self.ctx, self.clip)
 
     def attach(self, render: Render) -> None:
         """Open the clip's files for the render's blocks."""
