@@ -96,6 +96,7 @@ bench: install-test
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/media.py
+	$(BIN)/python bench/neural.py --seconds 2 --runs 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
