@@ -445,8 +445,8 @@ def render(
         raise typer.BadParameter("give --lyrics FILE or --instrumental")
     out.mkdir(parents=True, exist_ok=True)
     eng = load_engine(engine, settings)
-    for variant in (0, 1):
-        request = PlanRequest(
+    requests = [
+        PlanRequest(
             lyrics="" if instrumental else text,
             tags=tags,
             title=title,
@@ -454,11 +454,18 @@ def render(
             seed=seed,
             variant=variant,
         )
-        result = eng.plan(request)
+        for variant in (0, 1)
+    ]
+    plan_batch = getattr(eng, "plan_batch", None)  # a model makes both clips in one call
+    results = plan_batch(requests) if plan_batch else [eng.plan(r) for r in requests]
+    for variant, result in enumerate(results):
         stem = out / f"clip{variant + 1}"
+        rate = result.sample_rate
         with (
-            Mp3StreamWriter(stem.with_suffix(".mp3"), title=title, write_done_marker=False) as mp3,
-            WavWriter(stem.with_suffix(".wav")) as wav,
+            Mp3StreamWriter(
+                stem.with_suffix(".mp3"), sample_rate=rate, title=title, write_done_marker=False
+            ) as mp3,
+            WavWriter(stem.with_suffix(".wav"), sample_rate=rate) as wav,
         ):
             for block in result.blocks():
                 mp3.write(block.mix)

@@ -150,3 +150,27 @@ def test_a_model_keys_default_length_is_a_quarter_of_its_longest(engine: AceStep
     assert lengths == [30.0, 60.0, 120.0]
     capped = AceStepEngine(pipeline=engine.pipe, device="cpu", duration_s=400, max_duration_s=200)
     assert capped._job(0, request(max_duration_s=480)).duration_s == 200
+
+
+def test_render_command_writes_both_clips_at_the_models_rate(
+    model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from openchirp.cli import app
+    from openchirp.media.audio import decode
+
+    options = {**ACESTEP_OPTIONS, "model_dir": str(model_dir)}
+    monkeypatch.setenv("OPENCHIRP_ENGINE_OPTIONS", json.dumps({"acestep": options}))
+    monkeypatch.setenv("OPENCHIRP_DATA_DIR", str(tmp_path / "data"))
+    lyrics = tmp_path / "song.txt"
+    lyrics.write_text(LYRICS)
+    out = tmp_path / "out"
+    args = ["render", "--engine", "acestep", "--lyrics", str(lyrics), "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    for n in (1, 2):
+        pcm, rate = decode(out / f"clip{n}.wav")
+        assert rate == 48_000 and pcm.shape == (48_000, 2)
+    plans = [json.loads((out / f"clip{n}.plan.json").read_text()) for n in (1, 2)]
+    assert plans[0]["call"] == plans[1]["call"]  # one batched call
