@@ -22,10 +22,10 @@ import httpx
 import pytest
 
 from openchirp.media.audio import decode
-from tests.support.neural import ACESTEP_MODEL, OOM_TAG, acestep_env
+from tests.support.neural import ACESTEP_MODEL, OOM_TAG, acestep_env, require_neural
 from tests.support.server import Server, wait_for
 
-pytest.importorskip("diffusers", reason="the neural extra is not installed")
+require_neural()
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 LYRICS = "[Verse]\nneon rain on the avenue\nhold on tight"

@@ -12,9 +12,15 @@ import pytest
 
 from openchirp.jobs.concat import decode
 from tests.support.inprocess import InProcessApp, inprocess_settings
-from tests.support.neural import ACESTEP_MODEL, ACESTEP_OPTIONS, OOM_TAG, tiny_acestep
+from tests.support.neural import (
+    ACESTEP_MODEL,
+    ACESTEP_OPTIONS,
+    OOM_TAG,
+    require_neural,
+    tiny_acestep,
+)
 
-pytest.importorskip("diffusers", reason="the neural extra is not installed")
+require_neural()
 
 LYRICS = "[Verse]\nneon rain on the avenue\nhold on"
 

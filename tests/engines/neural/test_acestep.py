@@ -15,9 +15,9 @@ import pytest
 from openchirp.config import Settings
 from openchirp.engines.base import Continuation, PlanRequest, capabilities_of
 from openchirp.engines.registry import load_engine, startup_problems
-from tests.support.neural import ACESTEP_OPTIONS, OOM_TAG, tiny_acestep
+from tests.support.neural import ACESTEP_OPTIONS, OOM_TAG, require_neural, tiny_acestep
 
-pytest.importorskip("diffusers", reason="the neural extra is not installed")
+require_neural()
 
 from openchirp.engines.acestep import check  # noqa: E402
 from openchirp.engines.acestep.engine import SAMPLE_RATE, AceStepEngine  # noqa: E402
