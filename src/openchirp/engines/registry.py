@@ -7,7 +7,7 @@ import json
 from functools import cache
 from typing import Any
 
-from openchirp.config import Settings
+from openchirp.config import BUILTIN_ENGINES, Settings
 from openchirp.engines.base import Engine, Lyricist, capabilities_of
 
 
@@ -41,12 +41,20 @@ def make_lyricist(settings: Settings) -> Lyricist:
     return import_object(spec)(**options)
 
 
+UNCHECKED = frozenset({BUILTIN_ENGINES["composer"]})
+"""Built-in engines with no start-up check, not imported for the question: the composer's
+module takes seconds to import, which a server's start would wait for."""
+
+
 def engine_problems(name: str, settings: Settings) -> list[str]:
     """Why the engine of that name cannot load with its configured options (a missing model
     folder, a missing extra), checked without loading it; [] when nothing is known to be wrong.
     An engine class may declare a ``problems(options) -> list[str]`` static method."""
     try:
-        cls = import_object(settings.engine_spec(name))
+        spec = settings.engine_spec(name)
+        if spec in UNCHECKED:
+            return []
+        cls = import_object(spec)
     except (ImportError, AttributeError, KeyError, ValueError) as exc:
         return [f"cannot import it: {exc}"]
     check = getattr(cls, "problems", None)
