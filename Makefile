@@ -14,8 +14,11 @@ TEST_NO_DEPS := pocketsphinx==5.1.1
 # SunoAI's (in the test extra), so it gets a folder of its own. It declares curl_cffi<0.6 yet asks
 # curl_cffi for impersonate="chrome", which only 0.6 knows: hence --no-deps and the extra's 0.6.4.
 STUDIO_CLIENT := suno-api==0.1.0
+# The neural extra's torch, installed alone and first: this exact pin is the local CPU build
+# here, and with torch already there pip never resolves a looser spec to a CUDA build (GBs).
+TORCH := torch==2.13.0
 
-.PHONY: run test test-fast test-e2e install install-test soundfont chromium lint format bench clean
+.PHONY: run test test-fast test-e2e install install-test install-neural soundfont chromium lint format bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON)"; exit 1; }
@@ -34,13 +37,22 @@ $(VENV)/.compiled: $(VENV)/.installed $(KERNELS)
 	@touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
-	$(PIP) -e '.[test]'
+	$(PIP) $(TORCH)
+	$(PIP) -e '.[test,neural]'
 	$(PIP) --no-deps $(TEST_NO_DEPS)
 	$(PIP) --no-deps --upgrade --target $(VENV)/clients/suno-api $(STUDIO_CLIENT)
 	@touch $@
 
+# The neural engines (acestep, musicgen) for a GPU machine with local weights; `make run` stays
+# light without them. See the README's "Run with a GPU and local weights".
+$(VENV)/.installed-neural: $(VENV)/.installed
+	$(PIP) $(TORCH)
+	$(PIP) -e '.[neural]'
+	@touch $@
+
 install: $(VENV)/.installed $(VENV)/.compiled
 install-test: $(VENV)/.installed-test $(VENV)/.compiled
+install-neural: $(VENV)/.installed-neural
 
 # A better General MIDI SoundFont than the small one pretty-midi ships, where apt can install it:
 # FluidR3 (.sf2), which a worker loads in ~0.6 s. MuseScore's .sf3, installed here before, made
@@ -84,6 +96,7 @@ bench: install-test
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/engine.py
 	$(BIN)/python bench/media.py
+	$(BIN)/python bench/neural.py --seconds 2 --runs 3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

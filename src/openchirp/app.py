@@ -44,7 +44,12 @@ def create_app(
         upgrade(db)
         with db.write() as conn:
             repo.ensure_user(conn, repo.LOCAL_HANDLE, "Local owner")
-        pool = WorkerPool(settings) if start_workers and settings.workers > 0 else None
+        engines = tuple(settings.worker_engines) or None
+        pool = (
+            WorkerPool(settings, engines=engines)
+            if start_workers and settings.workers > 0
+            else None
+        )
         if pool:
             pool.start()
         app.state.pool = pool  # readiness counts its live workers (api/health.py)

@@ -20,6 +20,10 @@ app = typer.Typer(
 keys_app = typer.Typer(help="API keys.", no_args_is_help=True)
 users_app = typer.Typer(help="Users and their monthly credits.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+models_app = typer.Typer(
+    help="Local model folders of the neural engines (never downloaded).", no_args_is_help=True
+)
+app.add_typer(models_app, name="models")
 app.add_typer(keys_app, name="keys")
 app.add_typer(users_app, name="users")
 app.add_typer(db_app, name="db")
@@ -156,6 +160,9 @@ def serve(
     settings = Settings(**{k: v for k, v in overrides.items() if v is not None})
     if settings.log_format == "json":  # text: uvicorn's own logging, as before
         logs.configure(settings.log_format)
+    # What its embedded workers will load: nothing without them (the engines may live on
+    # another machine, checked by `openchirp worker` there).
+    _check_engines(settings, (tuple(settings.worker_engines) or None) if settings.workers else ())
     key, new = owner_key(settings)
     instance.write(settings, owner_key_file=settings.data_dir / OWNER_KEY_FILE)
     url = settings.public_base_url
@@ -216,6 +223,8 @@ def worker(
         )
     settings = _settings(data_dir=data_dir)
     logs.configure(settings.log_format)
+    if kind_list is None or "render" in kind_list:
+        _check_engines(settings, _names(engines))
     _db(settings)
     typer.echo(f"database: {_shown_url(settings.resolved_database_url)}", err=True)
     if settings.queue_url:
@@ -235,6 +244,93 @@ def worker(
     while not stopping["now"]:
         signal.pause()
     pool.stop()
+
+
+def _check_engines(settings: Settings, engines: tuple[str, ...] | None) -> None:
+    """Stop at start-up, with every problem on a line, when an engine this process will load
+    cannot load (a missing model folder, a missing extra) or a model key is unknown: not at the
+    first song. ``engines``: None for every engine in use."""
+    from openchirp.core.models import MODELS
+    from openchirp.engines.registry import engines_in_use, startup_problems
+
+    unknown = sorted(set(settings.model_engines) - set(MODELS))
+    problems = [
+        f"OPENCHIRP_MODEL_ENGINES: unknown model key {key!r} (known: {', '.join(sorted(MODELS))})"
+        for key in unknown
+    ]
+    names = list(engines) if engines is not None else engines_in_use(settings, list(MODELS))
+    problems += startup_problems(settings, names)
+    if problems:
+        _fail("cannot start:\n  " + "\n  ".join(problems))
+
+
+MODEL_ENGINES = {
+    "acestep": "openchirp.engines.acestep",
+    "musicgen": "openchirp.engines.musicgen",
+}
+"""The engines ``openchirp models`` knows: each package has ``tiny:write_tiny`` and
+``check:problems``."""
+
+
+def _model_function(engine: str, module: str, function: str):  # type: ignore[no-untyped-def]
+    import importlib
+
+    package = MODEL_ENGINES.get(engine)
+    if package is None:
+        raise typer.BadParameter(
+            f"unknown engine {engine!r}; known: {', '.join(MODEL_ENGINES)}", param_hint="engine"
+        )
+    try:
+        return getattr(importlib.import_module(f"{package}.{module}"), function)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.startswith(("torch", "diffusers", "transformers", "accelerate")):
+            _fail(
+                f"engine {engine} needs the neural extra: pip install 'openchirp[neural]' ({exc})"
+            )
+        _fail(f"engine {engine} has no {module}.{function} in this install ({exc})")
+    except AttributeError:
+        _fail(f"engine {engine} has no {module}.{function} in this install")
+
+
+@models_app.command("check")
+def models_check(
+    directory: Annotated[Path, typer.Argument(help="The model folder")],
+    engine: Annotated[str, typer.Option(help="acestep or musicgen")] = "acestep",
+    device: Annotated[
+        str | None, typer.Option(help="cpu, cuda, cuda:N (default: the engine's option, else auto)")
+    ] = None,
+    dtype: Annotated[
+        str | None,
+        typer.Option(help="float32, bfloat16, float16 (default: the engine's option, else auto)"),
+    ] = None,
+) -> None:
+    """Say what is wrong with a model folder, one line each (exit status 1), or that it is
+    usable on this machine: files, configuration, dtype, device and free memory."""
+    options = dict(Settings().engine_options_for(engine))
+    options["model_dir"] = str(directory)
+    options.update({k: v for k, v in {"device": device, "dtype": dtype}.items() if v})
+    problems = _model_function(engine, "check", "problems")(directory, options)
+    for problem in problems:
+        typer.echo(f"{directory}: {problem}" if str(directory) not in problem else problem)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"{directory}: a usable {engine} model folder")
+
+
+@models_app.command("tiny")
+def models_tiny(
+    engine: Annotated[str, typer.Argument(help="acestep or musicgen")],
+    directory: Annotated[Path, typer.Argument(help="Where to write it (made if missing)")],
+) -> None:
+    """Write a tiny randomly initialised model in the real folder layout, to try the wiring
+    without weights. It makes noise, not music."""
+    write = _model_function(engine, "tiny", "write_tiny")
+    directory.mkdir(parents=True, exist_ok=True)
+    write(directory)
+    typer.echo(
+        f"{directory}: a tiny {engine} model with random weights. Its output is noise, not "
+        "music: it is for trying the wiring (OPENCHIRP_ENGINE_OPTIONS model_dir) and tests."
+    )
 
 
 @keys_app.command("create")
@@ -349,8 +445,8 @@ def render(
         raise typer.BadParameter("give --lyrics FILE or --instrumental")
     out.mkdir(parents=True, exist_ok=True)
     eng = load_engine(engine, settings)
-    for variant in (0, 1):
-        request = PlanRequest(
+    requests = [
+        PlanRequest(
             lyrics="" if instrumental else text,
             tags=tags,
             title=title,
@@ -358,11 +454,18 @@ def render(
             seed=seed,
             variant=variant,
         )
-        result = eng.plan(request)
+        for variant in (0, 1)
+    ]
+    plan_batch = getattr(eng, "plan_batch", None)  # a model makes both clips in one call
+    results = plan_batch(requests) if plan_batch else [eng.plan(r) for r in requests]
+    for variant, result in enumerate(results):
         stem = out / f"clip{variant + 1}"
+        rate = result.sample_rate
         with (
-            Mp3StreamWriter(stem.with_suffix(".mp3"), title=title, write_done_marker=False) as mp3,
-            WavWriter(stem.with_suffix(".wav")) as wav,
+            Mp3StreamWriter(
+                stem.with_suffix(".mp3"), sample_rate=rate, title=title, write_done_marker=False
+            ) as mp3,
+            WavWriter(stem.with_suffix(".wav"), sample_rate=rate) as wav,
         ):
             for block in result.blocks():
                 mp3.write(block.mix)

@@ -28,6 +28,8 @@ DEFAULT_MODEL_ENGINES: dict[str, str] = {
 
 BUILTIN_ENGINES: dict[str, str] = {
     "composer": "openchirp.engines.composer.engine:ComposerEngine",
+    # Neural engines: imported only when a model key runs on them (``pip install .[neural]``).
+    "acestep": "openchirp.engines.acestep.engine:AceStepEngine",
 }
 BUILTIN_LYRICISTS: dict[str, str] = {
     "offline": "openchirp.engines.composer.lyricist:OfflineLyricist",
@@ -48,6 +50,10 @@ class Settings(BaseSettings):
 
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     """Embedded worker processes started by ``serve`` (0: none, run ``openchirp worker``)."""
+    worker_engines: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    """The engines whose renders the embedded workers take (comma-separated; empty: all). Leave
+    a GPU engine out (``composer``) and run ``openchirp worker --engines acestep`` for it, so the
+    CPU workers never load the model."""
     lease_seconds: float = 20.0
     heartbeat_seconds: float = 2.0
     poll_seconds: float = 0.1
@@ -74,8 +80,9 @@ class Settings(BaseSettings):
     """Extra client APIs served beside the built-in ones: "package.module:DIALECT" each."""
     engines: dict[str, str] = Field(default_factory=dict)
     """Extra engines: name -> "module:Class"."""
-    model_engines: dict[str, str] = Field(default_factory=dict)
-    """Model key -> engine name, over the defaults."""
+    model_engines: Annotated[dict[str, str], NoDecode] = Field(default_factory=dict)
+    """Model key -> engine name, over the defaults: JSON (``{"chirp-v4-5": "acestep"}``) or
+    ``chirp-v4-5=acestep,chirp-auk=acestep``."""
     default_engine: str | None = None
     """Run every model on this engine (name or "module:Class")."""
 
@@ -148,7 +155,7 @@ class Settings(BaseSettings):
     random key made on first use and kept in the data folder, so every process on this data
     folder and every restart agree; set it when API processes run on hosts that share none."""
 
-    @field_validator("cors_origins", "allowed_hosts", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", "worker_engines", mode="before")
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -156,6 +163,22 @@ class Settings(BaseSettings):
             if text.startswith("["):
                 return json.loads(text)
             return [v.strip() for v in text.split(",") if v.strip()]
+        return value
+
+    @field_validator("model_engines", mode="before")
+    @classmethod
+    def _pairs(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("{"):
+                return json.loads(text)
+            pairs = {}
+            for item in filter(None, (p.strip() for p in text.split(","))):
+                key, sep, engine = item.partition("=")
+                if not sep or not key.strip() or not engine.strip():
+                    raise ValueError(f"{item!r} is not model=engine")
+                pairs[key.strip()] = engine.strip()
+            return pairs
         return value
 
     @cached_property

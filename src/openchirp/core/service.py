@@ -36,7 +36,7 @@ from openchirp.core.views import ClipView, ClipViews
 from openchirp.db import idempotency, queue, repo
 from openchirp.db.database import Database
 from openchirp.db.records import BatchRecord, Clip, LyricsRecord, User
-from openchirp.engines.base import Lyricist, WrittenSong
+from openchirp.engines.base import Lyricist, WordTiming, WrittenSong
 from openchirp.storage import Storage
 
 CLIPS_PER_BATCH = 2
@@ -575,6 +575,20 @@ def month_start(now: datetime | None = None) -> datetime:
 STEM_TITLES = {"vocals": "Vocals", "instrumental": "Instrumental"}
 
 
+def no_stems(clip: Clip, settings: Settings) -> str:
+    """Why a clip has no stems, after its id: its engine cannot separate them, or it has none."""
+    from openchirp.engines.registry import engine_capabilities
+
+    if clip.engine and clip.engine != "upload":
+        try:
+            capable = "stems" in engine_capabilities(clip.engine, settings)
+        except (ImportError, AttributeError, KeyError, ValueError):
+            capable = True  # an engine no longer configured: say only what is known
+        if not capable:
+            return f" has no stems: the engine {clip.engine!r} that made it cannot separate them"
+    return " has no stems"
+
+
 class Artefacts:
     """Use cases on what a finished clip has: word timings, stems, wav, waveform."""
 
@@ -589,15 +603,17 @@ class Artefacts:
             )
         return clip
 
-    def words(self, user: User, clip_id: str) -> list[tuple[str, float, float]]:
-        return [tuple(w) for w in (self.complete_clip(user, clip_id).words or [])]
+    def words(self, user: User, clip_id: str) -> list[WordTiming]:
+        return [WordTiming.from_row(w) for w in (self.complete_clip(user, clip_id).words or [])]
 
     def stems(self, user: User, clip_id: str) -> list[dict[str, Any]]:
         """Make stem clips (vocals and instrumental; instrumental only for an instrumental)."""
         source = self.complete_clip(user, clip_id)
         names = [n for n in STEM_TITLES if n in (source.stems or {})]
         if not names:
-            raise Conflict("{field} " + source.id + " has no stems", field="clip_id")
+            raise Conflict(
+                "{field} " + source.id + no_stems(source, self.service.settings), field="clip_id"
+            )
         service = self.service
         with service.db.write() as conn:
             rows = []

@@ -12,8 +12,8 @@ from datetime import datetime
 from typing import Any
 
 from openchirp.core.clip import ClipStatus
-from openchirp.core.errors import InvalidInput, NotFound
-from openchirp.core.service import Artefacts, Service
+from openchirp.core.errors import Conflict, InvalidInput, NotFound
+from openchirp.core.service import Artefacts, Service, no_stems
 from openchirp.db import queue, repo
 from openchirp.db.records import BatchRecord, Clip, User
 
@@ -62,6 +62,10 @@ class Tasks:
         if kind == "stems" and mode not in STEM_MODES:
             raise InvalidInput(f"{{field}} must be one of {', '.join(STEM_MODES)}", field="type")
         clip = self.artefacts.complete_clip(user, clip_id)
+        if kind == "stems" and not clip.stems:
+            raise Conflict(
+                "{field} " + clip.id + no_stems(clip, self.service.settings), field="clip_id"
+            )
         request = {"kind": kind, "clip_id": clip.id, "task_id": clip.batch_id, "type": mode}
         if callback_url:
             request["callback_url"] = callback_url

@@ -171,6 +171,27 @@ def claim_subjects(
     return claimed
 
 
+def claim_engine_jobs(
+    conn: Connection,
+    kind: str,
+    engine: str,
+    limit: int,
+    owner: str,
+    lease_seconds: float,
+    allowed: Filter = ANY,
+) -> list[Job]:
+    """Also take up to ``limit`` runnable ``kind`` jobs of ``engine``, most urgent and oldest
+    first (a batching engine fills its batch). Inside a write transaction."""
+    query = (
+        select(jobs.c.subject_id)
+        .where(_runnable(utcnow(), allowed), jobs.c.kind == kind, jobs.c.engine == engine)
+        .order_by(jobs.c.priority.desc(), jobs.c.created_at)
+        .limit(limit)
+    )
+    subjects = [row.subject_id for row in conn.execute(query).all()]
+    return claim_subjects(conn, kind, subjects, owner, lease_seconds, allowed)
+
+
 def _owned(job: Job):  # type: ignore[no-untyped-def]
     return and_(jobs.c.id == job.id, jobs.c.lease_owner == job.owner, jobs.c.state == "running")
 

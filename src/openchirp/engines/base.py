@@ -32,6 +32,11 @@ class Continuation:
 
     source_plan: dict[str, Any]
     continue_at: float
+    source_audio: np.ndarray | None = None
+    """The source's audio on its plan's timeline, float32 (frames, CHANNELS), for engines that
+    declare ``wants_source_audio = True`` (a model that continues audio, not a plan); None for
+    the others, which continue from ``source_plan`` alone."""
+    source_sample_rate: int = SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,18 @@ class WordTiming:
     word: str
     start_s: float
     end_s: float
+    p_align: float = 1.0
+    """How sure the timing is: 1.0 when the engine sang the word at that time; lower when the
+    timing is an estimate (an engine that is given lyrics but reports no timings)."""
+
+    def to_row(self) -> list[Any]:
+        """As stored with a clip: ``[word, start, end]``, and ``p_align`` when not certain."""
+        row: list[Any] = [self.word, round(self.start_s, 3), round(self.end_s, 3)]
+        return row if self.p_align >= 1.0 else [*row, round(self.p_align, 3)]
+
+    @classmethod
+    def from_row(cls, row: Any) -> WordTiming:
+        return cls(str(row[0]), float(row[1]), float(row[2]), *[float(p) for p in row[3:4]])
 
 
 @dataclass
@@ -131,3 +148,5 @@ class EngineError(Exception):
     """A render failed for a reason worth telling the user (ends the clip in ``error``)."""
 
     error_type = "engine_error"
+    retry = True
+    """Whether another attempt could succeed (out of memory on the same device: not at once)."""

@@ -7,7 +7,7 @@ import json
 from functools import cache
 from typing import Any
 
-from openchirp.config import Settings
+from openchirp.config import BUILTIN_ENGINES, Settings
 from openchirp.engines.base import Engine, Lyricist, capabilities_of
 
 
@@ -39,3 +39,40 @@ def engine_capabilities(name: str, settings: Settings) -> frozenset[str]:
 def make_lyricist(settings: Settings) -> Lyricist:
     spec, options = settings.lyricist_factory()
     return import_object(spec)(**options)
+
+
+UNCHECKED = frozenset({BUILTIN_ENGINES["composer"]})
+"""Built-in engines with no start-up check, not imported for the question: the composer's
+module takes seconds to import, which a server's start would wait for."""
+
+
+def engine_problems(name: str, settings: Settings) -> list[str]:
+    """Why the engine of that name cannot load with its configured options (a missing model
+    folder, a missing extra), checked without loading it; [] when nothing is known to be wrong.
+    An engine class may declare a ``problems(options) -> list[str]`` static method."""
+    try:
+        spec = settings.engine_spec(name)
+        if spec in UNCHECKED:
+            return []
+        cls = import_object(spec)
+    except (ImportError, AttributeError, KeyError, ValueError) as exc:
+        return [f"cannot import it: {exc}"]
+    check = getattr(cls, "problems", None)
+    if not callable(check):
+        return []
+    try:
+        return list(check(settings.engine_options_for(name)))
+    except ImportError as exc:
+        return [f"{exc}: pip install 'openchirp[neural]'"]
+
+
+def engines_in_use(settings: Settings, models: list[str]) -> list[str]:
+    """The engines the model keys run on, with this configuration."""
+    names = {settings.engine_for_model(m) for m in models}
+    return sorted(names | set(settings.model_engines.values()))
+
+
+def startup_problems(settings: Settings, engines: list[str]) -> list[str]:
+    """One line per problem of each engine, ``engine NAME: ...``: what stops a server or a
+    worker from starting (at start-up, not at the first song)."""
+    return [f"engine {name}: {p}" for name in engines for p in engine_problems(name, settings)]

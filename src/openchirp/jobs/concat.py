@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from openchirp.core.clip import ClipStatus
 from openchirp.core.render_input import render_input_of
 from openchirp.db import repo
+from openchirp.engines.base import WordTiming
 from openchirp.jobs.context import JobContext, start_clip
 from openchirp.jobs.outputs import complete_clip, store_song
-from openchirp.media.audio import decode, write_wav
+from openchirp.media.audio import decode, resample, write_wav
 from openchirp.storage import clip_key
 
 JOIN_FADE_S = 0.01
@@ -40,23 +43,29 @@ def concat_clip(ctx: JobContext) -> None:
         rows = [repo.get_clip(conn, p.clip_id) for p in parts]
     if any(r is None or r.status != ClipStatus.COMPLETE or not r.wav_key for r in rows):
         raise LookupError("a part of the song is missing its audio")
-    rate = 44_100
-    mixes, cuts, words = [], [], []
+    # The song takes its last part's rate (an extension by an engine of another rate, say a
+    # 48 kHz model continuing a 44.1 kHz song): earlier parts are resampled to it.
+    decoded = [decode(ctx.storage.fetch(r.wav_key)) for r in rows]
+    rate = decoded[-1][1]
+    mixes, cuts = [], []
+    words: list[WordTiming] = []
     offset = 0.0
-    for part, row in zip(parts, rows, strict=True):
-        pcm, rate = decode(ctx.storage.fetch(row.wav_key))
+    for part, row, (own, own_rate) in zip(parts, rows, decoded, strict=True):
+        pcm = resample(own, own_rate, rate)
         cut = round(part.continue_at * rate) if part.continue_at is not None else None
         mixes.append(pcm)
         cuts.append(cut)
         end_s = cut / rate if cut is not None else len(pcm) / rate
-        words += [[w, s + offset, e + offset] for w, s, e in (row.words or []) if s < end_s]
+        for w in map(WordTiming.from_row, row.words or []):
+            if w.start_s < end_s:
+                words.append(replace(w, start_s=w.start_s + offset, end_s=w.end_s + offset))
         offset += end_s
     fade = round(JOIN_FADE_S * rate)
     song = join(mixes, cuts, fade)
     stems: dict[str, str] = {}
     names = set.intersection(*(set(r.stems or {}) for r in rows)) if rows else set()
     for name in sorted(names):
-        stem = join([decode(ctx.storage.fetch(r.stems[name]))[0] for r in rows], cuts, fade)
+        stem = join([_decoded(ctx, r.stems[name], rate) for r in rows], cuts, fade)
         stems[name] = clip_key(clip.id, f"stems/{name}.wav")
         write_wav(ctx.storage.workspace.writable_path(stems[name]), stem, rate)
         ctx.storage.publish(stems[name])
@@ -65,10 +74,15 @@ def concat_clip(ctx: JobContext) -> None:
         ctx,
         len(song) / rate,
         stems=stems,
-        words=[[w, round(s, 3), round(e, 3)] for w, s, e in words],
+        words=[w.to_row() for w in words],
         # The last part's plan and where that part starts in the whole song, so the whole song
         # can be extended further.
         plan=rows[-1].plan or None,
         timeline_offset_s=round(offset - len(mixes[-1]) / rate, 6) if rows[-1].plan else None,
         **files,
     )
+
+
+def _decoded(ctx: JobContext, key: str, rate: int) -> np.ndarray:
+    pcm, own = decode(ctx.storage.fetch(key))
+    return resample(pcm, own, rate)

@@ -40,7 +40,7 @@ def classify(exc: BaseException) -> Failure:
     if isinstance(exc, EngineError):
         # An engine raises EngineError with a reason meant for the user.
         message = (str(exc).strip().splitlines() or ["the engine could not make this song"])[0]
-        return Failure(exc.error_type, message[:PUBLIC_MESSAGE_LENGTH], detail, retry=True)
+        return Failure(exc.error_type, message[:PUBLIC_MESSAGE_LENGTH], detail, retry=exc.retry)
     if isinstance(exc, OSError) and exc.errno in (errno.EACCES, errno.EROFS, errno.EPERM):
         return Failure(
             "storage_unwritable",

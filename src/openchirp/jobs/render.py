@@ -11,7 +11,9 @@ import json
 import logging
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from typing import Any
 
 from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus
@@ -19,19 +21,22 @@ from openchirp.core.models import MODELS
 from openchirp.core.render_input import RenderInput, render_input_of
 from openchirp.db import queue, repo
 from openchirp.db.records import Clip
-from openchirp.engines.base import AudioBlock, Continuation, PlanRequest
+from openchirp.engines.base import SAMPLE_RATE, AudioBlock, Continuation, PlanRequest, Render
 from openchirp.engines.registry import load_engine
 from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error, start_clip
 from openchirp.jobs.failures import classify
 from openchirp.jobs.outputs import complete_clip, mp3_writer, store_covers
-from openchirp.media.audio import WavWriter
+from openchirp.media.audio import WavWriter, decode
 from openchirp.media.waveform import PeakAccumulator
 from openchirp.storage import PEAKS, clip_key
 
 log = logging.getLogger("openchirp.worker")
 
 
-def plan_request(ctx: JobContext, clip: Clip, spec: RenderInput) -> PlanRequest:
+def plan_request(
+    ctx: JobContext, clip: Clip, spec: RenderInput, source_audio: bool = False
+) -> PlanRequest:
+    """``source_audio``: the engine continues audio (a neural model), not only a plan."""
     continuation = None
     if spec.continuation is not None:
         with ctx.db.read() as conn:
@@ -40,8 +45,16 @@ def plan_request(ctx: JobContext, clip: Clip, spec: RenderInput) -> PlanRequest:
             raise LookupError(
                 f"the source clip {spec.continuation.clip_id} has no plan to continue"
             )
+        audio, rate = None, SAMPLE_RATE
+        if source_audio and source.wav_key:
+            audio, rate = decode(ctx.storage.fetch(source.wav_key))
+            # A whole song's audio starts before its last part's plan: on the plan's timeline.
+            audio = audio[round((source.timeline_offset_s or 0.0) * rate) :]
         continuation = Continuation(
-            source_plan=source.plan, continue_at=spec.continuation.continue_at
+            source_plan=source.plan,
+            continue_at=spec.continuation.continue_at,
+            source_audio=audio,
+            source_sample_rate=rate,
         )
     return PlanRequest(
         lyrics=spec.lyrics,
@@ -65,6 +78,11 @@ def render_clip(ctx: JobContext) -> None:
         with ctx.db.write() as conn:
             ctx.finish(conn)
         return
+    engine_name = render_input_of(clip).engine
+    engine = load_engine(engine_name, ctx.settings)
+    if hasattr(engine, "plan_batch"):
+        render_batch(ctx, clip, engine, engine_name)
+        return
     main = ClipRender(ctx, clip)
     began = time.monotonic()
     try:
@@ -79,8 +97,14 @@ def render_clip(ctx: JobContext) -> None:
     siblings = [ClipRender(c, c.clip()) for c in claim_siblings(ctx, clip)]
     for sibling in siblings:  # planned before any block, so they start streaming together
         _step(sibling, ctx)
+    _drain(ctx, [main, *siblings])
+
+
+def _drain(ctx: JobContext, renders: list[ClipRender]) -> None:
+    """Write the renders' blocks interleaved until all are done; then raise the job's own
+    failure, if it had one (the worker records it once the others are done)."""
     # Later clips write first: a client that sees clip 0 streaming finds clip 1 streaming too.
-    active = sorted([main, *siblings], key=lambda r: -r.clip.variant)
+    active = sorted(renders, key=lambda r: -r.clip.variant)
     failure: Exception | None = None
     while active:
         for render in list(active):
@@ -89,10 +113,83 @@ def render_clip(ctx: JobContext) -> None:
                 active.remove(render)
             failure = failure or error
     if failure is not None:
-        raise failure  # the worker records it against the job, once the siblings are done
+        raise failure
 
 
 SIBLING_GRACE_POLLS = 2
+
+
+def render_batch(ctx: JobContext, clip: Clip, engine: Any, engine_name: str) -> None:
+    """A batching engine (a model on a GPU): the clip, its batch's waiting clips and up to the
+    engine's ``max_batch`` waiting renders of the same engine, planned in one ``plan_batch``
+    call, then written interleaved. Each clip still completes (or fails) in its own job."""
+    limit = max(1, int(getattr(engine, "max_batch", 1)))
+    companions = claim_siblings(ctx, clip)
+    if len(companions) + 1 < limit:
+        companions += claim_more(ctx, engine_name, limit - 1 - len(companions))
+    renders = [ClipRender(ctx, clip), *(ClipRender(c, c.clip()) for c in companions)]
+    ready: list[tuple[ClipRender, PlanRequest]] = []
+    failure: Exception | None = None
+    for render in renders:
+        if render._done:  # made meanwhile (a retried sibling): just end its job
+            _step(render, ctx)
+            continue
+        try:
+            ready.append((render, render.begin()))
+        except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
+            failure = failure or _failed(render, ctx, exc)
+    # The model runs in a thread while this one draws the covers (a GPU waits for no cover).
+    with ThreadPoolExecutor(1, thread_name_prefix=f"{engine_name}-batch") as pool:
+        planning = pool.submit(engine.plan_batch, [request for _, request in ready])
+        for render, _ in ready:
+            try:
+                render.store_covers()
+            except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
+                failure = failure or _failed(render, ctx, exc)
+        try:
+            planned = planning.result()
+        except Exception as exc:
+            for render, _ in ready:
+                if render.ctx is not ctx and not render.failed:
+                    _failed(render, ctx, exc)
+            raise
+    for (render, _), result in zip(ready, planned, strict=True):
+        if render.failed:
+            continue
+        try:
+            render.attach(result)
+        except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
+            failure = failure or _failed(render, ctx, exc)
+    log.info("%s: %d clip(s) planned in one batch", engine_name, len(ready))
+    try:
+        _drain(ctx, [r for r, _ in ready if not r.failed])
+    finally:
+        for render in renders:
+            render.close()
+    if failure is not None:
+        raise failure
+
+
+def _failed(render: ClipRender, ctx: JobContext, exc: Exception) -> Exception | None:
+    """A render that failed before its blocks: the job's own failure (to raise), or a
+    companion's, recorded against its job now."""
+    render.failed = True
+    render.close()
+    if render.ctx is ctx:
+        return exc
+    companion_failed(render.ctx, exc)
+    return None
+
+
+def claim_more(ctx: JobContext, engine: str, limit: int) -> list[JobContext]:
+    """Claim up to ``limit`` more waiting render jobs of ``engine`` (any batch), oldest first."""
+    if limit <= 0:
+        return []
+    with ctx.db.write() as conn:
+        jobs = queue.claim_engine_jobs(
+            conn, "render", engine, limit, ctx.job.owner, ctx.settings.lease_seconds, ctx.allowed
+        )
+    return [ctx.companion(job) for job in jobs]
 
 
 def _step(render: ClipRender, ctx: JobContext) -> tuple[bool, Exception | None]:
@@ -176,12 +273,26 @@ class ClipRender:
         self._stack.close()
 
     def _start(self) -> None:
+        request = self.begin()
+        self.store_covers()
+        self.attach(load_engine(render_input_of(self.clip).engine, self.ctx.settings).plan(request))
+
+    def begin(self) -> PlanRequest:
+        """Mark the clip started; the request to plan it with."""
         ctx, clip = self.ctx, self.clip
         start_clip(ctx, clip)  # never back to queued for a poller
         spec = render_input_of(clip)
-        request = plan_request(ctx, clip, spec)
-        self.image_key, self.large_key, cover = store_covers(ctx, clip)
-        self.render = load_engine(spec.engine, ctx.settings).plan(request)
+        engine = load_engine(spec.engine, ctx.settings)
+        return plan_request(ctx, clip, spec, getattr(engine, "wants_source_audio", False))
+
+    def store_covers(self) -> None:
+        """The cover art, before any audio (clients show it while the song streams)."""
+        self.image_key, self.large_key, self._cover = store_covers(self.ctx, self.clip)
+
+    def attach(self, render: Render) -> None:
+        """Open the clip's files for the render's blocks."""
+        ctx, clip, cover = self.ctx, self.clip, self._cover
+        self.render = render
         rate = self.render.sample_rate
         self.audio_key = clip_key(clip.id, f"{clip.id}.mp3")
         self.wav_key = clip_key(clip.id, f"{clip.id}.wav")
@@ -245,7 +356,7 @@ class ClipRender:
             duration,
             meta={"has_vocal": render.has_vocal},
             plan=render.plan,
-            words=[[w.word, round(w.start_s, 3), round(w.end_s, 3)] for w in render.words],
+            words=[w.to_row() for w in render.words],
             stems=self.stem_keys,
             wav_key=self.wav_key,
         )

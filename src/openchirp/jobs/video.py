@@ -16,7 +16,7 @@ def video_clip(ctx: JobContext) -> None:
     from openchirp.media.video import make_video
 
     clip = ctx.clip()
-    words = [WordTiming(w, s, e) for w, s, e in (clip.words or [])]
+    words = [WordTiming.from_row(w) for w in (clip.words or [])]
     lines = lines_from_words(render_input_of(clip).lyrics, words)
     video_key = clip_key(clip.id, f"{clip.id}.mp4")
     out = ctx.storage.workspace.writable_path(video_key)

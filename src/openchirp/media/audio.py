@@ -225,3 +225,16 @@ def decode(path: Path) -> tuple[np.ndarray, int]:
     if not chunks:
         return np.zeros((0, 2), dtype=np.float32), rate
     return np.ascontiguousarray(np.concatenate(chunks, axis=1).T, dtype=np.float32), rate
+
+
+def resample(pcm: np.ndarray, rate: int, to: int) -> np.ndarray:
+    """float32 (frames, channels) from ``rate`` to ``to`` (polyphase, band-limited); the same
+    array when the rates agree."""
+    if rate == to or not len(pcm):
+        return pcm
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    g = gcd(rate, to)
+    return resample_poly(pcm, to // g, rate // g, axis=0).astype(np.float32)

@@ -78,14 +78,15 @@ def lines_from_gaps(
 
 
 def aligned_words(words: list[WordTiming]) -> list[dict[str, Any]]:
-    """Suno's ``aligned_words`` entries; the timings are the engine's own, hence certain."""
+    """Suno's ``aligned_words`` entries: ``success`` and ``p_align`` 1.0 where the timings are
+    the engine's own; an estimate (a model that reports none) says so with its lower p_align."""
     return [
         {
             "word": w.word,
             "start_s": round(w.start_s, 3),
             "end_s": round(w.end_s, 3),
-            "success": True,
-            "p_align": 1.0,
+            "success": w.p_align >= 1.0,
+            "p_align": round(w.p_align, 3),
         }
         for w in words
     ]

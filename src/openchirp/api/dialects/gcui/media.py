@@ -18,7 +18,6 @@ from openchirp.api.deps import LenientUserDep
 from openchirp.api.dialects.base import TEXT
 from openchirp.api.dialects.gcui.shape import responses
 from openchirp.core.service import Artefacts
-from openchirp.engines.base import WordTiming
 from openchirp.media.lyrics_timing import aligned_words
 from openchirp.storage import load_peaks
 
@@ -50,8 +49,7 @@ def get_aligned_lyrics(
     song_id: str = Query(description="A clip id", json_schema_extra=TEXT),
 ) -> JSONResponse:
     """Every sung word with its start and end, from the engine's own timings (exact)."""
-    words = [WordTiming(w, s, e) for w, s, e in artefacts.words(user, song_id)]
-    return JSONResponse(aligned_words(words))
+    return JSONResponse(aligned_words(artefacts.words(user, song_id)))
 
 
 @router.post("/api/generate_stems", responses=responses(400, 401, 404, 409, 422))

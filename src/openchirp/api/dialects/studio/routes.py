@@ -32,7 +32,6 @@ from openchirp.core.models import model_names
 from openchirp.core.requests import ExtendRequest, GenerateRequest
 from openchirp.core.service import Artefacts, Service
 from openchirp.db.records import User
-from openchirp.engines.base import WordTiming
 from openchirp.media.lyrics_timing import aligned_words
 from openchirp.storage import load_peaks
 
@@ -261,9 +260,8 @@ async def aligned_lyrics(clip_id: str, artefacts: ArtefactsDep, user: StudioUser
     """Every sung word with its start and end, and the waveform's peaks."""
 
     def load() -> dict[str, Any]:
-        words = [WordTiming(w, s, e) for w, s, e in artefacts.words(user, clip_id)]
         return {
-            "aligned_words": aligned_words(words),
+            "aligned_words": aligned_words(artefacts.words(user, clip_id)),
             "waveform_data": load_peaks(artefacts.service.storage, clip_id) or [],
             "hoot_cer": None,
             "is_streamed": False,

@@ -328,13 +328,13 @@ def timestamped_lyrics(body: TimestampedLyrics, request: Request, user: UserDep)
         {
             "alignedWords": [
                 {
-                    "word": word,
-                    "startS": round(start, 3),
-                    "endS": round(end, 3),
-                    "success": True,
-                    "palign": 0,
+                    "word": w.word,
+                    "startS": round(w.start_s, 3),
+                    "endS": round(w.end_s, 3),
+                    "success": w.p_align >= 1.0,
+                    "palign": 0 if w.p_align >= 1.0 else round(w.p_align, 3),
                 }
-                for word, start, end in words
+                for w in words
             ],
             "waveformData": peaks,
             "hootCer": 0.0,

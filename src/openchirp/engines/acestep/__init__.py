@@ -1,0 +1,1 @@
+"""ACE-Step 1.5 through diffusers' ``AceStepPipeline``, from a local model folder."""
