@@ -28,6 +28,7 @@ DEFAULT_MODEL_ENGINES: dict[str, str] = {
 
 BUILTIN_ENGINES: dict[str, str] = {
     "composer": "openchirp.engines.composer.engine:ComposerEngine",
+    "musicgen": "openchirp.engines.musicgen.engine:MusicgenEngine",
 }
 BUILTIN_LYRICISTS: dict[str, str] = {
     "offline": "openchirp.engines.composer.lyricist:OfflineLyricist",

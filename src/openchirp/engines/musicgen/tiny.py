@@ -59,6 +59,7 @@ def write_tiny(directory: Path) -> None:
         num_layers=1,
         num_heads=2,
         relative_attention_num_buckets=8,
+        initializer_factor=4.0,
     )
     codec = EncodecConfig(
         sampling_rate=SAMPLING_RATE,
@@ -86,6 +87,7 @@ def write_tiny(directory: Path) -> None:
         pad_token_id=CODEBOOK_SIZE,
         bos_token_id=CODEBOOK_SIZE,
         dropout=0.0,
+        initializer_factor=0.5,
     )
     config = MusicgenConfig(text_encoder=text, audio_encoder=codec, decoder=decoder)
     torch.manual_seed(0)
