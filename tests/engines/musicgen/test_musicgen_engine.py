@@ -4,7 +4,6 @@ Random weights make noise, so nothing here is about how it sounds."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -143,7 +142,7 @@ def test_an_abandoned_render_stops_its_generation(engine: MusicgenEngine) -> Non
     thread.join(timeout=60)
     assert not thread.is_alive() and render.job.cancelled
     assert render.job.produced < render.job.total_frames
-    assert not engine._lock.locked() or threading.active_count() > 0
+    assert not engine._lock.locked()  # the model is free for the next batch
 
 
 def test_a_generation_failure_reaches_the_consumer(engine: MusicgenEngine, monkeypatch) -> None:
