@@ -124,6 +124,13 @@ def test_an_extension_continues_from_the_source_codes(engine: MusicgenEngine) ->
     pcm, _ = pcm_of(ext)
     assert pcm.shape == (round(ext.duration_s * RATE), 2) and np.isfinite(pcm).all()
     assert decode_codes(ext.plan["codes"]).shape[1] == round(ext.duration_s * 50)
+    # starting inside a frame: the audio starts at the very sample asked for
+    odd = engine.plan(request(seed=9, continuation=Continuation(plan, continue_at=0.81)))
+    assert odd.plan["codes_skip"] == round(0.01 * RATE)
+    assert len(pcm_of(odd)[0]) == round(odd.duration_s * RATE) == 1.6 * RATE - 320
+    # an extension of an extension
+    again = engine.plan(request(seed=9, continuation=Continuation(odd.plan, continue_at=0.5)))
+    assert np.isfinite(pcm_of(again)[0]).all()
     # a plan of another engine, or of a model with another codec, cannot be continued
     with pytest.raises(EngineError):
         engine.plan(request(continuation=Continuation({"engine": "composer"}, 1.0)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import struct
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,18 @@ def _free_bytes(device: str) -> tuple[int | None, str]:
         return int(free), f"cuda:{index}"
     if device != "cpu":
         return None, device
-    import psutil
+    return _available_memory(), "memory"
 
-    return int(psutil.virtual_memory().available), "memory"
+
+def _available_memory() -> int | None:
+    """MemAvailable (free plus reclaimable cache) on Linux, else free pages, else unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None

@@ -28,15 +28,22 @@ class ChunkDecoder:
     clip (a continuation's source): their audio is decoded for context and never emitted."""
 
     def __init__(
-        self, decode: Decode, hop: int, frame_rate: int, context: np.ndarray, channels: int
+        self,
+        decode: Decode,
+        hop: int,
+        frame_rate: int,
+        context: np.ndarray,
+        channels: int,
+        skip: int = 0,
     ) -> None:
+        """``skip``: samples of the first new frame not emitted (a continuation that starts
+        inside a frame starts sample-exactly where it was asked to)."""
         self.decode = decode
         self.hop = hop
         self.left = max(1, round(LEFT_CONTEXT_S * frame_rate))
         self.fade = max(1, round(FADE_S * frame_rate * hop))
         self.codes = np.asarray(context, dtype=np.int64).reshape(context.shape[0], -1)
-        self.emitted = self.codes.shape[1] * hop  # absolute sample emitted up to
-        self.start = self.emitted
+        self.emitted = self.codes.shape[1] * hop + skip  # sample emitted up to, from codes[0]
         self.tail: np.ndarray | None = None
         self.channels = channels
 
@@ -74,7 +81,6 @@ class ChunkDecoder:
         if drop > 0:
             self.codes = self.codes[:, drop:]
             self.emitted -= drop * self.hop
-            self.start -= drop * self.hop
         return out
 
 

@@ -129,10 +129,11 @@ class MusicgenEngine:
         if request.max_duration_s <= 0:
             raise EngineError("max_duration_s must be positive")
         loaded = self.loaded
-        fr = loaded.frame_rate
+        fr, hop = loaded.frame_rate, loaded.hop_length
         duration = min(self.duration_s, request.max_duration_s)
         total = max(1, round(duration * fr))
         context = np.zeros((loaded.num_codebooks, 0), dtype=np.int64)
+        skip = 0
         source: dict[str, Any] | None = None
         if request.continuation is None:
             prompt = text_prompt(request.tags, request.title)
@@ -151,17 +152,29 @@ class MusicgenEngine:
             if at < 0:
                 raise EngineError("continue_at must not be negative")
             codes = decode_codes(src["codes"])
-            cut = min(codes.shape[1], round(at * fr))
+            # the new codes start at the frame holding continue_at; the audio starts at the
+            # very sample, so a concat joins it to the source exactly where it was cut
+            # (an extension's own codes begin up to a frame before its audio: codes_skip)
+            start = round(at * loaded.sampling_rate) + int(src.get("codes_skip", 0))
+            start = min(start, codes.shape[1] * hop)
+            cut = start // hop
+            skip = start - cut * hop
             keep = max(self.settings.prompt_frames, fr)  # the prompt and the codec's context
             context = codes[:, max(0, cut - keep) : cut]
             # a continuation keeps its source's sound: its prompt, not the request's tags
             prompt, negative = str(src.get("prompt", "")), str(src.get("negative", ""))
-            salt = 1 + cut
-            source = {"continue_at": round(cut / fr, 6)}
+            salt = 1 + start
+            source = {"continue_at": round(at, 6)}
         seed = _clip_seed(request.seed, request.variant, salt)
         job = ClipJob(
-            prompt=prompt, negative=negative, seed=seed, total_frames=total, context=context
+            prompt=prompt,
+            negative=negative,
+            seed=seed,
+            total_frames=total,
+            context=context,
+            skip=skip,
         )
+        duration_s = (total * hop - skip) / loaded.sampling_rate
         plan = {
             "engine": ENGINE_NAME,
             "model_dir": self.model_dir,
@@ -171,7 +184,8 @@ class MusicgenEngine:
             "seed": request.seed,
             "variant": request.variant,
             "clip_seed": seed,
-            "duration_s": total / fr,
+            "duration_s": duration_s,
+            "codes_skip": skip,
             "sample_rate": loaded.sampling_rate,
             "guidance_scale": self.settings.guidance_scale,
             "window_frames": self.settings.window_frames,
@@ -183,7 +197,7 @@ class MusicgenEngine:
             plan["lyrics_ignored"] = "MusicGen makes instrumentals: the lyrics were not sung"
         if source is not None:
             plan["continued_from"] = source
-        return MusicgenRender(self, job, plan, total * loaded.hop_length / loaded.sampling_rate)
+        return MusicgenRender(self, job, plan, duration_s)
 
     def _start(self, render: MusicgenRender) -> None:
         """Start the render's batch; a render planned alone takes the other renders planned
@@ -223,6 +237,8 @@ class MusicgenRender:
         self.sample_rate = engine.loaded.sampling_rate
         self.words: list[WordTiming] = []
         self.batch: Batch | None = None
+        # a render dropped without reading its blocks lets its batch stop early
+        weakref.finalize(self, _abandon, job)
 
     @property
     def plan(self) -> dict[str, Any]:
@@ -249,6 +265,11 @@ class MusicgenRender:
         finally:
             if not finished:
                 self.job.cancelled = True
+
+
+def _abandon(job: ClipJob) -> None:
+    if not job.done:
+        job.cancelled = True
 
 
 def _clip_seed(seed: int, variant: int, salt: int) -> int:

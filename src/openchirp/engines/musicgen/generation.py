@@ -58,6 +58,8 @@ class ClipJob:
     total_frames: int
     context: np.ndarray
     """Codes (codebooks, frames) before the clip (a continuation's source), maybe empty."""
+    skip: int = 0
+    """Samples of the first new frame left out (a continuation starts inside a frame)."""
     out: queue.Queue[Any] = field(default_factory=queue.Queue)
     new: list[np.ndarray] = field(default_factory=list)
     cancelled: bool = False
@@ -118,7 +120,9 @@ class Batch:
         for clip in self.clips:
             generators[id(clip)] = torch.Generator(device=loaded.device).manual_seed(clip.seed)
         decoders = {
-            id(c): ChunkDecoder(self._decode, loaded.hop_length, loaded.frame_rate, c.context, 2)
+            id(c): ChunkDecoder(
+                self._decode, loaded.hop_length, loaded.frame_rate, c.context, 2, c.skip
+            )
             for c in self.clips
         }
         while True:

@@ -50,7 +50,8 @@ class CodeStreamer(BaseStreamer):
 
     @property
     def cancelled(self) -> bool:
-        return all(c.cancelled for c in self.batch.clips)
+        """Every clip of this call has lost its consumer."""
+        return all(c.cancelled for c in self.clips)
 
     def put(self, value: Any) -> None:
         if value.dim() == 2:  # the prompt's columns, before the first step
