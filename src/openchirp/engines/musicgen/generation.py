@@ -33,10 +33,6 @@ log = logging.getLogger("openchirp.engines.musicgen")
 END = object()
 
 
-class Cancelled(Exception):
-    """Every consumer of a batch has gone: generation stops."""
-
-
 @dataclass(frozen=True)
 class Settings:
     guidance_scale: float
@@ -103,9 +99,11 @@ class Batch:
         try:
             with self.lock:  # one generation per model at a time: device memory
                 self._generate_all()
-        except Cancelled:
-            log.info("musicgen: batch abandoned by its consumers")
         except BaseException as exc:  # noqa: BLE001 - handed to every consumer to raise
+            if self.loaded.device.startswith("cuda"):  # an out-of-memory leaves the cache full
+                import torch
+
+                torch.cuda.empty_cache()
             for clip in self.clips:
                 clip.out.put(exc)
             return

@@ -12,17 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from openchirp.engines.base import EngineError
-
 DTYPES = ("float32", "float16", "bfloat16")
 REQUIRED_FILES = ("config.json", "tokenizer_config.json")
 WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
 
 
-class ModelDirError(EngineError):
-    """The configured model directory cannot be used (raised when the engine is built)."""
-
-    error_type = "model_unavailable"
+class ModelDirError(RuntimeError):
+    """The configured model directory or options cannot be used (raised when the engine is
+    built). Not an EngineError: its text names server paths, for the operator's log only."""
 
 
 def parse_device(device: str) -> str:
