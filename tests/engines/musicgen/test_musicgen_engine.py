@@ -209,3 +209,14 @@ def test_codes_survive_the_plan_and_the_chunk_decoder_matches_a_whole_decode(
     streamed = np.concatenate(out)
     assert streamed.shape == whole.shape
     assert np.abs(streamed - whole).max() < 1e-3
+
+
+def test_a_stereo_model_gives_two_channels(tmp_path: Path) -> None:
+    write_tiny(tmp_path, stereo=True)
+    stereo = MusicgenEngine(str(tmp_path), **{**OPTIONS, "duration_s": 0.6})
+    assert stereo.loaded.audio_channels == 2 and stereo.loaded.num_codebooks == 8
+    render = stereo.plan_batch([request(seed=1)])[0]
+    pcm, _ = pcm_of(render)
+    assert pcm.shape == (round(0.6 * RATE), 2) and np.isfinite(pcm).all()
+    assert not np.array_equal(pcm[:, 0], pcm[:, 1])  # left and right codebooks differ
+    assert decode_codes(render.plan["codes"]).shape == (8, 30)
