@@ -18,6 +18,7 @@ import logging
 import threading
 import weakref
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -177,7 +178,7 @@ class MusicgenEngine:
         duration_s = (total * hop - skip) / loaded.sampling_rate
         plan = {
             "engine": ENGINE_NAME,
-            "model_dir": self.model_dir,
+            "model": Path(self.model_dir).name,  # the folder's name: no server path in a plan
             "codec": loaded.codec,
             "prompt": prompt,
             "negative": negative,
