@@ -4,6 +4,8 @@ Random weights make noise, so nothing here is about how it sounds."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +13,13 @@ import pytest
 
 pytest.importorskip("transformers")
 
-from openchirp.engines.base import Continuation, EngineError, PlanRequest  # noqa: E402
+from openchirp.engines.base import (  # noqa: E402
+    Continuation,
+    Engine,
+    EngineError,
+    PlanRequest,
+    Render,
+)
 from openchirp.engines.musicgen.codec import ChunkDecoder, decode_codes, encode_codes  # noqa: E402
 from openchirp.engines.musicgen.engine import MusicgenEngine  # noqa: E402
 from openchirp.engines.musicgen.model import ModelDirError  # noqa: E402
@@ -46,6 +54,7 @@ def pcm_of(render) -> tuple[np.ndarray, int]:
 
 def test_a_batch_of_two_streams_two_different_clips(engine: MusicgenEngine) -> None:
     renders = engine.plan_batch([request(seed=7, variant=0), request(seed=7, variant=1)])
+    assert isinstance(engine, Engine) and all(isinstance(r, Render) for r in renders)
     assert renders[0].batch is renders[1].batch  # one generate call for both
     streams = [r.blocks() for r in renders]
     first = next(streams[0])  # the first block comes while the rest is still being made
@@ -180,6 +189,16 @@ def test_a_missing_or_broken_model_dir_fails_when_the_engine_is_built(
         MusicgenEngine(str(tiny_dir), device="tpu")
     with pytest.raises(ValueError, match="window_s"):
         MusicgenEngine(str(tiny_dir), window_s=40)
+
+
+def test_capabilities_are_read_without_loading_torch() -> None:
+    code = (
+        "import sys; from openchirp.config import Settings; "
+        "from openchirp.engines.registry import engine_capabilities as c; "
+        "print(sorted(c('musicgen', Settings())), 'torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split("\n")[0] == "['concat', 'extend', 'generate'] False"
 
 
 def test_the_text_prompt_names_the_genres_first() -> None:
