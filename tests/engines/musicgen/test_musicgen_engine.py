@@ -21,7 +21,7 @@ from openchirp.engines.base import (  # noqa: E402
     Render,
 )
 from openchirp.engines.musicgen.codec import ChunkDecoder, decode_codes, encode_codes  # noqa: E402
-from openchirp.engines.musicgen.engine import MusicgenEngine  # noqa: E402
+from openchirp.engines.musicgen.engine import ContinuationError, MusicgenEngine  # noqa: E402
 from openchirp.engines.musicgen.model import ModelDirError  # noqa: E402
 from openchirp.engines.musicgen.prompt import negative_prompt, text_prompt  # noqa: E402
 from openchirp.engines.musicgen.tiny import write_tiny  # noqa: E402
@@ -146,6 +146,30 @@ def test_an_extension_continues_from_the_source_codes(engine: MusicgenEngine) ->
     foreign = {**plan, "codec": {**plan["codec"], "codebook_size": 2048}}
     with pytest.raises(EngineError):
         engine.plan(request(continuation=Continuation(foreign, 1.0)))
+
+
+def test_a_clip_that_cannot_be_planned_fails_alone(engine: MusicgenEngine) -> None:
+    bad = request(continuation=Continuation({"engine": "composer"}, 1.0))
+    failed, good = engine.plan_batch([bad, request(seed=8)])
+    with pytest.raises(ContinuationError) as caught:
+        list(failed.blocks())
+    assert caught.value.retry is False  # the queue does not try it again
+    assert len(pcm_of(good)[0]) == round(good.duration_s * RATE)
+
+
+def test_the_default_length_is_a_quarter_of_the_model_key_maximum(tiny_dir: Path) -> None:
+    default = MusicgenEngine(str(tiny_dir), block_s=0.5)
+    render = default.plan(request(max_duration_s=2.4))
+    assert render.duration_s == pytest.approx(0.6)
+    assert len(pcm_of(render)[0]) == round(0.6 * RATE)
+
+
+def test_start_up_problems_come_from_the_directory(tiny_dir: Path, tmp_path: Path) -> None:
+    assert MusicgenEngine.problems({"model_dir": str(tiny_dir)}) == []
+    assert MusicgenEngine.problems({}) == ["model_dir is not set (OPENCHIRP_ENGINE_OPTIONS)"]
+    assert MusicgenEngine.problems({"model_dir": str(tmp_path / "x")})[0].endswith(
+        "is not a directory"
+    )
 
 
 def test_an_abandoned_render_stops_its_generation(engine: MusicgenEngine) -> None:

@@ -71,9 +71,9 @@ def _option_problems(options: dict[str, Any]) -> list[str]:
 
 
 def _tokenizer_problems(directory: Path) -> list[str]:
-    try:
-        from transformers import AutoTokenizer
+    from transformers import AutoTokenizer  # without the neural extra: ImportError, said so
 
+    try:
         AutoTokenizer.from_pretrained(directory, local_files_only=True)
     except Exception as exc:  # noqa: BLE001 - any failure is the line to print
         return [f"the tokenizer does not load: {str(exc).splitlines()[0][:200]}"]

@@ -38,10 +38,12 @@ class MusicgenEngine:
     """``MusicgenEngine(model_dir, device="cpu", dtype="float32", ...)``.
 
     ``model_dir``: a MusicGen directory in ``save_pretrained`` layout. ``duration_s``: the length
-    of a clip (and of an extension's new part), at most the model key's maximum. ``window_s``
-    (<= 30): the longest stretch one ``generate`` call makes; longer clips continue in windows
-    prompted with the last ``prompt_s`` of their codes. ``guidance_scale``, ``temperature``,
-    ``top_k``, ``top_p``: sampling (default: the directory's generation_config.json).
+    of a clip (and of an extension's new part), at most the model key's maximum; by default a
+    quarter of that maximum (chirp-v3-0: 30 s, v3.5 and v4: 60 s, v4.5 and later: 120 s).
+    ``window_s`` (<= 30): the longest stretch one ``generate`` call makes; longer clips continue
+    in windows prompted with the last ``prompt_s`` of their codes. ``guidance_scale``,
+    ``temperature``, ``top_k``, ``top_p``: sampling (default: the directory's
+    generation_config.json).
     ``max_batch``: clips per ``generate`` call. ``block_s``: the length of a streamed block.
     """
 
@@ -55,7 +57,7 @@ class MusicgenEngine:
         *,
         device: str = "cpu",
         dtype: str = "float32",
-        duration_s: float = 30.0,
+        duration_s: float | None = None,
         window_s: float = MAX_WINDOW_S,
         prompt_s: float = 10.0,
         guidance_scale: float | None = None,
@@ -69,7 +71,7 @@ class MusicgenEngine:
             raise ValueError(f"window_s must be more than 0 and at most {MAX_WINDOW_S}")
         if not 0 <= prompt_s < window_s:
             raise ValueError("prompt_s must be at least 0 and less than window_s")
-        if duration_s <= 0 or block_s <= 0:
+        if (duration_s is not None and duration_s <= 0) or block_s <= 0:
             raise ValueError("duration_s and block_s must be positive")
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
@@ -93,7 +95,7 @@ class MusicgenEngine:
             prompt_frames=round(prompt_s * fr),
             block_frames=max(1, round(block_s * fr)),
         )
-        self.duration_s = float(duration_s)
+        self.duration_s = None if duration_s is None else float(duration_s)
         self.max_batch = int(max_batch)
         self.model_dir = str(model_dir)
         self._lock = threading.Lock()  # one generate at a time on this model
@@ -116,22 +118,40 @@ class MusicgenEngine:
             self._waiting.append(weakref.ref(render))
         return render
 
-    def plan_batch(self, requests: list[PlanRequest]) -> list[MusicgenRender]:
-        """One render per request, same order; up to ``max_batch`` of them per generate call."""
-        renders = [self._render(r) for r in requests]
+    def plan_batch(self, requests: list[PlanRequest]) -> list[MusicgenRender | FailedRender]:
+        """One render per request, same order; up to ``max_batch`` of them per generate call.
+        A request that cannot be planned gets a render that fails alone; the others go on."""
+        out: list[MusicgenRender | FailedRender] = []
+        for request in requests:
+            try:
+                out.append(self._render(request))
+            except EngineError as exc:
+                out.append(FailedRender(exc, self.loaded.sampling_rate))
+        renders = [r for r in out if isinstance(r, MusicgenRender)]
         for i in range(0, len(renders), self.max_batch):
             group = renders[i : i + self.max_batch]
             batch = Batch(self.loaded, self.settings, [r.job for r in group], self._lock)
             for render in group:
                 render.batch = batch
-        return renders
+        return out
+
+    @staticmethod
+    def problems(options: dict[str, Any]) -> list[str]:
+        """What stops an engine with these options from loading, one line each (checked at
+        start-up by ``serve`` and ``worker``, without loading the model)."""
+        from openchirp.engines.musicgen.check import problems
+
+        if not options.get("model_dir"):
+            return ["model_dir is not set (OPENCHIRP_ENGINE_OPTIONS)"]
+        return problems(Path(str(options["model_dir"])), options)
 
     def _render(self, request: PlanRequest) -> MusicgenRender:
         if request.max_duration_s <= 0:
             raise EngineError("max_duration_s must be positive")
         loaded = self.loaded
         fr, hop = loaded.frame_rate, loaded.hop_length
-        duration = min(self.duration_s, request.max_duration_s)
+        wanted = request.max_duration_s / 4 if self.duration_s is None else self.duration_s
+        duration = min(wanted, request.max_duration_s)
         total = max(1, round(duration * fr))
         context = np.zeros((loaded.num_codebooks, 0), dtype=np.int64)
         skip = 0
@@ -143,15 +163,15 @@ class MusicgenEngine:
         else:
             src = request.continuation.source_plan
             if not isinstance(src, dict) or src.get("engine") != ENGINE_NAME or "codes" not in src:
-                raise EngineError("continuation: the source clip was not made by this engine")
+                raise ContinuationError("continuation: the source clip was not made by this engine")
             if src.get("codec") != loaded.codec:
-                raise EngineError(
+                raise ContinuationError(
                     "continuation: the source clip was made by a MusicGen model with another "
                     "codec than this server's"
                 )
             at = request.continuation.continue_at
             if at < 0:
-                raise EngineError("continue_at must not be negative")
+                raise ContinuationError("continue_at must not be negative")
             codes = decode_codes(src["codes"])
             # the new codes start at the frame holding continue_at; the audio starts at the
             # very sample, so a concat joins it to the source exactly where it was cut
@@ -221,6 +241,29 @@ class MusicgenEngine:
                     member.batch = batch
         assert render.batch is not None
         render.batch.start()
+
+
+class ContinuationError(EngineError):
+    """A clip this engine cannot continue: another try would fail the same way."""
+
+    retry = False
+
+
+class FailedRender:
+    """A clip of a batch that could not be planned: its blocks raise why, the others go on."""
+
+    has_vocal = False
+    duration_s = 0.0
+
+    def __init__(self, error: Exception, sample_rate: int) -> None:
+        self.error = error
+        self.sample_rate = sample_rate
+        self.words: list[WordTiming] = []
+        self.plan: dict[str, Any] = {}
+
+    def blocks(self) -> Iterator[AudioBlock]:
+        raise self.error
+        yield  # a generator: the error comes with the first block, as a render's would
 
 
 class MusicgenRender:
