@@ -242,6 +242,12 @@ def test_codes_survive_the_plan_and_the_chunk_decoder_matches_a_whole_decode(
     render = engine.plan_batch([request()])[0]
     decode = render.batch._decode
     whole = decode(codes)
+    import torch
+
+    ids = torch.as_tensor(codes)[None, None]
+    with torch.inference_mode():  # the codec's own decode, as generate calls it
+        own = engine.loaded.model.audio_encoder.decode(ids, audio_scales=[None]).audio_values
+    assert np.allclose(whole[:, 0], np.clip(own[0, 0].numpy(), -1, 1), atol=1e-6)
     chunker = ChunkDecoder(decode, 640, 50, codes[:, :0], 2)
     out = []
     for start in range(0, 120, 7):

@@ -20,7 +20,10 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -171,7 +174,7 @@ class Batch:
         sampler = ClipSampler([generators[id(c)] for c in clips], loaded.num_codebooks, s, cfg)
         streamer = CodeStreamer(self, clips, prompt, new, decoders)
         delay = loaded.num_codebooks // loaded.audio_channels
-        with torch.inference_mode():
+        with torch.inference_mode(), _no_final_decode(model.audio_encoder):
             model.generate(
                 encoder_outputs=BaseModelOutput(last_hidden_state=hidden),
                 attention_mask=mask,
@@ -212,16 +215,37 @@ class Batch:
         import torch
 
         loaded = self.loaded
-        ids = torch.as_tensor(codes, device=loaded.device)[None, None]
+        ids = torch.as_tensor(codes, device=loaded.device)[:, None]  # (codebooks, 1, frames)
         codec = loaded.model.audio_encoder
+
+        def pcm_of(part: Any) -> Any:  # EnCodec's decode of one frame, unscaled (MusicGen's)
+            return codec.decoder(codec.quantizer.decode(part))[0]
+
         with torch.inference_mode():
             if loaded.audio_channels == 1:
-                audio = codec.decode(ids, audio_scales=[None]).audio_values[0]
-            else:
-                left = codec.decode(ids[:, :, ::2], audio_scales=[None]).audio_values[0]
-                right = codec.decode(ids[:, :, 1::2], audio_scales=[None]).audio_values[0]
-                audio = torch.cat([left, right], dim=0)
+                audio = pcm_of(ids)
+            else:  # left and right codebooks interleaved
+                audio = torch.cat([pcm_of(ids[::2]), pcm_of(ids[1::2])], dim=0)
         pcm = audio.float().cpu().numpy().T
         if pcm.shape[1] == 1:
             pcm = np.repeat(pcm, 2, axis=1)
         return np.clip(np.nan_to_num(pcm), -1.0, 1.0).astype(np.float32)
+
+
+@contextmanager
+def _no_final_decode(codec: Any) -> Iterator[None]:
+    """``generate`` decodes its whole result after the last step: every row, the unconditional
+    ones too, a memory peak at the end of each window. The engine has streamed that audio
+    already, so for the call the codec's ``decode`` returns nothing (the engine's lock keeps
+    every other caller off this model meanwhile; its own decoding goes through the codec's
+    quantizer and decoder)."""
+    import torch
+
+    def skip(*args: Any, **kwargs: Any) -> SimpleNamespace:
+        return SimpleNamespace(audio_values=torch.zeros((0, 1, 0)))
+
+    codec.decode = skip
+    try:
+        yield
+    finally:
+        del codec.decode
