@@ -15,6 +15,7 @@ MusicGen makes instrumentals: a request with lyrics is rendered without a voice,
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import weakref
 from collections.abc import Iterator
@@ -297,7 +298,7 @@ class MusicgenRender:
         finished = False
         try:
             while True:
-                item = self.job.out.get()
+                item = self._next()
                 if item is END:
                     finished = True
                     self.job.done = True
@@ -309,6 +310,15 @@ class MusicgenRender:
         finally:
             if not finished:
                 self.job.cancelled = True
+
+    def _next(self) -> Any:
+        """The next item from the batch's thread; never waits on a thread that has ended."""
+        while True:
+            try:
+                return self.job.out.get(timeout=1.0)
+            except queue.Empty:
+                if self.batch is not None and not self.batch.alive and self.job.out.empty():
+                    raise EngineError("the generation thread ended without its audio") from None
 
 
 def _abandon(job: ClipJob) -> None:

@@ -98,6 +98,11 @@ class Batch:
     def started(self) -> bool:
         return self._thread is not None
 
+    @property
+    def alive(self) -> bool:
+        """Started and still running (or about to start)."""
+        return self._thread is None or self._thread.is_alive()
+
     def _run(self) -> None:
         try:
             with self.lock:  # one generation per model at a time: device memory
