@@ -30,6 +30,7 @@ BUILTIN_ENGINES: dict[str, str] = {
     "composer": "openchirp.engines.composer.engine:ComposerEngine",
     # Neural engines: imported only when a model key runs on them (``pip install .[neural]``).
     "acestep": "openchirp.engines.acestep.engine:AceStepEngine",
+    "musicgen": "openchirp.engines.musicgen.engine:MusicgenEngine",
 }
 BUILTIN_LYRICISTS: dict[str, str] = {
     "offline": "openchirp.engines.composer.lyricist:OfflineLyricist",
