@@ -149,7 +149,7 @@ def test_the_deploy_doc_runs_as_written(site, tmp_path: Path) -> None:
             assert f"prod/clips/{clip_id}/{clip_id}.mp3" in keys
 
         run_blocks(operations, machines)
-        ready, metrics = machines["api-2"].outputs.values()
+        ready, metrics = (machines["api-2"].outputs[c] for c in operations[0].commands)
         assert '"status":"ready"' in ready.replace(" ", "")
         assert 'openchirp_jobs_completed_total{kind="render"} 4.0' in metrics
 
