@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 
 from openchirp.db.database import Database
 from openchirp.db.tables import batches, clips, jobs
+from tests.support.callback_receiver import Receiver
+from tests.support.s3 import S3Server
 from tests.support.server import PgDatabase, pg_available, wait_for
 from tests.support.topology import (
     Topology,
@@ -30,6 +32,7 @@ pytestmark = [
     pytest.mark.skipif(not pg_available(), reason="needs PostgreSQL on 127.0.0.1:5432"),
 ]
 
+BUCKET = "openchirp-topology"
 SONG = {"prompt": "[Verse]\nround and round we go", "tags": "pop", "title": "Scale"}
 
 
@@ -60,6 +63,12 @@ def topology(request: pytest.FixtureRequest, tmp_path: Path):
     if not available:
         pytest.skip(f"needs {broker} on loopback")
     queue_url, _handle = broker_url(broker)
+    # The files in S3 (moto on loopback), except for the burst: its 14,000 objects would make
+    # the test process's S3 server what is measured.
+    s3 = None if speed == "burst" else S3Server().start()
+    if s3 is not None:
+        s3.create_bucket(BUCKET)
+        tone |= s3.env(BUCKET, "topology")
     pg = PgDatabase()
     topo = Topology(
         tmp_path,
@@ -70,9 +79,12 @@ def topology(request: pytest.FixtureRequest, tmp_path: Path):
             "TONE_BLOCK_DELAY": "0.05",
             "OPENCHIRP_LEASE_SECONDS": "2",
             "OPENCHIRP_LOG_FORMAT": "json",
+            "OPENCHIRP_CALLBACK_ALLOW_PRIVATE": "1",
+            "OPENCHIRP_CALLBACK_RETRY_DELAY_S": "0.1",
             **tone,
         },
     )
+    topo.s3 = s3
     db = Database(pg.url)
     try:
         topo.start_apis()
@@ -85,6 +97,8 @@ def topology(request: pytest.FixtureRequest, tmp_path: Path):
         topo.stop()
         db.dispose()
         pg.drop()
+        if s3 is not None:
+            s3.stop()
 
 
 @pytest.mark.parametrize("topology", ["redis", "amqp"], indirect=True)
@@ -103,6 +117,38 @@ def test_flow_through_both_apis_survives_a_killed_worker_and_a_restart(topology)
         lyrics = cb.post("/api/generate_lyrics", json={"prompt": "a song about the sea"})
         assert lyrics.status_code == 200, lyrics.text
         assert wait_for(cb, [whole["id"]], timeout=60)[0]["status"] == "complete"
+
+        # Retries and callbacks go through the same queue: a render that fails once, and a
+        # callback receiver that refuses its first post.
+        body = {**SONG, "tags": "fail-once, pop"}
+        retried = [c["id"] for c in ca.post("/api/custom_generate", json=body).json()]
+        secret = a.cli("keys", "secret")
+        with Receiver(secret=secret, fail_first=1) as receiver:
+            hooked = cb.post(
+                "/api/v2/suno/v3.5/custom/create-lyrics-song",
+                json={**SONG, "callback_url": receiver.url},
+            )
+            assert hooked.status_code == 200, hooked.text
+            posts = receiver.wait_for(4, timeout=60)
+        assert sorted(r.stage for r in posts[1:]) == ["complete", "first", "text"]
+        assert all(r.verified for r in posts)
+        (complete,) = [r.json["data"]["data"] for r in posts[1:] if r.stage == "complete"]
+        hooked_ids = [c["id"] for c in complete]
+        assert len(hooked_ids) == 2
+        done = wait_for(ca, retried + hooked_ids, timeout=60)
+        assert {c["status"] for c in done} == {"complete"}
+        with db.read() as conn:
+            tries = dict(
+                conn.execute(
+                    select(jobs.c.subject_id, jobs.c.attempts).where(jobs.c.subject_id.in_(retried))
+                ).all()
+            )
+            deliveries = conn.execute(
+                select(jobs.c.state, jobs.c.attempts).where(jobs.c.kind == "callback")
+            ).all()
+        assert sorted(tries.values()) == [2, 2], tries  # each clip's first attempt failed
+        assert {r.state for r in deliveries} == {"done"} and len(deliveries) == 3
+        assert sum(r.attempts for r in deliveries) == 4  # the refused post was tried again
 
         # SIGKILL a whole worker while it renders.
         batch = [i for client in (ca, cb, ca) for i in create(client)]
@@ -163,8 +209,8 @@ def test_flow_through_both_apis_survives_a_killed_worker_and_a_restart(topology)
     assert set(states) == {"done"}, states
 
     # /metrics: the same job figures from either API process; its own requests from each.
-    renders = len(first) + len(extension) + len(batch) + len(waiting)
-    for api, creates in ((a, 5), (b, 0)):  # b was restarted: its own counts began again
+    renders = len(first) + len(extension) + len(batch) + len(waiting) + 4
+    for api, creates in ((a, 6), (b, 0)):  # b was restarted: its own counts began again
         figures = scrape(api.url)
         assert figures[("openchirp_jobs_completed_total", (("kind", "render"),))] == renders
         assert figures[("openchirp_jobs_completed_total", (("kind", "concat"),))] == 1
@@ -186,6 +232,11 @@ def test_flow_through_both_apis_survives_a_killed_worker_and_a_restart(topology)
     ]
     carried = [x for x in lines if x.get("request_id") == "topology-first"]
     assert {x["job_id"] for x in carried} and all(x["level"] for x in carried)
+
+    # The files went to S3: every clip's mp3 is in the bucket.
+    assert topo.s3 is not None
+    stored = set(topo.s3.keys(BUCKET, "topology"))
+    assert all(f"topology/clips/{i}/{i}.mp3" in stored for i in every), len(stored)
 
 
 def scrape(url: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
