@@ -162,6 +162,7 @@ def measure(songs: int, tone: bool) -> dict[str, Any]:
             queues = collections.Counter(q for _, q in recorder.sent[first_message:])
             worker.db.dispose()
     finally:
+        celery_queue._state.worker = celery_queue._state.publisher = None
         pg.drop()
     return {
         "songs": songs,

@@ -197,7 +197,7 @@ def worker(
     kinds: Annotated[
         str | None,
         typer.Option(
-            help="Only these job kinds, comma-separated: render,concat,stems,video,lyrics"
+            help="Only these job kinds, comma-separated: render,concat,stems,video,lyrics,callback"
         ),
     ] = None,
 ) -> None:
