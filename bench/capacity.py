@@ -23,16 +23,20 @@ the database and broker counts are the same, the CPU and byte figures are not a 
 
 from __future__ import annotations
 
-import argparse
-import collections
 import os
-import re
-import sys
-import tempfile
-import threading
-import time
-from pathlib import Path
-from typing import Any
+
+# As `openchirp worker` and `serve` run their workers (cli.one_blas_thread): set before numpy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import collections  # noqa: E402
+import re  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
