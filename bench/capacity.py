@@ -217,7 +217,7 @@ def storage_bytes(root: Path, clip_ids: list[str]) -> dict[str, tuple[int, int]]
     found: dict[str, list[int]] = collections.defaultdict(lambda: [0, 0])
     for clip_id in clip_ids:
         for path in (root / clip_id).rglob("*"):
-            if path.is_file():
+            if path.is_file() and path.suffix != ".done":  # a workspace marker, not an object
                 kind = "stem wav" if path.parent.name == "stems" else path.suffix.lstrip(".")
                 found[kind][0] += 1
                 found[kind][1] += path.stat().st_size
@@ -251,7 +251,10 @@ def report(figures: dict[str, Any]) -> None:
             writes += (
                 sum(v for k, v in counts.items() if k.split()[0] in ("INSERT", "UPDATE")) * per
             )
-    commits = sum(c["COMMIT"] for p, c in figures["statements"].items() if p != "one sweep") * per
+    per_song = {
+        p: c for p, c in figures["statements"].items() if p not in ("one sweep", HEARTBEATS)
+    }
+    commits = sum(c["COMMIT"] for c in per_song.values()) * per
     print(
         f"  per song: {writes:g} INSERT/UPDATE statements in {commits:g} transactions, "
         f"besides the heartbeats ({wall * per:.1f} job-seconds per song)"
