@@ -316,6 +316,12 @@ def test_a_burst_of_creates_from_concurrent_clients_all_complete_once(topology) 
         assert figures[("openchirp_jobs_started_total", (("kind", "render"),))] == len(ids)
         route = (("method", "POST"), ("route", "/api/custom_generate"), ("status", "200"))
         creates += figures[("openchirp_request_seconds_count", route)]
+        # Per engine: every clip rendered once, a quarter second of audio each.
+        (engine,) = [k[1] for k in figures if k[0] == "openchirp_renders_total"]
+        assert figures[("openchirp_renders_total", engine)] == len(ids)
+        audio = figures[("openchirp_render_audio_seconds_total", engine)]
+        assert audio == pytest.approx(0.25 * len(ids))
+        assert figures[("openchirp_render_seconds_total", engine)] > 0
     assert creates == BURST_CREATES
     print(
         f"{BURST_CREATES} creates from {BURST_CLIENTS} clients in {created:.1f} s; "
