@@ -1,6 +1,6 @@
 """Throughput of the Celery queue with 1, 2 and 4 workers, and the queue's added latency per job.
 
-    .venv/bin/python bench/scale.py [--clips 24] [--render-seconds 2.0] [--broker redis]
+    .venv/bin/python bench/scale.py [--clips 48] [--render-seconds 2.0] [--broker redis]
 
 Needs PostgreSQL (127.0.0.1:5432) and the broker (Redis 127.0.0.1:6379 or RabbitMQ :5672).
 The engine is the tests' tone engine with TONE_BLOCK_DELAY: each render waits ``render-seconds``
@@ -162,7 +162,8 @@ def queue_wait(queue_url: str | None, n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", type=int, default=24)
+    # 48: with fewer, the last round of renders leaves workers idle and hides the scaling.
+    parser.add_argument("--clips", type=int, default=48)
     parser.add_argument("--render-seconds", type=float, default=2.0)
     parser.add_argument("--broker", choices=["redis", "amqp"], default="redis")
     parser.add_argument("--latency-jobs", type=int, default=10)
