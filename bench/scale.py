@@ -1,6 +1,6 @@
 """Throughput of the Celery queue with 1, 2 and 4 workers, and the queue's added latency per job.
 
-    .venv/bin/python bench/scale.py [--clips 24] [--render-seconds 2.0] [--broker redis]
+    .venv/bin/python bench/scale.py [--clips 48] [--render-seconds 2.0] [--broker redis]
 
 Needs PostgreSQL (127.0.0.1:5432) and the broker (Redis 127.0.0.1:6379 or RabbitMQ :5672).
 The engine is the tests' tone engine with TONE_BLOCK_DELAY: each render waits ``render-seconds``
@@ -9,7 +9,8 @@ limits the workers. For each worker count: one ``openchirp serve --workers 0`` a
 ``openchirp worker --count N`` on a fresh database; once the worker is ready, ``clips / 2``
 creates go in from 8 clients at once; throughput is clips over the span from the first job's
 creation to the last one's finish (read from the jobs table). Prints clips/s and the ratio to
-one worker (target: 4 workers >= 3.6x).
+one worker (target: 4 workers >= 3.6x), and on Redis the commands the server ran per job over
+the run (INFO commandstats: the publishes, deliveries and acks, and the workers' idle polling).
 
 Latency: one create at a time on an idle system, queue wait = the job's start minus its creation
 (``jobs.started_at - created_at``), median over ``--latency-jobs`` creates, for the embedded
@@ -28,6 +29,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import redis
 from sqlalchemy import func, select
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,7 +88,18 @@ def wait_done(db: Database, n: int, timeout: float = 300) -> None:
         time.sleep(0.05)
 
 
-def throughput(workers: int, clips: int, render_seconds: float, queue_url: str) -> float:
+def redis_calls(queue_url: str) -> int | None:
+    """Commands the Redis server has run (all clients, all databases); None on RabbitMQ."""
+    if not queue_url.startswith("redis"):
+        return None
+    stats = redis.Redis.from_url(queue_url).info("commandstats")
+    return sum(int(v["calls"]) for v in stats.values())
+
+
+def throughput(
+    workers: int, clips: int, render_seconds: float, queue_url: str
+) -> tuple[float, float | None]:
+    """Clips a second, and Redis commands per job over the run (idle polling included)."""
     pg = PgDatabase()
     db = Database(pg.url)
     data = Path(tempfile.mkdtemp(prefix="scale-"))
@@ -94,17 +107,20 @@ def throughput(workers: int, clips: int, render_seconds: float, queue_url: str) 
     server = Server(data, pg.url, **env).start()
     worker = start_worker(server, workers)
     try:
+        calls = redis_calls(queue_url)
         with httpx.Client(base_url=server.url, timeout=60) as client, ThreadPoolExecutor(8) as pool:
             for answer in pool.map(
                 lambda _: client.post("/api/custom_generate", json=SONG), range(clips // 2)
             ):
                 answer.raise_for_status()
         wait_done(db, clips)
+        after = redis_calls(queue_url)
         with db.read() as conn:
             first, last = conn.execute(
                 select(func.min(jobs.c.created_at), func.max(jobs.c.finished_at))
             ).one()
-        return clips / (last - first).total_seconds()
+        per_job = None if calls is None or after is None else (after - calls) / clips
+        return clips / (last - first).total_seconds(), per_job
     finally:
         stop(worker)
         server.stop()
@@ -146,7 +162,8 @@ def queue_wait(queue_url: str | None, n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", type=int, default=24)
+    # 48: with fewer, the last round of renders leaves workers idle and hides the scaling.
+    parser.add_argument("--clips", type=int, default=48)
     parser.add_argument("--render-seconds", type=float, default=2.0)
     parser.add_argument("--broker", choices=["redis", "amqp"], default="redis")
     parser.add_argument("--latency-jobs", type=int, default=10)
@@ -156,9 +173,13 @@ def main() -> None:
     print(f"broker {args.broker}, {args.clips} clips, each render waits {args.render_seconds} s")
     base = None
     for n in (int(w) for w in args.workers.split(",")):
-        rate = throughput(n, args.clips, args.render_seconds, queue_url)
+        rate, calls = throughput(n, args.clips, args.render_seconds, queue_url)
         base = base or rate
-        print(f"{n} worker(s): {rate:6.2f} clips/s  {rate / base:4.2f}x one worker", flush=True)
+        broker = "" if calls is None else f"  ({calls:.0f} Redis commands per job)"
+        print(
+            f"{n} worker(s): {rate:6.2f} clips/s  {rate / base:4.2f}x one worker{broker}",
+            flush=True,
+        )
     if args.latency_jobs < 1:
         return
     embedded = queue_wait(None, args.latency_jobs)

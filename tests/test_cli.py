@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -68,3 +69,27 @@ def test_worker_refuses_an_unknown_job_kind(tmp_path) -> None:
     )
     assert result.exit_code == 2
     assert "unknown job kinds renders" in result.output
+
+
+def test_worker_and_serve_run_blas_on_one_thread(tmp_path, monkeypatch) -> None:
+    """Workers are processes, one core each: OpenBLAS's threads would spin against each other
+    (4.9x the CPU of a render, bench/capacity.py). Both commands set it before anything loads
+    numpy, so embedded, spawned and forked workers inherit it; an explicit setting stays."""
+    from typer.testing import CliRunner
+
+    from openchirp.cli import app
+
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    CliRunner().invoke(app, ["worker", "--data-dir", str(tmp_path), "--kinds", "nope"])
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"
+
+    import uvicorn
+
+    monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "4")
+    result = CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path), "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "4"
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS")
+    CliRunner().invoke(app, ["serve", "--data-dir", str(tmp_path), "--workers", "0"])
+    assert os.environ["OPENBLAS_NUM_THREADS"] == "1"

@@ -142,6 +142,14 @@ def owner_key(settings: Settings) -> tuple[str, bool]:
     return key, True
 
 
+def one_blas_thread() -> None:
+    """Each worker process is one core's worth of work; workers run side by side as processes.
+    OpenBLAS's own threads (numpy's and scipy's, started when they load) only spin against the
+    other workers: with them, the engine's small BLAS calls took 4.9x the CPU of a render on two
+    busy cores (bench/capacity.py). Set before either library loads; an explicit setting stays."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind")] = None,
@@ -150,6 +158,7 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="Embedded worker processes")] = None,
 ) -> None:
     """Run the API server with embedded workers."""
+    one_blas_thread()  # before the workers spawn (they inherit it)
     import uvicorn
 
     from openchirp import logs
@@ -204,12 +213,13 @@ def worker(
     kinds: Annotated[
         str | None,
         typer.Option(
-            help="Only these job kinds, comma-separated: render,concat,stems,video,lyrics"
+            help="Only these job kinds, comma-separated: render,concat,stems,video,lyrics,callback"
         ),
     ] = None,
 ) -> None:
     """Run workers alone, beside a server on the same database (with OPENCHIRP_QUEUE_URL: a
     Celery worker consuming the queues of these kinds and engines)."""
+    one_blas_thread()  # before numpy loads here, and so in every process forked from here
     from openchirp import logs
     from openchirp.jobs.pool import WorkerPool
     from openchirp.jobs.worker import KINDS

@@ -9,6 +9,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from openchirp.db import repo
 from openchirp.db.tables import jobs
 from openchirp.jobs import render, worker
 from tests.support.inprocess import InProcessApp, inprocess_settings
+from tests.support.server import free_port
 
 SONG = {"prompt": "[Verse]\nla la", "tags": "pop"}
 
@@ -211,3 +213,38 @@ def test_readiness_reports_low_disk(tmp_path: Path) -> None:
         assert ready.status_code == 503
         disk = ready.json()["checks"]["disk"]
         assert disk["ok"] is False and disk["free_bytes"] < disk["min_free_bytes"]
+
+
+def test_readiness_asks_the_store(app: InProcessApp, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A store that fails (an S3 endpoint down, bad credentials) makes the server not ready."""
+    assert app.client.get("/readyz").json()["checks"]["storage"] == {"ok": True}
+
+    def unreachable(key: str) -> None:
+        raise ConnectionError(f"no route to the store for {key}")
+
+    monkeypatch.setattr(app.app.state.storage, "stat", unreachable)
+    ready = app.client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["storage"] == {"ok": False, "error": "ConnectionError"}
+
+
+def test_readiness_with_an_s3_endpoint_that_does_not_answer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from openchirp.api import health
+
+    port = free_port()  # nothing listens there: the S3 client retries until the probe gives up
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setattr(health, "STORAGE_TIMEOUT_S", 0.5)
+    # Its own probe thread: the hung probe goes on retrying there for a few seconds more.
+    monkeypatch.setattr(health, "_store_probes", ThreadPoolExecutor(1))
+    settings = inprocess_settings(tmp_path / "data", storage_url="s3://nowhere/prefix")
+    with InProcessApp(settings) as app:
+        ready = app.client.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["storage"] == {
+        "ok": False,
+        "error": "the store did not answer in 0.5 s",
+    }

@@ -60,6 +60,8 @@ class Topology:
         self.apis = [Server(data_dir, database_url, **self.env) for _ in range(2)]
         self.workers: list[subprocess.Popen[bytes]] = []
         self.database_url = database_url
+        self.s3: Any = None
+        """The S3 server the files go to, when the test gave one (tests.support.s3)."""
 
     def start_apis(self) -> None:
         for api in self.apis:

@@ -12,6 +12,8 @@ import logging
 import shutil
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -60,15 +62,30 @@ def check_database(app: FastAPI) -> Check:
     return Check(True)
 
 
+STORAGE_PROBE_KEY = ".readyz"
+STORAGE_TIMEOUT_S = 5.0
+_store_probes = ThreadPoolExecutor(1, thread_name_prefix="readyz-storage")
+"""One probe at a time: while one hangs (a store that does not answer, its client retrying),
+later ones wait behind it and time out too, instead of piling up threads."""
+
+
 def check_storage(app: FastAPI) -> Check:
-    """The workspace (where every job writes) takes a file."""
-    root = app.state.storage.workspace.root
+    """The workspace (where every job writes) takes a file, and the store where finished files
+    go answers (an S3 endpoint: a HEAD of a key that need not exist)."""
+    storage = app.state.storage
     try:
-        with tempfile.NamedTemporaryFile(dir=root, prefix=".readyz-") as probe:
+        with tempfile.NamedTemporaryFile(dir=storage.workspace.root, prefix=".readyz-") as probe:
             probe.write(b"ok")
             probe.flush()
     except OSError as exc:
         return Check(False, {"error": exc.strerror or type(exc).__name__})
+    try:
+        _store_probes.submit(storage.stat, STORAGE_PROBE_KEY).result(timeout=STORAGE_TIMEOUT_S)
+    except FutureTimeout:
+        return Check(False, {"error": f"the store did not answer in {STORAGE_TIMEOUT_S:g} s"})
+    except Exception as exc:  # noqa: BLE001 - any failure of the store means not ready
+        log.warning("storage not ready: %s: %s", type(exc).__name__, exc)
+        return Check(False, {"error": type(exc).__name__})
     return Check(True)
 
 
