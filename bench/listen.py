@@ -46,7 +46,7 @@ SONGS = [  # (label, tags, seed)
 INSTRUMENTAL = ("bass_solo", "instrumental, bass solo, groovy, funky", 4)
 
 
-def measure_all(src: str, out: Path) -> dict:
+def measure_all(src: str, out: Path, only: set[str] | None = None) -> dict:
     """Render and measure every song with the engine under ``src`` (this process's path)."""
     sys.path.insert(0, src)
     from openchirp.engines.base import PlanRequest
@@ -61,6 +61,8 @@ def measure_all(src: str, out: Path) -> dict:
     lyrics = starry_lyrics()
     rows = {}
     for label, tags, seed in [*SONGS, INSTRUMENTAL]:
+        if only and label not in only:
+            continue
         text = "" if label == INSTRUMENTAL[0] else lyrics
         c0, t0 = time.process_time(), time.perf_counter()
         render = engine.plan(PlanRequest(text, tags, seed=seed))
@@ -184,20 +186,23 @@ def main() -> None:
     ap.add_argument("--base", default=None, help="another checkout to measure first")
     ap.add_argument("--json", default=None, help="write this checkout's figures here, no table")
     ap.add_argument("--src", default=str(ROOT / "src"))
+    ap.add_argument("--only", default="", help="comma-separated labels (default: all)")
     ap.add_argument("--out", default="/tmp/openchirp-listen")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.json:
-        Path(args.json).write_text(json.dumps(measure_all(args.src, out)))
+        only = set(args.only.split(",")) if args.only else None
+        Path(args.json).write_text(json.dumps(measure_all(args.src, out, only)))
         return
     base = None
     if args.base:
         path = out / "base.json"
         cmd = [sys.executable, __file__, "--json", str(path), "--src", f"{args.base}/src"]
+        cmd += ["--only", args.only] if args.only else []
         subprocess.run(cmd, check=True)
         base = json.loads(path.read_text())
-    rows = measure_all(args.src, out)
+    rows = measure_all(args.src, out, set(args.only.split(",")) if args.only else None)
     report(rows, base)
 
 

@@ -174,10 +174,14 @@ def _segment_features(x: np.ndarray, rate: int, hop_s: float) -> tuple[np.ndarra
     return feats, per * _HOP / _RATE
 
 
-def novelty(x: np.ndarray, rate: int = SR, hop_s: float = 0.5, kernel_s: float = 8.0):
-    """Foote's novelty: a Gaussian-tapered checkerboard kernel slid along the diagonal of the
-    cosine self-similarity matrix. Returns (curve in [0, 1], seconds per point)."""
+def novelty(
+    x: np.ndarray, rate: int = SR, hop_s: float = 0.5, kernel_s: float = 32.0, smooth_s: float = 6.0
+):
+    """Foote's novelty as MSAF runs it (kernel ~64 beats, features median-filtered over ~12
+    beats): a Gaussian-tapered checkerboard kernel slid along the diagonal of the cosine
+    self-similarity matrix. Returns (curve in [0, 1], seconds per point)."""
     f, step = _segment_features(x, rate, hop_s)
+    f = ndimage.median_filter(f, size=(max(1, int(round(smooth_s / step))), 1), mode="nearest")
     f = f / (np.linalg.norm(f, axis=1, keepdims=True) + 1e-9)
     ssm = f @ f.T
     half = max(2, int(round(kernel_s / 2 / step)))
@@ -192,11 +196,11 @@ def novelty(x: np.ndarray, rate: int = SR, hop_s: float = 0.5, kernel_s: float =
 
 
 def boundaries(x: np.ndarray, rate: int = SR) -> list[float]:
-    """Segment boundaries (s): peaks of the novelty curve above its moving median (16 s) plus
-    0.1, at least 4 s apart, none in the first or last 2 s."""
+    """Segment boundaries (s): local maxima of the novelty curve above 0.05 and above its
+    moving median over 32 s plus 0.05 (MSAF's peak picking), none in the first or last 2 s."""
     curve, step = novelty(x, rate)
-    base = ndimage.median_filter(curve, size=max(3, int(16 / step)), mode="nearest")
-    peaks, _ = signal.find_peaks(curve, height=base + 0.1, distance=max(1, int(4 / step)))
+    base = ndimage.median_filter(curve, size=max(3, int(32 / step)), mode="nearest")
+    peaks, _ = signal.find_peaks(curve, height=np.maximum(base + 0.05, 0.05))
     times = peaks * step + step / 2
     end = len(mono(x)) / rate
     return [float(t) for t in times if 2.0 < t < end - 2.0]
