@@ -67,11 +67,12 @@ def measure_all(src: str, out: Path, only: set[str] | None = None) -> dict:
         c0, t0 = time.process_time(), time.perf_counter()
         render = engine.plan(PlanRequest(text, tags, seed=seed))
         first = None
-        mixes, vocals = [], []
+        mixes, vocals, bands = [], [], []
         for block in render.blocks():
             if first is None:
                 first = time.perf_counter() - t0
             mixes.append(block.mix)
+            bands.append(block.stems["instrumental"])
             if "vocals" in block.stems:
                 vocals.append(block.stems["vocals"])
         cpu = time.process_time() - c0
@@ -90,6 +91,7 @@ def measure_all(src: str, out: Path, only: set[str] | None = None) -> dict:
             "tp": m["true_peak_db"],
             "spectrum": L.spectrum(mix),
             "vocal": L.spectrum(np.concatenate(vocals)) if vocals else None,
+            "band": L.spectrum(np.concatenate(bands)),
             "features": L.features(mix, render.plan["tempo"]),
             "f1": L.boundary_f1(found, planned),
             "chorus_db": levels["chorus"] - verse if verse is not None and "chorus" in levels
@@ -132,6 +134,15 @@ def report(rows: dict, base: dict | None) -> None:
             f" top {_fmt(b(label, 'spectrum', 'harsh_db'), s['harsh_db'], '.1f'):>13s} "
             f" LUFS {_fmt(b(label, 'lufs'), r['lufs'], '.2f'):>15s} "
             f" TP {_fmt(b(label, 'tp'), r['tp'], '.2f'):>13s}"
+        )
+    print("spectrum of the vocal stem and of the band's (after): 2-6 kHz, > 6 kHz, 95% rolloff")
+    for label, r in rows.items():
+        v, w = r["vocal"], r["band"]
+        if v is None:
+            continue
+        print(
+            f"{label:12s} vocal {v['mid']:6.1%} {v['air']:6.2%} {v['rolloff']:6.0f}  "
+            f" band {w['mid']:6.1%} {w['air']:6.2%} {w['rolloff']:6.0f}"
         )
     print("spectrum of the vocal stem (before -> after): 2-6 kHz, > 6 kHz, 95% rolloff Hz")
     for label, r in rows.items():

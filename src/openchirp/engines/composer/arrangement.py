@@ -72,7 +72,7 @@ _BRIDGE_COMP = {
     "power8": "pad",
 }
 """A bridge changes how the chords are played (strummed verses, an arpeggiated bridge)."""
-BAND_LEVEL_DB = {0: -4.5, 1: -2.5, 2: 0.0, 3: 1.0}
+BAND_LEVEL_DB = {0: -4.5, 1: -2.5, 2: -0.5, 3: 0.0}
 """The band's level per section energy: the chorus is the loudest part, verses sit lower and
 quiet sections lower still (the voice keeps its level, so it leads the verses)."""
 _RAMP_S = 0.04

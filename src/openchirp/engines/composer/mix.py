@@ -168,24 +168,37 @@ class EQChain:
         return y
 
 
-def instrument_eq(sr: int, brightness: float, prod: Production | None = None) -> EQ | EQChain:
+INSTRUMENT_MID_DB = 3.0
+"""A broad lift around 2.5 kHz under the presence peak: pick attack, snare crack, the upper
+harmonics of keys and pads, so that 2-6 kHz holds its share in bass-heavy genres too."""
+
+
+def instrument_eq(sr: int, brightness: float, prod: Production | None = None) -> EQChain:
     """Rumble cut, presence and a high shelf, then the genre's low shelf: General MIDI
     SoundFonts sound dull next to produced records, so it lifts 2-6 kHz, then the air, by 6-7
     dB, by the style's brightness (+-3 dB) and by the genre's production (metal's bite, the
     weight of reggae's and hip hop's lows)."""
     prod = prod or Production()
-    eq = EQ(
-        np.array(
-            [
-                _biquad("hp", 32.0, sr),
-                _biquad("peak", 4500.0, sr, INSTRUMENT_PRESENCE_DB + prod.presence_db, 0.7),
-                _biquad("highshelf", 6000.0, sr, INSTRUMENT_AIR_DB + 3.0 * brightness + prod.air_db),
-            ]
-        )
+    air = INSTRUMENT_AIR_DB + 3.0 * brightness + prod.air_db
+    return EQChain(
+        EQ(
+            np.array(
+                [
+                    _biquad("hp", 32.0, sr),
+                    _biquad("peak", 4500.0, sr, INSTRUMENT_PRESENCE_DB + prod.presence_db, 0.7),
+                    _biquad("highshelf", 6000.0, sr, air),
+                ]
+            )
+        ),
+        EQ(
+            np.array(
+                [
+                    _biquad("peak", 2500.0, sr, INSTRUMENT_MID_DB, 1.0),
+                    _biquad("lowshelf", 110.0, sr, prod.low_db),
+                ]
+            )
+        ),
     )
-    if not prod.low_db:
-        return eq
-    return EQChain(eq, EQ(np.array([_biquad("lowshelf", 110.0, sr, prod.low_db)])))
 
 
 def saturate(x: np.ndarray, drive: float) -> np.ndarray:
