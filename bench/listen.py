@@ -94,9 +94,11 @@ def measure_all(src: str, out: Path, only: set[str] | None = None) -> dict:
             "band": L.spectrum(np.concatenate(bands)),
             "features": L.features(mix, render.plan["tempo"]),
             "f1": L.boundary_f1(found, planned),
-            "chorus_db": levels["chorus"] - verse if verse is not None and "chorus" in levels
+            "chorus_db": levels["chorus"] - verse
+            if verse is not None and "chorus" in levels
             else None,
-            "bridge_db": levels["bridge"] - verse if verse is not None and "bridge" in levels
+            "bridge_db": levels["bridge"] - verse
+            if verse is not None and "bridge" in levels
             else None,
         }
         print(f"  {label}: {rows[label]['x_cpu']:.0f}x cpu", file=sys.stderr, flush=True)
@@ -195,6 +197,7 @@ def report(rows: dict, base: dict | None) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", default=None, help="another checkout to measure first")
+    ap.add_argument("--base-json", default=None, help="the other checkout's figures, saved")
     ap.add_argument("--json", default=None, help="write this checkout's figures here, no table")
     ap.add_argument("--src", default=str(ROOT / "src"))
     ap.add_argument("--only", default="", help="comma-separated labels (default: all)")
@@ -206,7 +209,7 @@ def main() -> None:
         only = set(args.only.split(",")) if args.only else None
         Path(args.json).write_text(json.dumps(measure_all(args.src, out, only)))
         return
-    base = None
+    base = json.loads(Path(args.base_json).read_text()) if args.base_json else None
     if args.base:
         path = out / "base.json"
         cmd = [sys.executable, __file__, "--json", str(path), "--src", f"{args.base}/src"]

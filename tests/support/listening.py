@@ -211,9 +211,7 @@ def boundary_f1(found: list[float], planned: list[float], window: float = 3.0) -
     ``window`` seconds (greedy by distance)."""
     if not planned and not found:
         return 1.0
-    pairs = sorted(
-        (abs(a - b), i, j) for i, a in enumerate(found) for j, b in enumerate(planned)
-    )
+    pairs = sorted((abs(a - b), i, j) for i, a in enumerate(found) for j, b in enumerate(planned))
     used_f, used_p = set(), set()
     hits = 0
     for d, i, j in pairs:

@@ -105,7 +105,7 @@ def band_gain(song: Song, a: int, n: int, sr: int) -> float | np.ndarray:
 def variant(song: Song, si: int) -> str:
     """How a section's band differs from its energy's usual texture: 'bridge' (sparse drums,
     held bass, chords played another way, pad up an octave), 'again' (a verse after a verse:
-    the pad comes in) or ''."""
+    the pad comes in, the drums take the chorus's pattern) or ''."""
     sec = song.sections[si]
     if sec.kind == "bridge" and not sec.soloist:
         return "bridge"
@@ -116,8 +116,9 @@ def variant(song: Song, si: int) -> str:
 
 def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[NoteEvent]:
     """All events of one section, in beats. Sections differ in how the band plays, not only
-    in how loud: a second verse adds the pad, a bridge drops the drums to a sparse pulse,
-    holds the bass and plays the chords another way an octave up, a chorus brings everyone."""
+    in how loud: a second verse adds the pad and the chorus's groove, a bridge drops the drums
+    to a sparse pulse, holds the bass and plays the chords another way an octave up, a chorus
+    brings everyone."""
     sec = song.sections[si]
     st = song.style
     m = st.meter
@@ -150,7 +151,11 @@ def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[Note
         if st.drums:
             fill = b == sec.n_bars - 1 and sec.n_bars >= 2 and bool(sec.next_chord)
             crash = b == 0 and energy >= 1 and si > 0
-            d_energy = 0 if bridge and b < played - 1 else energy  # the last bar builds back
+            d_energy = energy
+            if bridge and b < played - 1:  # the last bar builds back
+                d_energy = 0
+            elif again:  # the second verse moves on: the chorus's groove, at the verse's level
+                d_energy = max(energy, 2)
             out += drum_bar(st.groove, d_energy, m, bar, fill=fill, crash=crash, rng=rng(1))
         if sec.soloist == "bass":
             ev, lead_prev = solo_bar(

@@ -912,12 +912,16 @@ PRODUCTION: dict[str, Production] = {
     "emo": Production(kit=16, presence_db=1.5, air_db=1.0, drive=0.5),
     "doom": Production(kit=16, low_db=2.0, drive=0.7),
     "rock": Production(kit=8, drums_db=0.5, presence_db=1.5, air_db=1.0, drive=0.35),
-    "synthwave": Production(kit=24, drums_db=2.5, bass_db=2.0, low_db=2.5, presence_db=3.0, air_db=3.5, drive=0.3),
+    "synthwave": Production(
+        kit=24, drums_db=2.5, bass_db=2.0, low_db=2.5, presence_db=3.0, air_db=3.5, drive=0.3
+    ),
     "electronic": Production(kit=24, drums_db=1.0, bass_db=1.0, presence_db=1.5, air_db=2.0),
     "edm": Production(kit=24, drums_db=2.0, low_db=2.0, presence_db=2.0, air_db=3.0, drive=0.2),
     "trance": Production(kit=24, drums_db=1.0, low_db=1.0, presence_db=2.0, air_db=3.0),
     "techno": Production(kit=25, drums_db=3.0, low_db=2.0, presence_db=1.0, air_db=2.0, drive=0.3),
-    "house": Production(kit=25, drums_db=3.0, bass_db=1.0, low_db=2.0, presence_db=4.0, air_db=-3.0),
+    "house": Production(
+        kit=25, drums_db=3.0, bass_db=1.0, low_db=2.0, presence_db=6.0, air_db=-4.0
+    ),
     "dubstep": Production(kit=25, drums_db=2.0, low_db=3.0, presence_db=2.0, drive=0.5),
     "dnb": Production(kit=24, drums_db=3.0, low_db=2.0, presence_db=1.5, air_db=2.0),
     "hiphop": Production(kit=8, drums_db=5.0, bass_db=3.0, low_db=2.0, presence_db=3.0),
