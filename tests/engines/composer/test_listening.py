@@ -149,18 +149,18 @@ def songs() -> dict[str, dict]:
 @pytest.mark.slow
 def test_genres_sound_apart(songs: dict[str, dict]) -> None:
     """Nearest other genre on (tempo, centroid, onset rate, percussive share, low/high,
-    flatness), standardised: measured 1.44 to 3.33 (median 1.93); before the genres'
+    flatness), standardised: measured 1.58 to 3.39 (median 1.78); before the genres'
     production 0.74 (synthwave and hip hop) to 2.77 (median 2.29)."""
     feats = {k: L.features(v["mix"], v["plan"]["tempo"]) for k, v in songs.items()}
     table = L.distance_table(feats)
     print({k: (n, round(d, 2)) for k, (n, d) in table.items()})
-    assert min(d for _, d in table.values()) >= 1.2
+    assert min(d for _, d in table.values()) >= 1.3
     assert np.median([d for _, d in table.values()]) >= 1.6
 
 
 @pytest.mark.slow
 def test_sections_are_heard_and_the_chorus_is_loudest(songs: dict[str, dict]) -> None:
-    """A novelty segmenter finds the planned boundaries within 3 s: F1 measured 0.63 to 0.92
+    """A novelty segmenter finds the planned boundaries within 3 s: F1 measured 0.60 to 0.93
     (mean 0.79), 0.42 to 0.82 (mean 0.64) before; the chorus is 0.9 to 3.0 dB RMS over the
     verses and above the bridge."""
     f1 = {}
@@ -176,15 +176,15 @@ def test_sections_are_heard_and_the_chorus_is_loudest(songs: dict[str, dict]) ->
 
 @pytest.mark.slow
 def test_band_is_bright_not_harsh_and_the_master_holds(songs: dict[str, dict]) -> None:
-    """The band's stem carries the presence a produced record has (2-6 kHz measured 7.4 to
-    26%, above 6 kHz 1.4 to 27%); no band above 6 kHz outweighs 1-2 kHz in the mix (-1.8 dB
+    """The band's stem carries the presence a produced record has (2-6 kHz measured 11 to
+    30%, above 6 kHz 2.2 to 33%); no band above 6 kHz outweighs 1-2 kHz in the mix (-1.2 dB
     at most, house's 808 hats); -14 LUFS and -1 dBTP hold. The sung mixes' 2-6 kHz share
-    (4.0 to 12.8%) waits on the voice, whose stem has 2.2 to 5.8% there."""
+    (4.8 to 14%) waits on the voice, whose stem has 2.1 to 5.8% there."""
     for label, s in songs.items():
         band, mix = L.spectrum(s["band"]), L.spectrum(s["mix"])
         print(label, {k: round(v, 4) for k, v in band.items()}, round(mix["harsh_db"], 1))
-        assert band["mid"] >= 0.06, label
-        assert band["air"] >= 0.01, label
+        assert band["mid"] >= 0.09, label
+        assert band["air"] >= 0.015, label
         assert mix["harsh_db"] < 0.0, label
         m = measure(s["mix"])
         assert -15.0 <= m["lufs"] <= -13.0, label
