@@ -95,6 +95,7 @@ format: install-test
 bench: install-test
 	$(BIN)/python bench/api.py
 	$(BIN)/python bench/engine.py
+	$(BIN)/python bench/listen.py
 	$(BIN)/python bench/media.py
 	$(BIN)/python bench/neural.py --seconds 2 --runs 3
 

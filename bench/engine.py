@@ -39,6 +39,7 @@ from openchirp.engines.composer.engine import ComposerEngine  # noqa: E402
 from openchirp.engines.composer.render import measure, voice_available  # noqa: E402
 from openchirp.jobs.outputs import MP3_QUALITY  # noqa: E402 - imported before any timer
 from openchirp.media.audio import Mp3StreamWriter  # noqa: E402
+from tests.support.listening import spectrum  # noqa: E402 - the listener's spectrum meter
 from tests.support.shapes import starry_lyrics  # noqa: E402
 
 BALLAD = (
@@ -101,35 +102,6 @@ def run_clip(engine: ComposerEngine, label: str, request: PlanRequest, out: Path
         "vocal_spectrum": spectrum(np.concatenate(vocals)) if vocals else None,
         "vocals": np.concatenate(vocals) if vocals else None,
         "render": render,
-    }
-
-
-def spectrum(x: np.ndarray, rate: int = 44_100) -> dict[str, float]:
-    """Long-term spectrum figures of a clip (stereo averaged to mono): the share of energy in
-    2-6 kHz and above 6 kHz, the 95% rolloff, and the loudest band above 6 kHz (6-8, 8-11,
-    11-16, 16+ kHz, energy per band) relative to the 1-2 kHz band in dB (> 0: harsh)."""
-    mono = x.astype(np.float64)
-    if mono.ndim == 2:
-        mono = mono.mean(axis=1)
-    n = 8192
-    frames = len(mono) // n
-    if frames == 0:
-        return {"mid": 0.0, "air": 0.0, "rolloff": 0.0, "harsh_db": -99.0}
-    seg = mono[: frames * n].reshape(frames, n) * np.hanning(n)
-    power = np.sum(np.abs(np.fft.rfft(seg, axis=1)) ** 2, axis=0)
-    f = np.fft.rfftfreq(n, 1.0 / rate)
-    total = float(np.sum(power)) or 1.0
-
-    def band(lo: float, hi: float) -> float:
-        return float(np.sum(power[(f >= lo) & (f < hi)]))
-
-    ref = band(1000, 2000) or 1e-30
-    top = max(band(lo, hi) for lo, hi in ((6e3, 8e3), (8e3, 11e3), (11e3, 16e3), (16e3, 3e4)))
-    return {
-        "mid": band(2000, 6000) / total,
-        "air": band(6000, rate / 2 + 1) / total,
-        "rolloff": float(f[np.searchsorted(np.cumsum(power) / total, 0.95)]),
-        "harsh_db": 10 * np.log10(max(top, 1e-30) / ref),
     }
 
 

@@ -17,6 +17,7 @@ from openchirp.engines.base import SAMPLE_RATE, Continuation, Engine, PlanReques
 from openchirp.engines.composer.engine import ComposerEngine
 from openchirp.engines.composer.render import voice_available
 from openchirp.engines.composer.soundfont import bundled_soundfont, find_soundfont
+from tests.support.listening import spectrum
 
 SR = SAMPLE_RATE
 SHORT = (
@@ -355,28 +356,6 @@ def test_without_a_voice_the_tune_is_played(engine: ComposerEngine, monkeypatch)
     assert set(audio) - {"mix", "n_blocks"} == {"instrumental"}
     assert [w.word.lower() for w in r.words] == _lyric_words(SHORT)  # timed on the tune
     assert -15.0 <= loudness(audio["mix"]) <= -13.0
-
-
-def spectrum(x: np.ndarray) -> dict[str, float]:
-    """Long-term spectrum (as bench/engine.py measures it): energy shares of 2-6 kHz and above
-    6 kHz, 95% rolloff, and the loudest band above 6 kHz against 1-2 kHz in dB."""
-    mono = x.astype(np.float64).mean(axis=1) if x.ndim == 2 else x.astype(np.float64)
-    n = 8192
-    seg = mono[: len(mono) // n * n].reshape(-1, n) * np.hanning(n)
-    power = np.sum(np.abs(np.fft.rfft(seg, axis=1)) ** 2, axis=0)
-    f = np.fft.rfftfreq(n, 1.0 / SR)
-    total = float(power.sum())
-
-    def band(lo: float, hi: float) -> float:
-        return float(power[(f >= lo) & (f < hi)].sum())
-
-    top = max(band(lo, hi) for lo, hi in ((6e3, 8e3), (8e3, 11e3), (11e3, 16e3), (16e3, 3e4)))
-    return {
-        "mid": band(2e3, 6e3) / total,
-        "air": band(6e3, 3e4) / total,
-        "rolloff": float(f[np.searchsorted(np.cumsum(power) / total, 0.95)]),
-        "harsh_db": 10 * np.log10(top / band(1e3, 2e3)),
-    }
 
 
 @pytest.mark.parametrize("case", ["metal", "ballad", "instrumental"])

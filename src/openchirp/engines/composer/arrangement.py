@@ -7,6 +7,7 @@ calibration, or re-rendered by a continuation.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import chain
 
 import numpy as np
@@ -61,11 +62,75 @@ _DRUM_RING_S = {
 }
 
 
+_BRIDGE_COMP = {
+    "strum": "arp",
+    "block": "arp",
+    "stab": "pad",
+    "rhythm16": "pad",
+    "arp": "pad",
+    "pad": "arp",
+    "power8": "pad",
+}
+"""A bridge changes how the chords are played (strummed verses, an arpeggiated bridge)."""
+BAND_LEVEL_DB = {0: -4.5, 1: -2.5, 2: -0.5, 3: 0.0}
+"""The band's level per section energy: the chorus is the loudest part, verses sit lower and
+quiet sections lower still (the voice keeps its level, so it leads the verses)."""
+_RAMP_S = 0.04
+
+
+def band_level_db(section: Section) -> float:
+    return BAND_LEVEL_DB[int(np.clip(section.energy, 0, 3))]
+
+
+def band_gain(song: Song, a: int, n: int, sr: int) -> float | np.ndarray:
+    """Gain of the band for samples [a, a + n) of the song's timeline: each section's level,
+    changing over the last 40 ms before its downbeat. One number when it is constant there."""
+    secs = song.sections
+    if not secs:
+        return 1.0
+    starts = song.beat_times(np.array([s.start_bar * song.style.meter for s in secs], float))
+    levels = np.array([band_level_db(s) for s in secs])
+    t0, t1 = a / sr, (a + n) / sr
+    i = max(0, int(np.searchsorted(starts, t0, side="right")) - 1)
+    j = int(np.searchsorted(starts + 0.0, t1 + _RAMP_S, side="right"))
+    if all(levels[k] == levels[i] for k in range(i, min(j, len(secs)))):
+        return float(10 ** (levels[i] / 20))
+    xs = np.repeat(starts, 2)
+    xs[0::2] -= _RAMP_S
+    ys = np.column_stack([np.concatenate([[levels[0]], levels[:-1]]), levels]).ravel()
+    t = (a + np.arange(n)) / sr
+    return (10 ** (np.interp(t, xs, ys) / 20)).astype(np.float32)
+
+
+def variant(song: Song, si: int) -> str:
+    """How a section's band differs from its energy's usual texture: 'bridge' (sparse drums,
+    held bass, chords played another way, pad up an octave), 'again' (a verse after a verse:
+    the pad comes in, the drums take the chorus's pattern) or ''."""
+    sec = song.sections[si]
+    if sec.kind == "bridge" and not sec.soloist:
+        return "bridge"
+    if sec.kind == "verse" and si > 0 and song.sections[si - 1].kind == "verse":
+        return "again"
+    return ""
+
+
 def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[NoteEvent]:
-    """All events of one section, in beats."""
+    """All events of one section, in beats. Sections differ in how the band plays, not only
+    in how loud: a second verse adds the pad and the chorus's groove, a bridge drops the drums
+    to a sparse pulse, holds the bass and plays the chords another way an octave up, a chorus
+    brings everyone."""
     sec = song.sections[si]
     st = song.style
     m = st.meter
+    bridge = variant(song, si) == "bridge"
+    again = variant(song, si) == "again"
+    band = st
+    if bridge:
+        band = replace(
+            st,
+            comp_style=_BRIDGE_COMP.get(st.comp_style, st.comp_style),
+            bass_style="sustain" if st.bass_style != "808" else st.bass_style,
+        )
     out: list[NoteEvent] = []
     played = sec.bars_played
     lead_prev = 72
@@ -86,7 +151,12 @@ def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[Note
         if st.drums:
             fill = b == sec.n_bars - 1 and sec.n_bars >= 2 and bool(sec.next_chord)
             crash = b == 0 and energy >= 1 and si > 0
-            out += drum_bar(st.groove, energy, m, bar, fill=fill, crash=crash, rng=rng(1))
+            d_energy = energy
+            if bridge and b < played - 1:  # the last bar builds back
+                d_energy = 0
+            elif again:  # the second verse moves on: the chorus's groove, at the verse's level
+                d_energy = max(energy, 2)
+            out += drum_bar(st.groove, d_energy, m, bar, fill=fill, crash=crash, rng=rng(1))
         if sec.soloist == "bass":
             ev, lead_prev = solo_bar(
                 st,
@@ -100,10 +170,10 @@ def section_beat_events(song: Song, si: int, melody_fallback: bool) -> list[Note
             )
             out += ev
         else:
-            out += bass_bar(st, chord, nxt, bar, energy, rng(2))
-        out += comp_bar(st, chord, bar, energy, rng(3))
-        if energy >= 2 or st.genre in _PAD_LED or "comp" not in st.instruments:
-            out += pad_bar(st, chord, bar, energy, "pad", 60)
+            out += bass_bar(band, chord, nxt, bar, energy, rng(2))
+        out += comp_bar(band, chord, bar, energy, rng(3))
+        if energy >= 2 or bridge or again or st.genre in _PAD_LED or "comp" not in st.instruments:
+            out += pad_bar(st, chord, bar, energy, "pad", 72 if bridge else 60)
         if energy >= 2 and "keys" in st.instruments:
             out += _keys_bar(song, chord, bar, energy, rng(4))
         if sec.soloist == "lead" and "lead" in st.instruments:

@@ -59,6 +59,9 @@ _ENERGY = {
     "outro": 1,
 }
 
+_LIFTED = {"intro", "chorus", "postchorus", "solo", "outro"}
+"""Section kinds that a mood's extra energy lifts (verses, pre-choruses and bridges stay)."""
+
 
 def stable_seed(*parts: object) -> int:
     return zlib.crc32("|".join(str(p) for p in parts).encode()) & 0x7FFFFFFF
@@ -153,7 +156,11 @@ def layout(
         soloist: str = "",
     ) -> None:
         nonlocal bar
-        energy = int(np.clip(_ENERGY.get(kind, 1) + style.energy_bias, 0, 3))
+        # Moods lift or calm the whole song, but a lift stays out of the verses and the bridge:
+        # the chorus must still stand above them (an "energetic" song that starts at full tilt
+        # has nowhere to go).
+        bias = style.energy_bias if kind in _LIFTED else min(0, style.energy_bias)
+        energy = int(np.clip(_ENERGY.get(kind, 1) + bias, 0, 3))
         if kind == "intro" and style.genre not in LOUD_INTROS and not lines:
             energy = 0
         sections.append(

@@ -16,6 +16,7 @@ import scipy.fft as sfft
 from scipy import ndimage, signal
 
 from openchirp.engines.composer.kernels import peaks, sos_filter
+from openchirp.engines.composer.style_data import Production
 
 # ---------------------------------------------------------------- loudness (ITU-R BS.1770)
 
@@ -154,19 +155,63 @@ INSTRUMENT_AIR_DB = 6.0
 for hi-hat-heavy styles (the funk instrumental: -1.8 dB)."""
 
 
-def instrument_eq(sr: int, brightness: float) -> EQ:
-    """Rumble cut, presence and a high shelf: General MIDI SoundFonts sound dull next to
-    produced records, so it lifts 2-6 kHz, then the air, by 6 dB and by the style's
-    brightness (+-3 dB)."""
-    return EQ(
-        np.array(
-            [
-                _biquad("hp", 32.0, sr),
-                _biquad("peak", 4500.0, sr, INSTRUMENT_PRESENCE_DB, 0.7),
-                _biquad("highshelf", 6000.0, sr, INSTRUMENT_AIR_DB + 3.0 * brightness),
-            ]
-        )
+class EQChain:
+    """EQs one after the other (the compiled filter takes three biquads at a time)."""
+
+    def __init__(self, *eqs: EQ) -> None:
+        self.eqs = eqs
+
+    def __call__(self, x: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        y = self.eqs[0](x, out)
+        for eq in self.eqs[1:]:
+            eq(y, y)  # in place: each sample is read before it is written
+        return y
+
+
+INSTRUMENT_MID_DB = 3.0
+"""A broad lift around 2.5 kHz under the presence peak: pick attack, snare crack, the upper
+harmonics of keys and pads, so that 2-6 kHz holds its share in bass-heavy genres too."""
+
+
+def instrument_eq(sr: int, brightness: float, prod: Production | None = None) -> EQChain:
+    """Rumble cut, presence and a high shelf, then the genre's low shelf: General MIDI
+    SoundFonts sound dull next to produced records, so it lifts 2-6 kHz, then the air, by 6-7
+    dB, by the style's brightness (+-3 dB) and by the genre's production (metal's bite, the
+    weight of reggae's and hip hop's lows)."""
+    prod = prod or Production()
+    air = INSTRUMENT_AIR_DB + 3.0 * brightness + prod.air_db
+    return EQChain(
+        EQ(
+            np.array(
+                [
+                    _biquad("hp", 32.0, sr),
+                    _biquad("peak", 4500.0, sr, INSTRUMENT_PRESENCE_DB + prod.presence_db, 0.7),
+                    _biquad("highshelf", 6000.0, sr, air),
+                ]
+            )
+        ),
+        EQ(
+            np.array(
+                [
+                    _biquad("peak", 2500.0, sr, INSTRUMENT_MID_DB, 1.0),
+                    _biquad("lowshelf", 110.0, sr, prod.low_db),
+                ]
+            )
+        ),
     )
+
+
+def saturate(x: np.ndarray, drive: float) -> np.ndarray:
+    """The band bus through a soft clipper (tanh), in place: the synth's guitars and drums get
+    the density and odd harmonics of an amp pushed hard. Unity gain for small signals; the
+    synth's bus runs near 0.2 RMS, where drive 1 (k = 5) squashes peaks by about 10 dB."""
+    if drive <= 0:
+        return x
+    k = np.float32(1.0 + 4.0 * drive)
+    np.multiply(x, k, out=x)
+    np.tanh(x, out=x)
+    x *= np.float32(1.0 / k)
+    return x
 
 
 def vocal_eq(sr: int) -> EQ:

@@ -22,7 +22,13 @@ import scipy.fft as sfft
 from scipy import signal
 
 from openchirp.engines.base import SAMPLE_RATE, AudioBlock, WordTiming
-from openchirp.engines.composer.arrangement import section_of, song_events
+from openchirp.engines.composer.arrangement import (
+    band_gain,
+    band_level_db,
+    section_of,
+    song_events,
+    variant,
+)
 from openchirp.engines.composer.events import EventList
 from openchirp.engines.composer.mix import (
     Limiter,
@@ -34,10 +40,12 @@ from openchirp.engines.composer.mix import (
     k_power,
     lufs_of_power,
     power_of_lufs,
+    saturate,
     vocal_eq,
 )
 from openchirp.engines.composer.song import Phrase, Song
 from openchirp.engines.composer.soundfont import Player, clear, loaded, setup_channels
+from openchirp.engines.composer.style_data import PRODUCTION, Production
 
 CHUNK = 131072
 TARGET_LUFS = -14.0
@@ -77,6 +85,10 @@ def _sing(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarray, np.ndar
     return lo, lead_full, back
 
 
+def production(song: Song) -> Production:
+    return PRODUCTION.get(song.style.genre, Production())
+
+
 def wet_levels(song: Song) -> tuple[float, float]:
     r = song.style.reverb
     return 0.18 + 0.55 * r, 0.12 + 0.3 * r  # vocals drier than the band: words stay clear
@@ -106,15 +118,20 @@ def _rendered_phrase(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarr
 # ---------------------------------------------------------------- calibration
 
 
-def _texture(s) -> tuple[int, bool, bool]:
-    """What sets a section's instrumental loudness: energy, sung or not, lead-carried or not."""
-    return (s.energy, bool(s.lines), bool(s.hook) or bool(s.soloist))
+Texture = tuple[int, bool, bool, str]
 
 
-def _texture_bars(song: Song) -> dict[tuple[int, bool, bool], int]:
+def _texture(song: Song, si: int) -> Texture:
+    """What sets a section's instrumental loudness: energy, sung or not, lead-carried or not,
+    and the arrangement's variant (a bridge, a second verse)."""
+    s = song.sections[si]
+    return (s.energy, bool(s.lines), bool(s.hook) or bool(s.soloist), variant(song, si))
+
+
+def _texture_bars(song: Song) -> dict[Texture, int]:
     """Texture -> a representative bar to measure (the second bar of its first section)."""
     out: dict[tuple[int, bool, bool], int] = {}
-    for s in song.sections:
+    for si, s in enumerate(song.sections):
         if s.ending and s.bars_played <= 1 or s.bars_played == 0:
             continue
         if s.end_bar * song.bar_s <= song.offset_s:
@@ -124,7 +141,7 @@ def _texture_bars(song: Song) -> dict[tuple[int, bool, bool], int]:
             bar = s.start_bar + s.slot_bars - 2
         else:
             bar = s.start_bar + (1 if s.bars_played > 1 else 0)
-        out.setdefault(_texture(s), bar)
+        out.setdefault(_texture(song, si), bar)
     return out
 
 
@@ -143,8 +160,9 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     pre = bar_n // 2
     wet_i, wet_v = wet_levels(song)
     ir = impulse_response(sr, rt60(song)).astype(np.float64)
-    powers: dict[tuple[int, bool, bool], float] = {}
-    blocks_of: dict[tuple[int, bool, bool], np.ndarray] = {}
+    prod = production(song)
+    powers: dict[Texture, float] = {}
+    blocks_of: dict[Texture, np.ndarray] = {}
     with loaded(sf_path, sr) as sf:
         for texture, bar in sorted(bars.items()):
             clear(sf)
@@ -152,8 +170,8 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
             start = int(round(bar * song.bar_s * sr))
             run_in = min(pre, start)
             audio = Player(sf, events, start - run_in, sr).render(run_in + n)[run_in:]
-            audio = audio.astype(np.float64)
-            audio = instrument_eq(sr, song.style.brightness)(audio)
+            audio = saturate(np.ascontiguousarray(audio), prod.drive).astype(np.float64)
+            audio = instrument_eq(sr, song.style.brightness, prod)(audio)
             wet = _looped_reverb((audio[:, 0] + audio[:, 1]) * (0.5 * wet_i), ir)
             blocks_of[texture] = k_blocks(audio + wet[:, None], sr)
             powers[texture] = float(np.mean(blocks_of[texture]))
@@ -188,10 +206,10 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
         if b <= a:
             continue
         sung = sum(nt.duration_s for p in song.phrases if p.section == si for nt in p.notes)
-        texture = _texture(s)
+        texture = _texture(song, si)
         if texture not in blocks_of:  # a texture not measured (cut short): the nearest energy's
             texture = min(blocks_of, key=lambda k: abs(k[0] - s.energy), default=texture)
-        inst = blocks_of.get(texture, np.array([ref]))
+        inst = blocks_of.get(texture, np.array([ref])) * 10 ** (band_level_db(s) / 10)
         # The meter's gate sees 400 ms blocks: each section contributes its texture's measured
         # block powers, with the vocal added on the share of the time it sings.
         frac = min(1.0, sung / max(b - a, 1e-6))
@@ -344,7 +362,8 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
     wet_i, wet_v = wet_levels(song)
     ir = impulse_response(sr, rt60(song))
     reverb = Reverb(ir, CHUNK, 2 if singing else 1, sr)
-    inst_eq = instrument_eq(sr, song.style.brightness)
+    prod = production(song)
+    inst_eq = instrument_eq(sr, song.style.brightness, prod)
     limiter = Limiter()
     fade_n = int(song.fade_out_s * sr)
     end_ramp = int(0.05 * sr)
@@ -360,7 +379,8 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
             final = a + CHUNK >= last
             # channel-major from here on: (2, CHUNK) float32
             inst = np.empty((2, CHUNK), np.float32)
-            inst_eq(player.render(CHUNK), out=inst.T)
+            inst_eq(saturate(player.render(CHUNK), prod.drive), out=inst.T)
+            inst *= band_gain(song, a, CHUNK, sr)
             send = inst[0] + inst[1]
             send *= 0.5 * wet_i
             voc = vocals.chunk(a, CHUNK) if singing else None

@@ -22,6 +22,7 @@ from openchirp.engines.composer.events import EventList
 from openchirp.engines.composer.note_cache import CachedNotes
 from openchirp.engines.composer.parts import CHANNELS
 from openchirp.engines.composer.style import Style
+from openchirp.engines.composer.style_data import PRODUCTION, Production
 
 ENV_VAR = "OPENCHIRP_SOUNDFONT"
 _CANDIDATES = (  # best first; .sf3 (Vorbis) loads ~10x slower than .sf2, so it comes later
@@ -107,6 +108,20 @@ def preload(path: str, sample_rate: int) -> None:
         pass
 
 
+def channel_volumes(style: Style, roles: list[str]) -> tuple[dict[str, float], float]:
+    """MIDI volume per role and of the drums: the starting levels with the genre's balance of
+    drums and bass against the band, scaled so the loudest stays at full scale or below."""
+    prod = PRODUCTION.get(style.genre, Production())
+    vols = {}
+    for role in roles:
+        db = -max(0.0, prod.drums_db) + (prod.bass_db if role == "bass" else 0.0)
+        vols[role] = _LEVELS[role][0] * 10 ** (db / 20)
+    drums = 0.9 * 10 ** (min(0.0, prod.drums_db) / 20)
+    top = max([drums, *vols.values()])
+    scale = 1.0 / top if top > 1.0 else 1.0
+    return {r: v * scale for r, v in vols.items()}, drums * scale
+
+
 def setup_channels(sf: tsf.SoundFont, style: Style, melody_program: int | None) -> None:
     programs = dict(style.instruments)
     for role in ("comp", "pad", "keys"):  # the doubles and alternates share their patch
@@ -114,6 +129,7 @@ def setup_channels(sf: tsf.SoundFont, style: Style, melody_program: int | None) 
             programs[role + "2"] = programs[role]
     if melody_program is not None:
         programs["melody"] = melody_program
+    volumes, drum_volume = channel_volumes(style, list(programs))
     for role, program in programs.items():
         ch = CHANNELS[role]
         sf.channel_set_bank(ch, 0)
@@ -121,15 +137,18 @@ def setup_channels(sf: tsf.SoundFont, style: Style, melody_program: int | None) 
             sf.channel_set_preset_number(ch, int(program), False)
         except RuntimeError:  # a SoundFont without that program: fall back to a piano
             sf.channel_set_preset_number(ch, 0, False)
-        vol, pan = _LEVELS[role]
-        sf.channel_set_volume(ch, vol)
-        sf.channel_set_pan(ch, pan)
+        sf.channel_set_volume(ch, volumes[role])
+        sf.channel_set_pan(ch, _LEVELS[role][1])
     if style.drums:
+        kit = PRODUCTION.get(style.genre, Production()).kit
         for ch in DRUM_CHANNELS:
             sf.channel_set_bank(ch, 128)
-            with suppress(RuntimeError):
-                sf.channel_set_preset_number(ch, 0, True)
-            sf.channel_set_volume(ch, 0.9)
+            try:
+                sf.channel_set_preset_number(ch, kit, True)
+            except RuntimeError:  # a SoundFont without that kit: the standard one
+                with suppress(RuntimeError):
+                    sf.channel_set_preset_number(ch, 0, True)
+            sf.channel_set_volume(ch, drum_volume)
             sf.channel_set_pan(ch, 0.5)
 
 

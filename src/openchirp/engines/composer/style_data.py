@@ -880,3 +880,78 @@ FEMALE_WORDS = (
     "female",
     "diva",
 )
+
+
+@dataclass(frozen=True)
+class Production:
+    """How a genre's records are made, beyond the notes: the drum kit, the balance of drums and
+    bass against the band, the band bus's EQ and saturation. Genres sharing patterns still sound
+    apart (a boom-bap 808 under a dark, dry band; a bright, driven metal wall)."""
+
+    kit: int = 0
+    """GM drum kit (bank 128 preset): 0 standard, 8 room, 16 power, 24 electronic, 25 TR-808,
+    32 jazz, 40 brush, 48 orchestra. (Metal keeps the standard kit: the note cache renders the
+    power kit's kick, struck in sixteenths, at only ~30 dB SNR against the synth, and the room
+    kit's kick turns a beat tracker to two thirds of the tempo.)"""
+    drums_db: float = 0.0
+    """Drums against the band (the band's channels go down when > 0)."""
+    bass_db: float = 0.0
+    """The bass channel against the band."""
+    low_db: float = 0.0
+    """Low shelf at 110 Hz on the band bus (weight of kick and bass)."""
+    presence_db: float = 0.0
+    """Added to the band bus's presence lift around 4.5 kHz."""
+    air_db: float = 0.0
+    """Added to the band bus's air shelf."""
+    drive: float = 0.0
+    """0..1: saturation of the band bus (odd harmonics: grit and density)."""
+
+
+PRODUCTION: dict[str, Production] = {
+    "metal": Production(kit=0, drums_db=1.0, low_db=-1.0, presence_db=2.5, air_db=2.0, drive=0.8),
+    "punk": Production(kit=16, drums_db=1.0, presence_db=2.0, air_db=1.5, drive=0.6),
+    "grunge": Production(kit=16, low_db=1.0, presence_db=1.0, drive=0.6),
+    "emo": Production(kit=16, presence_db=1.5, air_db=1.0, drive=0.5),
+    "doom": Production(kit=16, low_db=2.0, drive=0.7),
+    "rock": Production(kit=8, drums_db=0.5, presence_db=1.5, air_db=1.0, drive=0.35),
+    "synthwave": Production(
+        kit=24, drums_db=4.0, bass_db=2.0, low_db=2.5, presence_db=6.0, air_db=3.5, drive=0.5
+    ),
+    "electronic": Production(kit=24, drums_db=1.0, bass_db=1.0, presence_db=1.5, air_db=2.0),
+    "edm": Production(kit=24, drums_db=2.0, low_db=2.0, presence_db=2.0, air_db=3.0, drive=0.2),
+    "trance": Production(kit=24, drums_db=1.0, low_db=1.0, presence_db=2.0, air_db=3.0),
+    "techno": Production(kit=25, drums_db=3.0, low_db=2.0, presence_db=1.0, air_db=2.0, drive=0.3),
+    "house": Production(
+        kit=25, drums_db=3.0, bass_db=1.0, low_db=2.0, presence_db=9.0, air_db=-4.0
+    ),
+    "dubstep": Production(kit=25, drums_db=2.0, low_db=3.0, presence_db=2.0, drive=0.5),
+    "dnb": Production(kit=24, drums_db=3.0, low_db=2.0, presence_db=1.5, air_db=2.0),
+    "hiphop": Production(kit=8, drums_db=5.0, bass_db=3.0, low_db=2.0, presence_db=4.0, air_db=2.0),
+    "trap": Production(kit=25, drums_db=3.0, bass_db=3.0, low_db=4.0, air_db=2.0),
+    "lofi": Production(kit=40, drums_db=2.0, bass_db=1.0, low_db=1.0, presence_db=-2.0),
+    "jazz": Production(kit=32, drums_db=-3.0, bass_db=1.0, low_db=1.0, presence_db=8.0, air_db=4.5),
+    "bossa": Production(kit=40, drums_db=-2.0, bass_db=1.0),
+    "blues": Production(kit=8, bass_db=1.0, presence_db=0.5, drive=0.2),
+    "soul": Production(kit=8, bass_db=1.5, low_db=1.0),
+    "rnb": Production(kit=25, drums_db=1.0, bass_db=2.0, low_db=2.0, air_db=1.5),
+    "funk": Production(kit=0, drums_db=1.0, bass_db=2.0, presence_db=1.0),
+    "disco": Production(kit=0, drums_db=1.5, bass_db=1.5, presence_db=1.0, air_db=1.5),
+    "reggae": Production(kit=8, bass_db=6.0, low_db=3.5, presence_db=7.0, air_db=4.0),
+    "ska": Production(kit=8, presence_db=1.0, air_db=1.0),
+    "folk": Production(kit=40, drums_db=-4.0, presence_db=1.0, air_db=1.5),
+    "acoustic": Production(kit=40, drums_db=-4.0, low_db=-1.5, presence_db=1.5, air_db=2.0),
+    "country": Production(kit=8, drums_db=1.5, low_db=-2.0, presence_db=2.5, air_db=2.0),
+    "ballad": Production(kit=40, drums_db=-3.0, presence_db=0.5, air_db=1.5),
+    "orchestral": Production(kit=48, drums_db=-5.0, low_db=2.0, presence_db=7.0, air_db=7.0),
+    "cinematic": Production(kit=48, drums_db=-5.0, low_db=2.0, presence_db=7.0, air_db=7.0),
+    "classical": Production(kit=48, presence_db=1.0, air_db=1.5),
+    "ambient": Production(low_db=1.0, presence_db=-1.0, air_db=2.0),
+    "chillwave": Production(kit=24, low_db=1.0, presence_db=-2.0, air_db=1.0),
+    "latin": Production(kit=8, presence_db=1.0, air_db=1.0),
+    "afrobeat": Production(kit=8, bass_db=1.0, presence_db=1.0, air_db=1.0),
+    "kpop": Production(kit=24, drums_db=1.5, low_db=1.5, presence_db=2.0, air_db=2.5),
+    "jpop": Production(kit=16, presence_db=2.0, air_db=2.0, drive=0.2),
+    "gospel": Production(kit=8, bass_db=1.0, low_db=1.0),
+    "waltz": Production(kit=40, drums_db=-3.0, presence_db=0.5, air_db=1.0),
+}
+"""Genre -> production; a genre absent here gets the plain Production()."""
