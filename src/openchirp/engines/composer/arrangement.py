@@ -321,18 +321,6 @@ def to_samples(song: Song, events: list[NoteEvent], sample_rate: int) -> EventLi
     return EventList(sample[idx], on[idx], chan[idx], keys[idx], vels[idx])
 
 
-def sections_in(song: Song, t0: float, t1: float) -> list[int]:
-    """Indices of sections overlapping song time [t0, t1) (with one bar of margin before)."""
-    bar_s = song.bar_s
-    out = []
-    for i, s in enumerate(song.sections):
-        a = s.start_bar * bar_s
-        b = (s.start_bar + s.bars_played + 1) * bar_s
-        if b > t0 - bar_s and a < t1:
-            out.append(i)
-    return out
-
-
 def section_of(sections: list[Section], bar: int) -> int:
     for i, s in enumerate(sections):
         if s.start_bar <= bar < s.end_bar:

@@ -12,7 +12,7 @@ Style and the two clips of a request differ.
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
@@ -359,7 +359,3 @@ def _progressions_for(g: Genre, mode: str, rng: np.random.Generator) -> dict[str
             fit = list(fallback.get(kind, fallback["verse"]))
         out[kind] = fit[int(rng.integers(len(fit)))].split()
     return out
-
-
-def with_tempo(style: Style, tempo: float) -> Style:
-    return replace(style, tempo=tempo)
