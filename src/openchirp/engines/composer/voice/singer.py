@@ -43,6 +43,7 @@ from openchirp.engines.composer.voice.dsp import (
     sinc_taps,
     tract,
 )
+from openchirp.engines.composer.voice import speech, vocoder
 from openchirp.engines.composer.voice.score import SungNote, VoiceSpec
 from openchirp.engines.composer.voice.segments import Segment, plan_segments
 from openchirp.engines.composer.voice.tables import CONSONANTS
@@ -51,6 +52,7 @@ _LEAD_IN_S = 0.01  # silence before the first sound, so the first consonant star
 _RELEASE_S = 0.08  # tail after the last sound (resonator ring-out, release ramp)
 _OUTPUT_GAIN = 0.05
 _H_ASPIRATION = 0.8  # "h": whispered, on the formants of the vowel it leads into
+_SPEECH_GAIN = 17.0  # the vocoder's level against the formant singer's
 
 
 @dataclass(frozen=True)
@@ -264,6 +266,34 @@ def _band_noise(rng: np.random.Generator, lo: float, hi: float, sr: float, n: in
     return table[at : at + n]
 
 
+def _phrase_text(notes: list[SungNote]) -> str:
+    """The words of a phrase as espeak-ng should say them (syllable spellings joined)."""
+    words: list[str] = []
+    last = None
+    for note in notes:
+        if note.syllable is None:
+            continue
+        piece = note.syllable.text.replace("-", "")
+        if words and note.word_index == last and note.word_index >= 0:
+            words[-1] += piece
+        else:
+            words.append(piece)
+        last = note.word_index
+    return " ".join(w for w in words if w)
+
+
+def _spoken(
+    notes: list[SungNote], timbre: _Timbre, shift: float, sr: float
+) -> speech.Analysis | None:
+    """espeak-ng's speech of the phrase, analysed with the voice's formant scale; None without
+    espeak-ng (the formant singer sings alone then)."""
+    text = _phrase_text(notes)
+    if not text.strip():
+        return None
+    scale = float(np.mean(timbre.formant_scale)) * shift * speech.RATE / sr
+    return speech.analyse(text, round(scale, 4))
+
+
 def _synth(
     notes: list[SungNote],
     voice: VoiceSpec,
@@ -296,8 +326,47 @@ def _synth(
     m = -(-n // BLOCK)
     tc = t_start + (np.arange(m) + 0.5) * BLOCK / sr
 
-    tr = _tracks(segs)
     f0_c = _pitch_track(notes, tc, voice, rng, detune_cents)
+    spoken = _spoken(notes, timbre, shift, sr)
+    if spoken is not None:
+        noise = _noise(rng, n)
+        pulses, _ = glottal_source(
+            n,
+            t_start,
+            sr,
+            tc,
+            f0_c,
+            np.array([t_start]),
+            np.ones(1),
+            np.array([t_start]),
+            np.zeros(1),
+            sinc_taps(),
+            noise,
+            0.0,
+        )
+        y = vocoder.render(segs, spoken, pulses, noise, t_start, sr, BLOCK) * _SPEECH_GAIN
+    else:
+        y = _formant_voice(notes, segs, voice, timbre, shift, rng, t_start, sr, n, m, tc, f0_c)
+    gain = _OUTPUT_GAIN * float(voice.extra.get("gain", 1.0))
+    return _Take(start_sample, n_out, y * gain, up)
+
+
+def _formant_voice(
+    notes: list[SungNote],
+    segs: list[Segment],
+    voice: VoiceSpec,
+    timbre: _Timbre,
+    shift: float,
+    rng: np.random.Generator,
+    t_start: float,
+    sr: float,
+    n: int,
+    m: int,
+    tc: np.ndarray,
+    f0_c: np.ndarray,
+) -> np.ndarray:
+    """The formant singer's source and tract (without espeak-ng's speech to follow)."""
+    tr = _tracks(segs)
     pulses, noise = glottal_source(
         n,
         t_start,
@@ -345,8 +414,7 @@ def _synth(
         burst = _band_noise(rng, lo * shift, hi * shift, sr, seg_n)
         y[i0:i1] += (0.3 * gain) * env * burst
 
-    gain = _OUTPUT_GAIN * float(voice.extra.get("gain", 1.0))
-    return _Take(start_sample, n_out, y * gain, up)
+    return y
 
 
 def _mix(takes: list[tuple[_Take, float]]) -> tuple[int, np.ndarray]:

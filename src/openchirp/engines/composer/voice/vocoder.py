@@ -1,0 +1,191 @@
+"""Singing with espeak-ng's articulation: a linear-prediction vocoder driven by the notes.
+
+:mod:`speech` gives the spoken phrase as envelope frames and where each phoneme starts. Here
+each sung phoneme (placed in time by :mod:`segments`) is matched to its spoken counterpart,
+and a time map sends every instant of the song to an instant of the speech: consonants keep
+their spoken length and shape (bursts, frication, formant transitions), a vowel keeps its
+first and last few tens of milliseconds (the transitions into and out of the consonants) and
+stretches its middle over the note; a diphthong holds its first quality and glides at the
+note's end, as singers do. The envelope at the mapped instant filters an excitation at the
+sung pitch: band-limited pulses (the formant singer's glottal source) where the sung phoneme
+is voiced, noise where it is not, at the level of the speech's own residual.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numba
+import numpy as np
+from scipy import signal
+
+from openchirp.engines.composer.voice.segments import Segment
+from openchirp.engines.composer.voice.speech import HOP, RATE, Analysis
+
+_EDGE_S = 0.045  # of a vowel's spoken start and end, kept at speaking rate (the transitions)
+_DE_EMPHASIS = 0.9
+
+
+@numba.njit(cache=True, nogil=True)
+def lattice(excitation: np.ndarray, k: np.ndarray, block: int) -> np.ndarray:
+    """All-pole lattice filter with reflection coefficients ``k`` (blocks, order) changing
+    every ``block`` samples: stable whatever the coefficients do, as long as |k| < 1."""
+    n = excitation.shape[0]
+    order = k.shape[1]
+    b = np.zeros(order + 1)
+    out = np.empty(n, np.float32)
+    for i in range(n):
+        row = i // block
+        f = excitation[i]
+        for m in range(order - 1, -1, -1):
+            km = k[row, m]
+            f -= km * b[m]
+            b[m + 1] = b[m] + km * f
+        b[0] = f
+        out[i] = f
+    return out
+
+
+def _base(p: str) -> str:
+    return p.lstrip("',%=").rstrip("#-0123456789") or p
+
+
+@lru_cache(maxsize=512)
+def align(sung: tuple[str, ...], spoken: tuple[str, ...]) -> tuple[int, ...]:
+    """For each sung phoneme, the index of the spoken phoneme it matches, or -1: an edit
+    distance alignment (same phoneme: free; both vowels or same base: cheap)."""
+    n, m = len(sung), len(spoken)
+    vowel = lambda p: p[:1] in "aeiouAEIOUV03@"  # noqa: E731
+    cost = np.zeros((n + 1, m + 1))
+    cost[:, 0] = np.arange(n + 1)
+    cost[0, :] = np.arange(m + 1)
+    for i in range(1, n + 1):
+        a = sung[i - 1]
+        for j in range(1, m + 1):
+            b = spoken[j - 1]
+            if a == b:
+                sub = 0.0
+            elif _base(a) == _base(b):
+                sub = 0.2
+            elif vowel(a) and vowel(b):
+                sub = 0.6
+            else:
+                sub = 1.2
+            cost[i, j] = min(cost[i - 1, j - 1] + sub, cost[i - 1, j] + 1.0, cost[i, j - 1] + 1.0)
+    out = [-1] * n
+    i, j = n, m
+    while i > 0 and j > 0:
+        a, b = sung[i - 1], spoken[j - 1]
+        sub = 0.0 if a == b else 0.2 if _base(a) == _base(b) else 0.6 if vowel(a) and vowel(b) else 1.2
+        if cost[i, j] == cost[i - 1, j - 1] + sub:
+            if sub < 1.0:
+                out[i - 1] = j - 1
+            i, j = i - 1, j - 1
+        elif cost[i, j] == cost[i - 1, j] + 1.0:
+            i -= 1
+        else:
+            j -= 1
+    return tuple(out)
+
+
+def time_map(segs: list[Segment], an: Analysis) -> tuple[np.ndarray, np.ndarray]:
+    """Knots (sung time in s, spoken frame) of the map from the song to the speech."""
+    match = align(tuple(s.phoneme.lstrip("',%=") for s in segs), an.phonemes)
+    ends = np.append(an.starts[1:], min(an.frames - 1.0, an.starts[-1] + 20.0))
+    fps = RATE / HOP
+    knots: list[tuple[float, float]] = []
+    last = 0.0
+    for seg, j in zip(segs, match, strict=True):
+        t0, t1 = seg.t0, max(seg.t1, seg.t0 + 1e-4)
+        if j < 0:  # said differently or not at all: hold the last frame
+            knots += [(t0, last), (t1, last)]
+            continue
+        s0, s1 = float(an.starts[j]), float(max(ends[j], an.starts[j] + 1.0))
+        if seg.role == "nucleus":
+            d, src = t1 - t0, s1 - s0
+            edge_src = min(0.35 * src, _EDGE_S * fps)
+            edge = min(edge_src / fps, 0.3 * d)
+            if seg.art.glide_to is not None:
+                hold = max(t1 - min(0.15, 0.4 * d), t0 + edge + 1e-4)
+                knots += [(t0, s0), (t0 + edge, s0 + edge_src), (hold, s0 + 0.45 * src)]
+            else:
+                knots += [(t0, s0), (t0 + edge, s0 + edge_src), (t1 - edge, s1 - edge_src)]
+            knots.append((t1, s1))
+        else:
+            knots += [(t0, s0), (t1, s1)]
+        last = s1
+    if not knots:
+        return np.zeros(1), np.zeros(1)
+    kt = np.maximum.accumulate(np.array([k[0] for k in knots]))
+    ks = np.maximum.accumulate(np.array([k[1] for k in knots]))
+    return kt, ks
+
+
+def _voicing_keys(segs: list[Segment]) -> list[tuple[float, float]]:
+    keys: list[tuple[float, float]] = []
+    for seg in segs:
+        kind = seg.art.kind
+        if kind in ("vowel", "nasal", "liquid"):
+            v = 1.0
+        elif kind in ("aspirate", "glottal"):
+            v = 0.0
+        else:
+            v = min(1.0, seg.art.voiced)
+        ramp = min(0.01, (seg.t1 - seg.t0) / 3)
+        keys += [(seg.t0 + ramp, v), (seg.t1 - ramp, v)]
+    return keys
+
+
+def _amplitude_keys(segs: list[Segment]) -> list[tuple[float, float]]:
+    """Sound on from the first phoneme to the last, off in rests between them."""
+    keys: list[tuple[float, float]] = []
+    prev_end: float | None = None
+    for seg in segs:
+        if prev_end is None:
+            keys.append((seg.t0 - 0.005, 0.0))
+        elif seg.t0 - prev_end > 0.04:
+            keys += [(prev_end + 0.02, 0.0), (seg.t0 - 0.005, 0.0)]
+        ramp = min(0.008, (seg.t1 - seg.t0) / 3)
+        keys += [(seg.t0 + ramp, seg.loud), (seg.t1 - ramp, seg.loud)]
+        prev_end = seg.t1 if prev_end is None else max(prev_end, seg.t1)
+    if prev_end is not None:
+        keys.append((prev_end + 0.03, 0.0))
+    return keys
+
+
+def _interp(t: np.ndarray, keys: list[tuple[float, float]]) -> np.ndarray:
+    kt = np.maximum.accumulate(np.array([k[0] for k in keys]))
+    return np.interp(t, kt, np.array([k[1] for k in keys]))
+
+
+def render(
+    segs: list[Segment],
+    an: Analysis,
+    pulses: np.ndarray,
+    noise: np.ndarray,
+    t_start: float,
+    sr: float,
+    block: int,
+) -> np.ndarray:
+    """The phrase at the synthesis rate ``sr`` (samples from ``t_start``): ``pulses`` (the
+    glottal source at the sung pitch, unit voicing) and ``noise`` (white, as long) through the
+    spoken envelope re-timed onto ``segs``."""
+    n = len(pulses)
+    m = -(-n // block)
+    tb = t_start + (np.arange(m) + 0.5) * block / sr  # block centres
+    kt, kf = time_map(segs, an)
+    frame = np.clip(np.interp(tb, kt, kf), 0.0, an.frames - 1.0)
+    lo = np.floor(frame).astype(np.int64)
+    hi = np.minimum(lo + 1, an.frames - 1)
+    w = (frame - lo)[:, None]
+    k = np.ascontiguousarray((1.0 - w) * an.reflection[lo] + w * an.reflection[hi])
+    gain_b = (1.0 - w[:, 0]) * an.gain[lo] + w[:, 0] * an.gain[hi]
+    ts = t_start + np.arange(n) / sr
+    voiced = np.clip(_interp(ts, _voicing_keys(segs)), 0.0, 1.0)
+    level = _interp(ts, _amplitude_keys(segs)) * np.interp(ts, tb, gain_b)
+    # pulses from the glottal source have a power of ~100 / sr per sample: made unit here
+    exc = pulses * (np.sqrt(voiced) * np.sqrt(sr / 100.0))
+    exc += noise * np.sqrt(1.0 - 0.97 * voiced)
+    exc *= level
+    y = lattice(exc, k, block)
+    return signal.lfilter([1.0], [1.0, -_DE_EMPHASIS], y).astype(np.float32)
