@@ -45,7 +45,7 @@ from openchirp.engines.composer.voice.dsp import (
 )
 from openchirp.engines.composer.voice import speech, vocoder
 from openchirp.engines.composer.voice.score import SungNote, VoiceSpec
-from openchirp.engines.composer.voice.segments import Segment, plan_segments
+from openchirp.engines.composer.voice.segments import Segment, plan_segments, syllables_of
 from openchirp.engines.composer.voice.tables import CONSONANTS
 
 _LEAD_IN_S = 0.01  # silence before the first sound, so the first consonant starts from zero
@@ -313,7 +313,9 @@ def _synth(
     shift = float(voice.extra.get("formant_shift", 1.0) or 1.0)
     rng = np.random.default_rng([abs(int(seed)), int(round(notes[0].start_s * 1000)) & 0xFFFFFFFF])
 
-    segs, preroll = plan_segments(notes)
+    spoken = _spoken(notes, timbre, shift, sr)
+    said = vocoder.spoken_lengths(syllables_of(notes), spoken) if spoken is not None else None
+    segs, preroll = plan_segments(notes, said)
     start_sample = round(notes[0].start_s * sample_rate) - round(
         (preroll + _LEAD_IN_S - delay_s) * sample_rate
     )
@@ -327,7 +329,6 @@ def _synth(
     tc = t_start + (np.arange(m) + 0.5) * BLOCK / sr
 
     f0_c = _pitch_track(notes, tc, voice, rng, detune_cents)
-    spoken = _spoken(notes, timbre, shift, sr)
     if spoken is not None:
         noise = _noise(rng, n)
         pulses, _ = glottal_source(

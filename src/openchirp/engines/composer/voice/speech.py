@@ -1,11 +1,10 @@
 """espeak-ng *speaking* a sung phrase's words, analysed into a spectral envelope per frame.
 
-The voice sings with the articulation of natural-sounding synthetic speech: espeak-ng speaks
-the phrase (its Klatt generator, variant ``klatt6``, with a fixed random seed: the only set-up
-whose output does not depend on what the process synthesised before, so that the same request
-gives the same bits in every process), reports where each phoneme starts, and the audio is
-analysed here into frames of linear prediction (reflection coefficients and a gain, every 5 ms)
-plus a voicing degree. :mod:`vocoder` re-times the frames onto the notes and excites them at
+The voice sings with the articulation of synthetic speech that a listener (and a speech
+recogniser) understands: espeak-ng speaks the phrase, from a freshly loaded library and a
+fixed random seed so that the same words give the same bits whatever came before and in every
+process, reports where each phoneme starts, and the audio is analysed here into frames of
+linear prediction (reflection coefficients and a gain, every 5 ms). :mod:`vocoder` re-times the frames onto the notes and excites them at
 the sung pitch.
 
 A formant shift (female voice, backing voice) is made by analysing the speech resampled by
@@ -14,15 +13,19 @@ A formant shift (female voice, backing voice) is made by analysing the speech re
 
 from __future__ import annotations
 
+import _ctypes
+import atexit
 import ctypes
+import os
+import shutil
+import tempfile
+import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
 from scipy import signal
-
-from openchirp.engines.composer.voice import phonemes
 
 RATE = 22_050
 """espeak-ng's output rate, and the voice's synthesis rate (half of 44.1 kHz)."""
@@ -51,21 +54,34 @@ _CALLBACK = ctypes.CFUNCTYPE(
     ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
 )
 _EVENT_PHONEME = 7
-_VOICE = b"en-us+klatt6"
-_SEED = 1
+_VOICE = b"en-us"
+_lock = threading.Lock()
+_private: list[str] = []  # path of this process's copy of the library ("" when none)
 
 
-def _configure(lib: ctypes.CDLL) -> None:
-    lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int]
-    lib.espeak_Synth.argtypes += [ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
-    lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
-    lib.espeak_ng_SetPhonemeEvents.argtypes = [ctypes.c_int, ctypes.c_int]
-    lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+def _library_copy() -> str:
+    """A private copy of espeak-ng's library, made once per process. espeak-ng keeps state
+    from one utterance to the next (the glottal phase, the pitch flutter), so the same words
+    come out slightly different after other words; a copy that is loaded for one utterance
+    and unloaded after it starts fresh every time (the phoneme look-ups keep the shared one)."""
+    if not _private:
+        try:
+            import espeakng_loader
+
+            folder = tempfile.mkdtemp(prefix="openchirp-espeak-")
+            path = os.path.join(folder, "libespeak-ng.so")
+            shutil.copyfile(espeakng_loader.get_library_path(), path)
+            atexit.register(shutil.rmtree, folder, True)
+            _private.append(path)
+        except Exception:  # no library, or nowhere to write: the formant singer sings
+            _private.append("")
+    return _private[0]
 
 
 def speak(text: str) -> tuple[np.ndarray, list[tuple[str, int]]] | None:
     """espeak-ng speaking ``text``: (float64 audio at :data:`RATE`, [(phoneme, start sample)])
-    with pauses and stress marks left out of the phonemes; None without espeak-ng."""
+    with pauses and stress marks left out of the phonemes; None without espeak-ng. The same
+    text gives the same samples whatever was spoken before, in any process."""
     chunks: list[np.ndarray] = []
     events: list[tuple[str, int]] = []
 
@@ -79,23 +95,37 @@ def speak(text: str) -> tuple[np.ndarray, list[tuple[str, int]]] | None:
             i += 1
         return 0
 
-    with phonemes._lock:
-        lib = phonemes._espeak()
-        if lib is None:
+    with _lock:
+        path = _library_copy()
+        if not path:
             return None
-        _configure(lib)
-        callback = _CALLBACK(collect)
-        lib.espeak_SetSynthCallback(callback)
-        lib.espeak_ng_SetPhonemeEvents(1, 0)
-        lib.espeak_SetVoiceByName(_VOICE)
-        lib.espeak_ng_SetRandSeed(_SEED)
-        data = text.encode("utf-8") + b"\0"
+        import espeakng_loader
+
+        lib = ctypes.CDLL(path)
         try:
+            lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p]
+            lib.espeak_Initialize.argtypes += [ctypes.c_int]
+            # AUDIO_OUTPUT_SYNCHRONOUS (2); option 1: phoneme events
+            if lib.espeak_Initialize(2, 0, espeakng_loader.get_data_path().encode(), 1) <= 0:
+                return None
+            lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+            if lib.espeak_SetVoiceByName(_VOICE) != 0:
+                return None
+            lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
+            lib.espeak_ng_SetRandSeed(1)
+            lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint]
+            lib.espeak_Synth.argtypes += [ctypes.c_int, ctypes.c_uint, ctypes.c_uint]
+            lib.espeak_Synth.argtypes += [ctypes.c_void_p, ctypes.c_void_p]
+            callback = _CALLBACK(collect)
+            lib.espeak_SetSynthCallback(callback)
+            data = text.encode("utf-8") + b"\0"
             lib.espeak_Synth(data, len(data), 0, 0, 0, 1, None, None)  # 1: espeakCHARS_UTF8
             lib.espeak_Synchronize()
+            lib.espeak_Terminate()
         finally:
-            lib.espeak_ng_SetPhonemeEvents(0, 0)
-            lib.espeak_SetVoiceByName(b"en-us")
+            handle = lib._handle
+            del lib
+            _ctypes.dlclose(handle)
     audio = np.concatenate(chunks).astype(np.float64) / 32768.0 if chunks else np.zeros(0)
     clean = []
     for name, at in events:
@@ -117,6 +147,13 @@ class Analysis:
     starts: np.ndarray
     """Start of each phoneme in frames (float)."""
     frames: int
+    frame_s: float
+    """Seconds of the speech per frame."""
+
+    @property
+    def ends(self) -> np.ndarray:
+        """End of each phoneme in frames: the next one's start (the last: 100 ms at most)."""
+        return np.append(self.starts[1:], min(self.frames - 1.0, self.starts[-1] + 0.1 / self.frame_s))
 
 
 def _levinson(r: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray]:
@@ -168,4 +205,4 @@ def analyse(text: str, shift: float = 1.0) -> Analysis | None:
     gain = np.sqrt(np.maximum(err, 0.0) / window_power)
     names = tuple(p for p, _ in events)
     starts = np.array([at * scale / HOP for _, at in events], np.float64)
-    return Analysis(ks, gain, names, starts, frames)
+    return Analysis(ks, gain, names, starts, frames, HOP / (RATE * scale))

@@ -20,10 +20,12 @@ import numpy as np
 from scipy import signal
 
 from openchirp.engines.composer.voice.segments import Segment
-from openchirp.engines.composer.voice.speech import HOP, RATE, Analysis
+from openchirp.engines.composer.voice.score import Syllable
+from openchirp.engines.composer.voice.speech import Analysis
 
-_EDGE_S = 0.045  # of a vowel's spoken start and end, kept at speaking rate (the transitions)
 _DE_EMPHASIS = 0.9
+_CONSONANT_PACE = 1.1  # sung consonants against spoken ones
+_BREATH = 0.03  # noise power left in fully voiced sounds
 
 
 @numba.njit(cache=True, nogil=True)
@@ -88,11 +90,28 @@ def align(sung: tuple[str, ...], spoken: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(out)
 
 
+def spoken_lengths(syllables: list[Syllable], an: Analysis) -> list[tuple[float, ...]]:
+    """Per syllable, how long speech says each of its phonemes (seconds; 0 where the speech
+    has no counterpart): consonants are sung as long as they are spoken."""
+    names = tuple(p for s in syllables for p in s.phonemes)
+    match = align(names, an.phonemes)
+    ends = an.ends
+    lengths = [
+        float(ends[j] - an.starts[j]) * an.frame_s * _CONSONANT_PACE if j >= 0 else 0.0
+        for j in match
+    ]
+    out, at = [], 0
+    for s in syllables:
+        out.append(tuple(lengths[at : at + len(s.phonemes)]))
+        at += len(s.phonemes)
+    return out
+
+
 def time_map(segs: list[Segment], an: Analysis) -> tuple[np.ndarray, np.ndarray]:
     """Knots (sung time in s, spoken frame) of the map from the song to the speech."""
     match = align(tuple(s.phoneme.lstrip("',%=") for s in segs), an.phonemes)
-    ends = np.append(an.starts[1:], min(an.frames - 1.0, an.starts[-1] + 20.0))
-    fps = RATE / HOP
+    ends = an.ends
+    fps_s = an.frame_s  # seconds per frame
     knots: list[tuple[float, float]] = []
     last = 0.0
     for seg, j in zip(segs, match, strict=True):
@@ -102,15 +121,17 @@ def time_map(segs: list[Segment], an: Analysis) -> tuple[np.ndarray, np.ndarray]
             continue
         s0, s1 = float(an.starts[j]), float(max(ends[j], an.starts[j] + 1.0))
         if seg.role == "nucleus":
+            # Speech moves through a vowel; a singer reaches its quality and holds it: the
+            # spoken way in and out at speaking rate (up to 30% of the note each), the
+            # frame in between held (a diphthong's first quality, gliding at the end).
             d, src = t1 - t0, s1 - s0
-            edge_src = min(0.35 * src, _EDGE_S * fps)
-            edge = min(edge_src / fps, 0.3 * d)
-            if seg.art.glide_to is not None:
-                hold = max(t1 - min(0.15, 0.4 * d), t0 + edge + 1e-4)
-                knots += [(t0, s0), (t0 + edge, s0 + edge_src), (hold, s0 + 0.45 * src)]
-            else:
-                knots += [(t0, s0), (t0 + edge, s0 + edge_src), (t1 - edge, s1 - edge_src)]
-            knots.append((t1, s1))
+            glide = seg.art.glide_to is not None
+            mid = s0 + (0.3 if glide else 0.5) * src
+            into = min((mid - s0) * fps_s, 0.3 * d)
+            out = min((s1 - mid) * fps_s, (0.4 if glide else 0.3) * d)
+            if glide:
+                out = max(out, min(0.15, 0.4 * d))
+            knots += [(t0, s0), (t0 + into, mid), (t1 - out, mid), (t1, s1)]
         else:
             knots += [(t0, s0), (t1, s1)]
         last = s1
@@ -185,7 +206,7 @@ def render(
     level = _interp(ts, _amplitude_keys(segs)) * np.interp(ts, tb, gain_b)
     # pulses from the glottal source have a power of ~100 / sr per sample: made unit here
     exc = pulses * (np.sqrt(voiced) * np.sqrt(sr / 100.0))
-    exc += noise * np.sqrt(1.0 - 0.97 * voiced)
+    exc += noise * np.sqrt(1.0 - (1.0 - _BREATH) * voiced)
     exc *= level
     y = lattice(exc, k, block)
     return signal.lfilter([1.0], [1.0, -_DE_EMPHASIS], y).astype(np.float32)
