@@ -345,7 +345,7 @@ def _synth(
             noise,
             0.0,
         )
-        y = vocoder.render(segs, spoken, pulses, noise, t_start, sr, BLOCK) * _SPEECH_GAIN
+        y = vocoder.render(segs, spoken, pulses, noise, t_start, sr, BLOCK, f0_c) * _SPEECH_GAIN
     else:
         y = _formant_voice(notes, segs, voice, timbre, shift, rng, t_start, sr, n, m, tc, f0_c)
     gain = _OUTPUT_GAIN * float(voice.extra.get("gain", 1.0))

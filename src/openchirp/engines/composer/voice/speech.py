@@ -32,8 +32,11 @@ RATE = 22_050
 HOP = 110
 """Analysis hop in samples at :data:`RATE` (5 ms)."""
 ORDER = 24
-_WINDOW = 441  # 20 ms
+_WINDOW = 662  # 30 ms
 _PRE_EMPHASIS = 0.9
+_LAG_HZ = 120.0
+_SMOOTH = 1.0
+_SMOOTH_TAPS = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
 _SILENT = {"_", "_:", "_!", "_^_", ";", "||", "|"}
 
 
@@ -199,10 +202,14 @@ def analyse(text: str, shift: float = 1.0) -> Analysis | None:
     r[:, 0] *= 1.0 + 1e-6  # a little white noise floor: stable, well-conditioned
     r[:, 0] += 1e-10
     lag = np.arange(ORDER + 1)
-    r *= np.exp(-0.5 * (2.0 * np.pi * 40.0 * lag / RATE) ** 2)[None, :]  # 40 Hz bandwidth lag window
+    # lag window: smooths the envelope over ~_LAG_HZ, so that it follows the formants and not
+    # the harmonics of espeak-ng's own pitch (which would ring at the wrong pitch when sung)
+    r *= np.exp(-0.5 * (2.0 * np.pi * _LAG_HZ * lag / RATE) ** 2)[None, :]
     ks, err = _levinson(r, ORDER)
     window_power = float(np.sum(np.hanning(_WINDOW) ** 2))
     gain = np.sqrt(np.maximum(err, 0.0) / window_power)
+    if _SMOOTH > 0:  # the residual level wobbles with where espeak-ng's pulses fall in the window
+        gain = np.convolve(np.pad(gain, 2, mode="edge"), _SMOOTH_TAPS, mode="valid")
     names = tuple(p for p, _ in events)
     starts = np.array([at * scale / HOP for _, at in events], np.float64)
     return Analysis(ks, gain, names, starts, frames, HOP / (RATE * scale))

@@ -24,7 +24,9 @@ from openchirp.engines.composer.voice.score import Syllable
 from openchirp.engines.composer.voice.speech import Analysis
 
 _DE_EMPHASIS = 0.9
-_CONSONANT_PACE = 1.1  # sung consonants against spoken ones
+_CONSONANT_PACE = 1.4  # sung consonants against spoken ones
+_HOLD = 1.0
+_H1 = 1.2  # the added fundamental, against the voiced sound's RMS
 _BREATH = 0.03  # noise power left in fully voiced sounds
 
 
@@ -131,7 +133,10 @@ def time_map(segs: list[Segment], an: Analysis) -> tuple[np.ndarray, np.ndarray]
             out = min((s1 - mid) * fps_s, (0.4 if glide else 0.3) * d)
             if glide:
                 out = max(out, min(0.15, 0.4 * d))
-            knots += [(t0, s0), (t0 + into, mid), (t1 - out, mid), (t1, s1)]
+            if _HOLD:
+                knots += [(t0, s0), (t0 + into, mid), (t1 - out, mid), (t1, s1)]
+            else:
+                knots += [(t0, s0), (t0 + into, s0 + into / fps_s), (t1 - out, s1 - out / fps_s), (t1, s1)]
         else:
             knots += [(t0, s0), (t1, s1)]
         last = s1
@@ -187,10 +192,15 @@ def render(
     t_start: float,
     sr: float,
     block: int,
+    f0: np.ndarray,
 ) -> np.ndarray:
     """The phrase at the synthesis rate ``sr`` (samples from ``t_start``): ``pulses`` (the
     glottal source at the sung pitch, unit voicing) and ``noise`` (white, as long) through the
-    spoken envelope re-timed onto ``segs``."""
+    spoken envelope re-timed onto ``segs``; ``f0``: the sung pitch per block (Hz).
+
+    Speech spectra are weak at a sung low note's fundamental (speech sits higher), which
+    pitch trackers and listeners then hear an octave up: the fundamental is added as a sine
+    at a fixed share of the voiced level, as a singer's open glottis gives it."""
     n = len(pulses)
     m = -(-n // block)
     tb = t_start + (np.arange(m) + 0.5) * block / sr  # block centres
@@ -208,5 +218,9 @@ def render(
     exc = pulses * (np.sqrt(voiced) * np.sqrt(sr / 100.0))
     exc += noise * np.sqrt(1.0 - (1.0 - _BREATH) * voiced)
     exc *= level
-    y = lattice(exc, k, block)
-    return signal.lfilter([1.0], [1.0, -_DE_EMPHASIS], y).astype(np.float32)
+    y = signal.lfilter([1.0], [1.0, -_DE_EMPHASIS], lattice(exc, k, block))
+    power = np.add.reduceat(y * y, np.arange(0, n, block)) / block
+    rms = np.sqrt(np.interp(ts, tb, power))
+    phase = np.cumsum(np.interp(ts, tb, f0) / sr)
+    y += (_H1 * np.sqrt(voiced)) * rms * np.sin(2.0 * np.pi * (phase - np.floor(phase)))
+    return y.astype(np.float32)
