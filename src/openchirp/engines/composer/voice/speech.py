@@ -152,6 +152,8 @@ class Analysis:
     frames: int
     frame_s: float
     """Seconds of the speech per frame."""
+    residual: np.ndarray
+    """The prediction residual per sample (frame ``f`` is centred on sample ``f * HOP``)."""
 
     @property
     def ends(self) -> np.ndarray:
@@ -159,9 +161,10 @@ class Analysis:
         return np.append(self.starts[1:], min(self.frames - 1.0, self.starts[-1] + 0.1 / self.frame_s))
 
 
-def _levinson(r: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray]:
+def _levinson(r: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Levinson-Durbin over many frames at once: r (frames, order + 1) autocorrelations ->
-    (reflection coefficients (frames, order), prediction error power (frames,))."""
+    (reflection coefficients (frames, order), prediction error power (frames,), prediction
+    filters (frames, order + 1))."""
     frames = r.shape[0]
     a = np.zeros((frames, order + 1))
     a[:, 0] = 1.0
@@ -175,7 +178,7 @@ def _levinson(r: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray]:
         a_prev = a[:, :i].copy()
         a[:, 1 : i + 1] += k[:, None] * a_prev[:, ::-1]
         err = err * (1.0 - k * k)
-    return ks, err
+    return ks, err, a
 
 
 @lru_cache(maxsize=256)
@@ -205,11 +208,17 @@ def analyse(text: str, shift: float = 1.0) -> Analysis | None:
     # lag window: smooths the envelope over ~_LAG_HZ, so that it follows the formants and not
     # the harmonics of espeak-ng's own pitch (which would ring at the wrong pitch when sung)
     r *= np.exp(-0.5 * (2.0 * np.pi * _LAG_HZ * lag / RATE) ** 2)[None, :]
-    ks, err = _levinson(r, ORDER)
+    ks, err, a = _levinson(r, ORDER)
     window_power = float(np.sum(np.hanning(_WINDOW) ** 2))
     gain = np.sqrt(np.maximum(err, 0.0) / window_power)
     if _SMOOTH > 0:  # the residual level wobbles with where espeak-ng's pulses fall in the window
         gain = np.convolve(np.pad(gain, 2, mode="edge"), _SMOOTH_TAPS, mode="valid")
+    # The residual (speech through its own inverse filter, frame by frame): the excitation of
+    # the unvoiced sounds, which keeps a stop's burst as sharp as espeak-ng made it.
+    speech_x = x[_WINDOW // 2 : _WINDOW // 2 + len(audio)]
+    lags = np.stack([np.concatenate([np.zeros(j), speech_x[: len(speech_x) - j]]) for j in range(ORDER + 1)], 1)
+    owner = np.minimum((np.arange(len(speech_x)) + HOP // 2) // HOP, frames - 1)
+    residual = np.einsum("nj,nj->n", lags, a[owner]).astype(np.float32)
     names = tuple(p for p, _ in events)
     starts = np.array([at * scale / HOP for _, at in events], np.float64)
-    return Analysis(ks, gain, names, starts, frames, HOP / (RATE * scale))
+    return Analysis(ks, gain, names, starts, frames, HOP / (RATE * scale), residual)

@@ -21,11 +21,13 @@ from scipy import signal
 
 from openchirp.engines.composer.voice.segments import Segment
 from openchirp.engines.composer.voice.score import Syllable
-from openchirp.engines.composer.voice.speech import Analysis
+from openchirp.engines.composer.voice.speech import HOP, Analysis
 
-_DE_EMPHASIS = 0.9
+_DE_EMPHASIS = 0.8  # below the analysis pre-emphasis (0.9): a gentle lift of the highs
 _CONSONANT_PACE = 1.4  # sung consonants against spoken ones
 _HOLD = 1.0
+_SONORANT = {"vowel", "nasal", "liquid"}
+_CONSONANT_GAIN = 1.0  # obstruents against vowels: sung vowels are loud, consonants carry words
 _H1 = 1.2  # the added fundamental, against the voiced sound's RMS
 _BREATH = 0.03  # noise power left in fully voiced sounds
 
@@ -172,7 +174,8 @@ def _amplitude_keys(segs: list[Segment]) -> list[tuple[float, float]]:
         elif seg.t0 - prev_end > 0.04:
             keys += [(prev_end + 0.02, 0.0), (seg.t0 - 0.005, 0.0)]
         ramp = min(0.008, (seg.t1 - seg.t0) / 3)
-        keys += [(seg.t0 + ramp, seg.loud), (seg.t1 - ramp, seg.loud)]
+        loud = seg.loud * (1.0 if seg.art.kind in _SONORANT else _CONSONANT_GAIN)
+        keys += [(seg.t0 + ramp, loud), (seg.t1 - ramp, loud)]
         prev_end = seg.t1 if prev_end is None else max(prev_end, seg.t1)
     if prev_end is not None:
         keys.append((prev_end + 0.03, 0.0))
@@ -213,11 +216,16 @@ def render(
     gain_b = (1.0 - w[:, 0]) * an.gain[lo] + w[:, 0] * an.gain[hi]
     ts = t_start + np.arange(n) / sr
     voiced = np.clip(_interp(ts, _voicing_keys(segs)), 0.0, 1.0)
-    level = _interp(ts, _amplitude_keys(segs)) * np.interp(ts, tb, gain_b)
+    amp = _interp(ts, _amplitude_keys(segs))
+    level = amp * np.interp(ts, tb, gain_b)
     # pulses from the glottal source have a power of ~100 / sr per sample: made unit here
     exc = pulses * (np.sqrt(voiced) * np.sqrt(sr / 100.0))
-    exc += noise * np.sqrt(1.0 - (1.0 - _BREATH) * voiced)
+    exc += noise * np.sqrt(_BREATH * voiced)
     exc *= level
+    # unvoiced sounds: the speech's own residual at the mapped instant (bursts stay sharp)
+    at = np.interp(ts, kt, kf) * HOP
+    src = an.residual[np.clip(np.rint(at).astype(np.int64), 0, len(an.residual) - 1)]
+    exc += src * (amp * np.sqrt(1.0 - voiced))
     y = signal.lfilter([1.0], [1.0, -_DE_EMPHASIS], lattice(exc, k, block))
     power = np.add.reduceat(y * y, np.arange(0, n, block)) / block
     rms = np.sqrt(np.interp(ts, tb, power))
