@@ -54,7 +54,10 @@ def _groups(notes: list[SungNote]) -> list[_Group]:
 
 def _durations(phonemes: tuple[str, ...], spoken: tuple[float, ...] | None = None) -> list[float]:
     if spoken is not None:
-        return [d if d > 0 else articulation(p).duration_s for p, d in zip(phonemes, spoken, strict=True)]
+        return [
+            d if d > 0 else articulation(p).duration_s
+            for p, d in zip(phonemes, spoken, strict=True)
+        ]
     return [articulation(p).duration_s * _STRETCH for p in phonemes]
 
 

@@ -1,4 +1,10 @@
-"""The singing voice: a source-filter formant singer that sings a phrase of :class:`SungNote` s.
+"""The singing voice: sings a phrase of :class:`SungNote` s.
+
+Where espeak-ng can speak (always, with the package's dependencies), the phrase is sung with
+espeak-ng's articulation: :mod:`speech` has it speak the words and analyses the speech,
+:mod:`vocoder` re-times it onto the notes (consonants as long as spoken, vowels held at their
+quality) and excites it with the glottal pulses below at the sung pitch. Otherwise a
+source-filter formant singer sings:
 
 Source: a band-limited glottal pulse train at the sung pitch (portamento between notes, vibrato
 that fades in on long notes, a little slow drift) plus aspiration noise (breath, "h", the puff
@@ -35,6 +41,7 @@ import numpy as np
 from scipy import signal
 
 from openchirp.engines.composer.kernels import glottal_source
+from openchirp.engines.composer.voice import speech, vocoder
 from openchirp.engines.composer.voice.dsp import (
     BLOCK,
     bandpass_sos,
@@ -43,7 +50,6 @@ from openchirp.engines.composer.voice.dsp import (
     sinc_taps,
     tract,
 )
-from openchirp.engines.composer.voice import speech, vocoder
 from openchirp.engines.composer.voice.score import SungNote, VoiceSpec
 from openchirp.engines.composer.voice.segments import Segment, plan_segments, syllables_of
 from openchirp.engines.composer.voice.tables import CONSONANTS
@@ -232,8 +238,11 @@ def _noise_table() -> np.ndarray:
 
 def warm_up(sample_rate: int = 44100) -> None:
     """Make the shared noise tables now (the engine calls this once per process): the white
-    one, and the band-passed one of every consonant for the lead and the backing voice."""
+    one, and the band-passed one of every consonant for the lead and the backing voice; load
+    (or compile) the vocoder's filter and copy espeak-ng's library for the speech."""
     _noise_table()
+    vocoder.lattice(np.zeros(4), np.zeros((1, speech.ORDER)), BLOCK)
+    speech.analyse("la")
     up = 2 if sample_rate >= 32_000 and sample_rate % 2 == 0 else 1
     bands = {a.noise_band for a in CONSONANTS.values() if a.noise_band is not None}
     for lo, hi in bands:

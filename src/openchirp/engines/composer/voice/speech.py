@@ -4,8 +4,8 @@ The voice sings with the articulation of synthetic speech that a listener (and a
 recogniser) understands: espeak-ng speaks the phrase, from a freshly loaded library and a
 fixed random seed so that the same words give the same bits whatever came before and in every
 process, reports where each phoneme starts, and the audio is analysed here into frames of
-linear prediction (reflection coefficients and a gain, every 5 ms). :mod:`vocoder` re-times the frames onto the notes and excites them at
-the sung pitch.
+linear prediction (reflection coefficients and a gain, every 5 ms) and the residual.
+:mod:`vocoder` re-times the frames onto the notes and excites them at the sung pitch.
 
 A formant shift (female voice, backing voice) is made by analysing the speech resampled by
 ``1 / shift``: the same coefficients played at the original rate move every resonance up.
@@ -35,7 +35,6 @@ ORDER = 24
 _WINDOW = 662  # 30 ms
 _PRE_EMPHASIS = 0.9
 _LAG_HZ = 120.0
-_SMOOTH = 1.0
 _SMOOTH_TAPS = np.array([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
 _SILENT = {"_", "_:", "_!", "_^_", ";", "||", "|"}
 
@@ -158,7 +157,9 @@ class Analysis:
     @property
     def ends(self) -> np.ndarray:
         """End of each phoneme in frames: the next one's start (the last: 100 ms at most)."""
-        return np.append(self.starts[1:], min(self.frames - 1.0, self.starts[-1] + 0.1 / self.frame_s))
+        return np.append(
+            self.starts[1:], min(self.frames - 1.0, self.starts[-1] + 0.1 / self.frame_s)
+        )
 
 
 def _levinson(r: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -181,7 +182,7 @@ def _levinson(r: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray, np.nda
     return ks, err, a
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
 def analyse(text: str, shift: float = 1.0) -> Analysis | None:
     """espeak-ng's speech of ``text`` as linear-prediction frames, formants scaled by
     ``shift``; cached (a song repeats its lines, the backing voice its lead's)."""
@@ -189,6 +190,8 @@ def analyse(text: str, shift: float = 1.0) -> Analysis | None:
     if spoken is None or len(spoken[0]) < _WINDOW:
         return None
     audio, events = spoken
+    if not events:
+        return None
     ratio = Fraction(1.0 / shift).limit_denominator(40) if abs(shift - 1.0) > 1e-3 else None
     if ratio is not None:
         audio = signal.resample_poly(audio, ratio.numerator, ratio.denominator)
@@ -211,12 +214,14 @@ def analyse(text: str, shift: float = 1.0) -> Analysis | None:
     ks, err, a = _levinson(r, ORDER)
     window_power = float(np.sum(np.hanning(_WINDOW) ** 2))
     gain = np.sqrt(np.maximum(err, 0.0) / window_power)
-    if _SMOOTH > 0:  # the residual level wobbles with where espeak-ng's pulses fall in the window
-        gain = np.convolve(np.pad(gain, 2, mode="edge"), _SMOOTH_TAPS, mode="valid")
+    # the residual level wobbles with where espeak-ng's pulses fall in the window: smoothed
+    gain = np.convolve(np.pad(gain, 2, mode="edge"), _SMOOTH_TAPS, mode="valid")
     # The residual (speech through its own inverse filter, frame by frame): the excitation of
     # the unvoiced sounds, which keeps a stop's burst as sharp as espeak-ng made it.
     speech_x = x[_WINDOW // 2 : _WINDOW // 2 + len(audio)]
-    lags = np.stack([np.concatenate([np.zeros(j), speech_x[: len(speech_x) - j]]) for j in range(ORDER + 1)], 1)
+    lags = np.stack(
+        [np.concatenate([np.zeros(j), speech_x[: len(speech_x) - j]]) for j in range(ORDER + 1)], 1
+    )
     owner = np.minimum((np.arange(len(speech_x)) + HOP // 2) // HOP, frames - 1)
     residual = np.einsum("nj,nj->n", lags, a[owner]).astype(np.float32)
     names = tuple(p for p, _ in events)

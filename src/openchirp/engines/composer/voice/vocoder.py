@@ -3,12 +3,12 @@
 :mod:`speech` gives the spoken phrase as envelope frames and where each phoneme starts. Here
 each sung phoneme (placed in time by :mod:`segments`) is matched to its spoken counterpart,
 and a time map sends every instant of the song to an instant of the speech: consonants keep
-their spoken length and shape (bursts, frication, formant transitions), a vowel keeps its
-first and last few tens of milliseconds (the transitions into and out of the consonants) and
-stretches its middle over the note; a diphthong holds its first quality and glides at the
-note's end, as singers do. The envelope at the mapped instant filters an excitation at the
-sung pitch: band-limited pulses (the formant singer's glottal source) where the sung phoneme
-is voiced, noise where it is not, at the level of the speech's own residual.
+their spoken shape (bursts, frication, formant transitions) at a little over their spoken
+length, a vowel keeps its way in and out (the transitions from and to the consonants) and
+holds its middle over the note; a diphthong holds its first quality and glides at the note's
+end, as singers do. The envelope at the mapped instant filters an excitation at the sung
+pitch: band-limited pulses (the formant singer's glottal source) at the level of the speech's
+residual where the sung phoneme is voiced, the speech's own residual where it is not.
 """
 
 from __future__ import annotations
@@ -19,15 +19,12 @@ import numba
 import numpy as np
 from scipy import signal
 
-from openchirp.engines.composer.voice.segments import Segment
 from openchirp.engines.composer.voice.score import Syllable
+from openchirp.engines.composer.voice.segments import Segment
 from openchirp.engines.composer.voice.speech import HOP, Analysis
 
 _DE_EMPHASIS = 0.8  # below the analysis pre-emphasis (0.9): a gentle lift of the highs
 _CONSONANT_PACE = 1.4  # sung consonants against spoken ones
-_HOLD = 1.0
-_SONORANT = {"vowel", "nasal", "liquid"}
-_CONSONANT_GAIN = 1.0  # obstruents against vowels: sung vowels are loud, consonants carry words
 _H1 = 1.2  # the added fundamental, against the voiced sound's RMS
 _BREATH = 0.03  # noise power left in fully voiced sounds
 
@@ -82,7 +79,15 @@ def align(sung: tuple[str, ...], spoken: tuple[str, ...]) -> tuple[int, ...]:
     i, j = n, m
     while i > 0 and j > 0:
         a, b = sung[i - 1], spoken[j - 1]
-        sub = 0.0 if a == b else 0.2 if _base(a) == _base(b) else 0.6 if vowel(a) and vowel(b) else 1.2
+        sub = (
+            0.0
+            if a == b
+            else 0.2
+            if _base(a) == _base(b)
+            else 0.6
+            if vowel(a) and vowel(b)
+            else 1.2
+        )
         if cost[i, j] == cost[i - 1, j - 1] + sub:
             if sub < 1.0:
                 out[i - 1] = j - 1
@@ -135,10 +140,7 @@ def time_map(segs: list[Segment], an: Analysis) -> tuple[np.ndarray, np.ndarray]
             out = min((s1 - mid) * fps_s, (0.4 if glide else 0.3) * d)
             if glide:
                 out = max(out, min(0.15, 0.4 * d))
-            if _HOLD:
-                knots += [(t0, s0), (t0 + into, mid), (t1 - out, mid), (t1, s1)]
-            else:
-                knots += [(t0, s0), (t0 + into, s0 + into / fps_s), (t1 - out, s1 - out / fps_s), (t1, s1)]
+            knots += [(t0, s0), (t0 + into, mid), (t1 - out, mid), (t1, s1)]
         else:
             knots += [(t0, s0), (t1, s1)]
         last = s1
@@ -174,8 +176,7 @@ def _amplitude_keys(segs: list[Segment]) -> list[tuple[float, float]]:
         elif seg.t0 - prev_end > 0.04:
             keys += [(prev_end + 0.02, 0.0), (seg.t0 - 0.005, 0.0)]
         ramp = min(0.008, (seg.t1 - seg.t0) / 3)
-        loud = seg.loud * (1.0 if seg.art.kind in _SONORANT else _CONSONANT_GAIN)
-        keys += [(seg.t0 + ramp, loud), (seg.t1 - ramp, loud)]
+        keys += [(seg.t0 + ramp, seg.loud), (seg.t1 - ramp, seg.loud)]
         prev_end = seg.t1 if prev_end is None else max(prev_end, seg.t1)
     if prev_end is not None:
         keys.append((prev_end + 0.03, 0.0))
