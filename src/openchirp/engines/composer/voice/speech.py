@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+import numba
 import numpy as np
 from scipy import signal
 
@@ -162,6 +163,20 @@ class Analysis:
         )
 
 
+@numba.njit(cache=True, nogil=True)
+def _residual(x: np.ndarray, a: np.ndarray, hop: int) -> np.ndarray:
+    """``x`` through the inverse filter ``a[f]`` of the frame centred nearest each sample."""
+    n, order = x.shape[0], a.shape[1]
+    out = np.empty(n, np.float32)
+    for i in range(n):
+        f = min((i + hop // 2) // hop, a.shape[0] - 1)
+        acc = 0.0
+        for j in range(min(order, i + 1)):
+            acc += a[f, j] * x[i - j]
+        out[i] = acc
+    return out
+
+
 def _levinson(r: np.ndarray, order: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Levinson-Durbin over many frames at once: r (frames, order + 1) autocorrelations ->
     (reflection coefficients (frames, order), prediction error power (frames,), prediction
@@ -218,12 +233,7 @@ def analyse(text: str, shift: float = 1.0) -> Analysis | None:
     gain = np.convolve(np.pad(gain, 2, mode="edge"), _SMOOTH_TAPS, mode="valid")
     # The residual (speech through its own inverse filter, frame by frame): the excitation of
     # the unvoiced sounds, which keeps a stop's burst as sharp as espeak-ng made it.
-    speech_x = x[_WINDOW // 2 : _WINDOW // 2 + len(audio)]
-    lags = np.stack(
-        [np.concatenate([np.zeros(j), speech_x[: len(speech_x) - j]]) for j in range(ORDER + 1)], 1
-    )
-    owner = np.minimum((np.arange(len(speech_x)) + HOP // 2) // HOP, frames - 1)
-    residual = np.einsum("nj,nj->n", lags, a[owner]).astype(np.float32)
+    residual = _residual(x[_WINDOW // 2 : _WINDOW // 2 + len(audio)], a, HOP)
     names = tuple(p for p, _ in events)
     starts = np.array([at * scale / HOP for _, at in events], np.float64)
     return Analysis(ks, gain, names, starts, frames, HOP / (RATE * scale), residual)

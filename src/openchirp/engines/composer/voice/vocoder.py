@@ -23,10 +23,12 @@ from openchirp.engines.composer.voice.score import Syllable
 from openchirp.engines.composer.voice.segments import Segment
 from openchirp.engines.composer.voice.speech import HOP, Analysis
 
-_DE_EMPHASIS = 0.8  # below the analysis pre-emphasis (0.9): a gentle lift of the highs
+_DE_EMPHASIS = 0.9  # undoes the analysis pre-emphasis
+_AIR = 1.0  # highs above ~3 kHz lifted by up to +6 dB: consonants, presence (espeak-ng is dull)
 _CONSONANT_PACE = 1.4  # sung consonants against spoken ones
 _H1 = 1.2  # the added fundamental, against the voiced sound's RMS
 _BREATH = 0.03  # noise power left in fully voiced sounds
+_VOWEL_FIRST = set("aeiouAEIOUV03@")
 
 
 @numba.njit(cache=True, nogil=True)
@@ -53,50 +55,50 @@ def _base(p: str) -> str:
     return p.lstrip("',%=").rstrip("#-0123456789") or p
 
 
-@lru_cache(maxsize=512)
-def align(sung: tuple[str, ...], spoken: tuple[str, ...]) -> tuple[int, ...]:
-    """For each sung phoneme, the index of the spoken phoneme it matches, or -1: an edit
-    distance alignment (same phoneme: free; both vowels or same base: cheap)."""
-    n, m = len(sung), len(spoken)
-    vowel = lambda p: p[:1] in "aeiouAEIOUV03@"  # noqa: E731
+@numba.njit(cache=True, nogil=True)
+def _edit_path(sub: np.ndarray) -> np.ndarray:
+    """Edit-distance alignment with substitution costs ``sub`` (n, m) and gaps costing 1: for
+    each row, the matched column (substitutions cheaper than 1 only), or -1."""
+    n, m = sub.shape
     cost = np.zeros((n + 1, m + 1))
-    cost[:, 0] = np.arange(n + 1)
-    cost[0, :] = np.arange(m + 1)
+    for i in range(n + 1):
+        cost[i, 0] = i
+    for j in range(m + 1):
+        cost[0, j] = j
     for i in range(1, n + 1):
-        a = sung[i - 1]
         for j in range(1, m + 1):
-            b = spoken[j - 1]
-            if a == b:
-                sub = 0.0
-            elif _base(a) == _base(b):
-                sub = 0.2
-            elif vowel(a) and vowel(b):
-                sub = 0.6
-            else:
-                sub = 1.2
-            cost[i, j] = min(cost[i - 1, j - 1] + sub, cost[i - 1, j] + 1.0, cost[i, j - 1] + 1.0)
-    out = [-1] * n
+            cost[i, j] = min(
+                cost[i - 1, j - 1] + sub[i - 1, j - 1], cost[i - 1, j] + 1.0, cost[i, j - 1] + 1.0
+            )
+    out = np.full(n, -1, np.int64)
     i, j = n, m
     while i > 0 and j > 0:
-        a, b = sung[i - 1], spoken[j - 1]
-        sub = (
-            0.0
-            if a == b
-            else 0.2
-            if _base(a) == _base(b)
-            else 0.6
-            if vowel(a) and vowel(b)
-            else 1.2
-        )
-        if cost[i, j] == cost[i - 1, j - 1] + sub:
-            if sub < 1.0:
+        if cost[i, j] == cost[i - 1, j - 1] + sub[i - 1, j - 1]:
+            if sub[i - 1, j - 1] < 1.0:
                 out[i - 1] = j - 1
             i, j = i - 1, j - 1
         elif cost[i, j] == cost[i - 1, j] + 1.0:
             i -= 1
         else:
             j -= 1
-    return tuple(out)
+    return out
+
+
+@lru_cache(maxsize=512)
+def align(sung: tuple[str, ...], spoken: tuple[str, ...]) -> tuple[int, ...]:
+    """For each sung phoneme, the index of the spoken phoneme it matches, or -1: an edit
+    distance alignment (same phoneme: free; same base sound or both vowels: cheap)."""
+    if not sung or not spoken:
+        return (-1,) * len(sung)
+    a, b = np.array(sung, object)[:, None], np.array(spoken, object)[None, :]
+    base_a = np.array([_base(p) for p in sung], object)[:, None]
+    base_b = np.array([_base(p) for p in spoken], object)[None, :]
+    vowel_a = np.array([p[:1] in _VOWEL_FIRST for p in sung])[:, None]
+    vowel_b = np.array([p[:1] in _VOWEL_FIRST for p in spoken])[None, :]
+    sub = np.where(
+        a == b, 0.0, np.where(base_a == base_b, 0.2, np.where(vowel_a & vowel_b, 0.6, 1.2))
+    )
+    return tuple(int(j) for j in _edit_path(sub.astype(np.float64)))
 
 
 def spoken_lengths(syllables: list[Syllable], an: Analysis) -> list[tuple[float, ...]]:
@@ -183,6 +185,11 @@ def _amplitude_keys(segs: list[Segment]) -> list[tuple[float, float]]:
     return keys
 
 
+@lru_cache(maxsize=8)
+def _air_sos(sr: float) -> np.ndarray:
+    return signal.butter(1, 3000.0, "highpass", fs=sr, output="sos")
+
+
 def _interp(t: np.ndarray, keys: list[tuple[float, float]]) -> np.ndarray:
     kt = np.maximum.accumulate(np.array([k[0] for k in keys]))
     return np.interp(t, kt, np.array([k[1] for k in keys]))
@@ -221,13 +228,17 @@ def render(
     level = amp * np.interp(ts, tb, gain_b)
     # pulses from the glottal source have a power of ~100 / sr per sample: made unit here
     exc = pulses * (np.sqrt(voiced) * np.sqrt(sr / 100.0))
-    exc += noise * np.sqrt(_BREATH * voiced)
+    # breath in voiced sounds; the frication of voiced fricatives and stops as noise (their
+    # residual carries espeak-ng's own pitch, which would be heard against the sung one)
+    own = np.clip(1.0 - voiced / 0.2, 0.0, 1.0)
+    exc += noise * np.sqrt(_BREATH * voiced + (1.0 - voiced) * (1.0 - own))
     exc *= level
     # unvoiced sounds: the speech's own residual at the mapped instant (bursts stay sharp)
     at = np.interp(ts, kt, kf) * HOP
     src = an.residual[np.clip(np.rint(at).astype(np.int64), 0, len(an.residual) - 1)]
-    exc += src * (amp * np.sqrt(1.0 - voiced))
+    exc += src * (amp * np.sqrt((1.0 - voiced) * own))
     y = signal.lfilter([1.0], [1.0, -_DE_EMPHASIS], lattice(exc, k, block))
+    y += _AIR * signal.sosfilt(_air_sos(sr), y)
     power = np.add.reduceat(y * y, np.arange(0, n, block)) / block
     rms = np.sqrt(np.interp(ts, tb, power))
     phase = np.cumsum(np.interp(ts, tb, f0) / sr)
