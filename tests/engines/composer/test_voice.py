@@ -205,8 +205,8 @@ def test_voice_reaches_the_consonant_band(phrase: list[SungNote]) -> None:
 
 RATIO_BAR = 1.42
 """Sung WER over spoken WER, ballad and pop together: 1.50 with the formant singer."""
-ROLLOFF_BAR = 3300.0
-"""95% rolloff of the vocal stem in Hz: 1.7-1.8 kHz with the formant singer."""
+ROLLOFF_BAR = 3500.0
+"""95% rolloff of the vocal stem in Hz (the target): 1.7-1.8 kHz with the formant singer."""
 
 
 @pytest.mark.slow  # ~1 min: two songs rendered, sung and spoken words recognised
