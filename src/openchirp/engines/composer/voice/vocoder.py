@@ -195,6 +195,63 @@ def _interp(t: np.ndarray, keys: list[tuple[float, float]]) -> np.ndarray:
     return np.interp(t, kt, np.array([k[1] for k in keys]))
 
 
+@numba.njit(cache=True, nogil=True)
+def _sing(
+    pulses: np.ndarray,
+    noise: np.ndarray,
+    residual: np.ndarray,
+    k: np.ndarray,
+    tracks: np.ndarray,
+    block: int,
+    hop: int,
+    sr: float,
+    air: np.ndarray,
+) -> np.ndarray:
+    """The vocoder's per-sample loop: excitation, the all-pole lattice (coefficients ``k`` per
+    block), de-emphasis, the high lift (first-order high-pass ``air`` = b0, b1, a1, added)
+    and the added fundamental. ``tracks`` (5, blocks + 1) at block starts, interpolated
+    linearly: spoken level, spoken frame, voicing, loudness, sung pitch (Hz)."""
+    n = pulses.shape[0]
+    order = k.shape[1]
+    st = np.zeros(order + 1)
+    out = np.empty(n, np.float32)
+    pulse_norm = np.sqrt(sr / 100.0)  # glottal_source's pulses: ~100 / sr power per sample
+    smooth = np.exp(-1.0 / (0.01 * sr))
+    last = residual.shape[0] - 1
+    de = hp = prev = power = phase = 0.0
+    for i in range(n):
+        b = i // block
+        f = (i - b * block) / block
+        gain = tracks[0, b] + (tracks[0, b + 1] - tracks[0, b]) * f
+        frame = tracks[1, b] + (tracks[1, b + 1] - tracks[1, b]) * f
+        v = min(max(tracks[2, b] + (tracks[2, b + 1] - tracks[2, b]) * f, 0.0), 1.0)
+        amp = tracks[3, b] + (tracks[3, b + 1] - tracks[3, b]) * f
+        f0 = tracks[4, b] + (tracks[4, b + 1] - tracks[4, b]) * f
+        # voiced: pulses, and breath; voiced frication as noise (the residual of a voiced
+        # consonant carries espeak-ng's own pitch); unvoiced: the speech's own residual
+        own = min(max(1.0 - v / 0.2, 0.0), 1.0)
+        e = pulses[i] * np.sqrt(v) * pulse_norm
+        e += noise[i] * np.sqrt(_BREATH * v + (1.0 - v) * (1.0 - own))
+        e *= amp * gain
+        at = min(max(int(frame * hop + 0.5), 0), last)
+        e += residual[at] * amp * np.sqrt((1.0 - v) * own)
+        for j in range(order - 1, -1, -1):
+            kj = k[b, j]
+            e -= kj * st[j]
+            st[j + 1] = st[j] + kj * e
+        st[0] = e
+        de = e + _DE_EMPHASIS * de
+        hp = air[0] * de + air[1] * prev - air[2] * hp
+        prev = de
+        y = de + _AIR * hp
+        power = smooth * power + (1.0 - smooth) * y * y
+        phase += f0 / sr
+        phase -= np.floor(phase)
+        y += _H1 * np.sqrt(v) * np.sqrt(power) * np.sin(2.0 * np.pi * phase)
+        out[i] = y
+    return out
+
+
 def render(
     segs: list[Segment],
     an: Analysis,
@@ -207,40 +264,38 @@ def render(
 ) -> np.ndarray:
     """The phrase at the synthesis rate ``sr`` (samples from ``t_start``): ``pulses`` (the
     glottal source at the sung pitch, unit voicing) and ``noise`` (white, as long) through the
-    spoken envelope re-timed onto ``segs``; ``f0``: the sung pitch per block (Hz).
+    spoken envelope re-timed onto ``segs``; ``f0``: the sung pitch at block centres (Hz).
 
     Speech spectra are weak at a sung low note's fundamental (speech sits higher), which
     pitch trackers and listeners then hear an octave up: the fundamental is added as a sine
     at a fixed share of the voiced level, as a singer's open glottis gives it."""
     n = len(pulses)
     m = -(-n // block)
-    tb = t_start + (np.arange(m) + 0.5) * block / sr  # block centres
+    tb = t_start + np.arange(m + 1) * block / sr  # block starts (and the end)
     kt, kf = time_map(segs, an)
     frame = np.clip(np.interp(tb, kt, kf), 0.0, an.frames - 1.0)
     lo = np.floor(frame).astype(np.int64)
     hi = np.minimum(lo + 1, an.frames - 1)
-    w = (frame - lo)[:, None]
-    k = np.ascontiguousarray((1.0 - w) * an.reflection[lo] + w * an.reflection[hi])
-    gain_b = (1.0 - w[:, 0]) * an.gain[lo] + w[:, 0] * an.gain[hi]
-    ts = t_start + np.arange(n) / sr
-    voiced = np.clip(_interp(ts, _voicing_keys(segs)), 0.0, 1.0)
-    amp = _interp(ts, _amplitude_keys(segs))
-    level = amp * np.interp(ts, tb, gain_b)
-    # pulses from the glottal source have a power of ~100 / sr per sample: made unit here
-    exc = pulses * (np.sqrt(voiced) * np.sqrt(sr / 100.0))
-    # breath in voiced sounds; the frication of voiced fricatives and stops as noise (their
-    # residual carries espeak-ng's own pitch, which would be heard against the sung one)
-    own = np.clip(1.0 - voiced / 0.2, 0.0, 1.0)
-    exc += noise * np.sqrt(_BREATH * voiced + (1.0 - voiced) * (1.0 - own))
-    exc *= level
-    # unvoiced sounds: the speech's own residual at the mapped instant (bursts stay sharp)
-    at = np.interp(ts, kt, kf) * HOP
-    src = an.residual[np.clip(np.rint(at).astype(np.int64), 0, len(an.residual) - 1)]
-    exc += src * (amp * np.sqrt((1.0 - voiced) * own))
-    y = signal.lfilter([1.0], [1.0, -_DE_EMPHASIS], lattice(exc, k, block))
-    y += _AIR * signal.sosfilt(_air_sos(sr), y)
-    power = np.add.reduceat(y * y, np.arange(0, n, block)) / block
-    rms = np.sqrt(np.interp(ts, tb, power))
-    phase = np.cumsum(np.interp(ts, tb, f0) / sr)
-    y += (_H1 * np.sqrt(voiced)) * rms * np.sin(2.0 * np.pi * (phase - np.floor(phase)))
-    return y.astype(np.float32)
+    w = frame - lo
+    k = (1.0 - w[:m, None]) * an.reflection[lo[:m]] + w[:m, None] * an.reflection[hi[:m]]
+    tracks = np.stack(
+        [
+            (1.0 - w) * an.gain[lo] + w * an.gain[hi],
+            frame,
+            _interp(tb, _voicing_keys(segs)),
+            _interp(tb, _amplitude_keys(segs)),
+            np.interp(tb, tb[:m] + 0.5 * block / sr, f0),
+        ]
+    )
+    air = _air_sos(sr)[0]
+    return _sing(
+        np.ascontiguousarray(pulses, np.float64),
+        np.ascontiguousarray(noise, np.float32),
+        an.residual,
+        np.ascontiguousarray(k),
+        tracks,
+        block,
+        HOP,
+        sr,
+        np.array([air[0], air[1], air[4]]),
+    )
