@@ -50,7 +50,7 @@ from openchirp.engines.composer.voice.dsp import (
     sinc_taps,
     tract,
 )
-from openchirp.engines.composer.voice.score import SungNote, VoiceSpec
+from openchirp.engines.composer.voice.score import SungNote, Syllable, VoiceSpec
 from openchirp.engines.composer.voice.segments import Segment, plan_segments, syllables_of
 from openchirp.engines.composer.voice.tables import CONSONANTS
 
@@ -241,8 +241,8 @@ def warm_up(sample_rate: int = 44100) -> None:
     one, and the band-passed one of every consonant for the lead and the backing voice; load
     (or compile) the vocoder's filter and copy espeak-ng's library for the speech."""
     _noise_table()
-    vocoder.lattice(np.zeros(4), np.zeros((1, speech.ORDER)), BLOCK)
-    speech.analyse("la")
+    # one short "la": loads (or compiles) the vocoder's loops, copies espeak-ng's library
+    sing_phrase([SungNote(0.0, 0.2, 60.0, Syllable("la", ("l", "a"), True, 1))], VoiceSpec())
     up = 2 if sample_rate >= 32_000 and sample_rate % 2 == 0 else 1
     bands = {a.noise_band for a in CONSONANTS.values() if a.noise_band is not None}
     for lo, hi in bands:

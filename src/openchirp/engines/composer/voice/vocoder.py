@@ -31,26 +31,6 @@ _BREATH = 0.03  # noise power left in fully voiced sounds
 _VOWEL_FIRST = set("aeiouAEIOUV03@")
 
 
-@numba.njit(cache=True, nogil=True)
-def lattice(excitation: np.ndarray, k: np.ndarray, block: int) -> np.ndarray:
-    """All-pole lattice filter with reflection coefficients ``k`` (blocks, order) changing
-    every ``block`` samples: stable whatever the coefficients do, as long as |k| < 1."""
-    n = excitation.shape[0]
-    order = k.shape[1]
-    b = np.zeros(order + 1)
-    out = np.empty(n, np.float32)
-    for i in range(n):
-        row = i // block
-        f = excitation[i]
-        for m in range(order - 1, -1, -1):
-            km = k[row, m]
-            f -= km * b[m]
-            b[m + 1] = b[m] + km * f
-        b[0] = f
-        out[i] = f
-    return out
-
-
 def _base(p: str) -> str:
     return p.lstrip("',%=").rstrip("#-0123456789") or p
 
