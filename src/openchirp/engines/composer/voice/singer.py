@@ -41,7 +41,7 @@ import numpy as np
 from scipy import signal
 
 from openchirp.engines.composer.kernels import glottal_source
-from openchirp.engines.composer.voice import speech, vocoder
+from openchirp.engines.composer.voice import phonemes, speech, vocoder
 from openchirp.engines.composer.voice.dsp import (
     BLOCK,
     bandpass_sos,
@@ -283,6 +283,8 @@ def _phrase_text(notes: list[SungNote]) -> str:
         if note.syllable is None:
             continue
         piece = note.syllable.text.replace("-", "")
+        if note.syllable.phonemes == ("l", "a") and not phonemes.is_latin(piece):
+            piece = "la"  # a word of another script, sung on "la": say what is sung
         if words and note.word_index == last and note.word_index >= 0:
             words[-1] += piece
         else:
