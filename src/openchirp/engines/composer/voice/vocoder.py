@@ -28,6 +28,7 @@ _AIR = 1.0  # highs above ~3 kHz lifted by up to +6 dB: consonants, presence (es
 _CONSONANT_PACE = 1.4  # sung consonants against spoken ones
 _H1 = 1.2  # the added fundamental, against the voiced sound's RMS
 _BREATH = 0.03  # noise power left in fully voiced sounds
+_TRANSITION = 0.3  # of a note, at most, for each of a vowel's way in and way out
 _VOWEL_FIRST = set("aeiouAEIOUV03@")
 
 
@@ -118,8 +119,8 @@ def time_map(segs: list[Segment], an: Analysis) -> tuple[np.ndarray, np.ndarray]
             d, src = t1 - t0, s1 - s0
             glide = seg.art.glide_to is not None
             mid = s0 + (0.3 if glide else 0.5) * src
-            into = min((mid - s0) * fps_s, 0.3 * d)
-            out = min((s1 - mid) * fps_s, (0.4 if glide else 0.3) * d)
+            into = min((mid - s0) * fps_s, _TRANSITION * d)
+            out = min((s1 - mid) * fps_s, (_TRANSITION + 0.1 if glide else _TRANSITION) * d)
             if glide:
                 out = max(out, min(0.15, 0.4 * d))
             knots += [(t0, s0), (t0 + into, mid), (t1 - out, mid), (t1, s1)]
