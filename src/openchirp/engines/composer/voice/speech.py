@@ -58,7 +58,6 @@ _CALLBACK = ctypes.CFUNCTYPE(
 )
 _EVENT_PHONEME = 7
 _VOICE = b"en-us"
-_WPM = 140  # espeak-ng's speaking rate: a little slow, as sung words are
 _lock = threading.Lock()
 _private: list[str] = []  # path of this process's copy of the library ("" when none)
 
@@ -115,7 +114,6 @@ def speak(text: str) -> tuple[np.ndarray, list[tuple[str, int]]] | None:
             lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
             if lib.espeak_SetVoiceByName(_VOICE) != 0:
                 return None
-            lib.espeak_SetParameter(1, int(_WPM), 0)  # espeakRATE, words per minute
             lib.espeak_ng_SetRandSeed.argtypes = [ctypes.c_long]
             lib.espeak_ng_SetRandSeed(1)
             lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint]

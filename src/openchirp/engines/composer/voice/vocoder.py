@@ -25,7 +25,7 @@ from openchirp.engines.composer.voice.speech import HOP, Analysis
 
 _DE_EMPHASIS = 0.9  # undoes the analysis pre-emphasis
 _AIR = 1.0  # highs above ~3 kHz lifted by up to +6 dB: consonants, presence (espeak-ng is dull)
-_CONSONANT_PACE = 1.12  # sung consonants against (slowly) spoken ones
+_CONSONANT_PACE = 1.4  # sung consonants against spoken ones
 _H1 = 1.2  # the added fundamental, against the voiced sound's RMS
 _BREATH = 0.03  # noise power left in fully voiced sounds
 _TRANSITION = 0.3  # of a note, at most, for each of a vowel's way in and way out
