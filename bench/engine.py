@@ -1,15 +1,15 @@
 """Benchmark of the composer engine on one core: plan, first PCM block, whole render + mp3.
 
     .venv/bin/python bench/engine.py [--soundfont PATH] [--out DIR] [--runs N] [--no-wer]
-        [--clips heavy_metal,folk_ballad] [--wer-styles "slow acoustic ballad; upbeat pop"]
+        [--clips heavy_metal,folk_ballad] [--wer-songs ballad,pop]
 
 Renders the "Starry night" lyrics (seed 000 of the reference) as heavy metal, plus three other
 styles, encodes each to mp3 with PyAV while rendering (as the worker does), and prints per clip:
 duration, plan time, time to first block, total wall and CPU time, real-time factor (audio
 seconds per wall second, mp3 encoding included), loudness and true peak, then the long-term
-spectrum of the mix and the vocal stem. Then the word error rate of pocketsphinx on the vocal
-stem of the ballad lyrics in each ``--wer-styles`` style (";"-separated), next to pocketsphinx
-on espeak-ng speaking the same words: figures to improve, not a pass/fail.
+spectrum of the mix and the vocal stem. Then the voice figures of ``bench/voice.py`` for the
+``--wer-songs``: pocketsphinx's word error rate on the vocal stem next to pocketsphinx on
+espeak-ng speaking the same words, sung pitch accuracy and the vocal stem's rolloff.
 With ``--runs N`` the four clips are rendered N times (each run from an empty cache of notes,
 as a fresh process would) and the median and range of each figure follow.
 """
@@ -42,11 +42,8 @@ from openchirp.media.audio import Mp3StreamWriter  # noqa: E402
 from tests.support.listening import spectrum  # noqa: E402 - the listener's spectrum meter
 from tests.support.shapes import starry_lyrics  # noqa: E402
 
-BALLAD = (
-    "[Verse]\nI walk along the river\nThe water running slow\nI hear your voice at evening\n"
-    "And I will never go\n\n[Chorus]\nHold me in the morning\nHold me in the rain\n"
-    "Sing to me of summer\nAnd I will love again"
-)
+sys.path.insert(0, str(ROOT / "bench"))
+import voice as voice_bench  # noqa: E402
 
 
 def encode_mp3(path: Path):
@@ -105,66 +102,6 @@ def run_clip(engine: ComposerEngine, label: str, request: PlanRequest, out: Path
     }
 
 
-def word_error_rate(ref: list[str], hyp: list[str]) -> float:
-    d = np.arange(len(hyp) + 1)
-    for i, r in enumerate(ref, 1):
-        prev, d[0] = d.copy(), i
-        for j, h in enumerate(hyp, 1):
-            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (r != h))
-    return float(d[len(hyp)]) / max(1, len(ref))
-
-
-def recognise(vocals: np.ndarray, rate: int = 44_100) -> list[str]:
-    from pocketsphinx import Decoder
-    from scipy import signal
-
-    mono = vocals.astype(np.float64)
-    if mono.ndim == 2:
-        mono = mono.mean(axis=1)
-    x = signal.resample_poly(mono, 16_000, rate)
-    x = x / (np.max(np.abs(x)) + 1e-9) * 0.9
-    pcm = (x * 32767).astype(np.int16).tobytes()
-    decoder = Decoder(samprate=16000)
-    decoder.start_utt()
-    decoder.process_raw(pcm, full_utt=True)
-    decoder.end_utt()
-    hyp = decoder.hyp()
-    return [w.lower() for w in (hyp.hypstr.split() if hyp else [])]
-
-
-def speak(text: str) -> tuple[np.ndarray, int]:
-    """espeak-ng *speaking* the lyrics (the library the singer takes its phonemes from): the
-    recogniser's baseline, so the singing's error rate is read against what it makes of plain
-    synthetic speech of the same words."""
-    import ctypes
-
-    from openchirp.engines.composer.voice import phonemes
-
-    lib = phonemes._espeak()
-    if lib is None:
-        raise RuntimeError("espeak-ng is not available")
-    chunks: list[np.ndarray] = []
-    callback_type = ctypes.CFUNCTYPE(
-        ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
-    )
-
-    def collect(wav, count, _events):  # type: ignore[no-untyped-def]
-        if wav and count > 0:
-            chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
-        return 0
-
-    callback = callback_type(collect)
-    lib.espeak_SetSynthCallback(callback)
-    data = text.encode() + b"\0"
-    lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int]
-    lib.espeak_Synth.argtypes += [ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
-    with phonemes._lock:  # espeak-ng is not thread safe; the engine shares this lock
-        lib.espeak_Synth(data, len(data), 0, 0, 0, 1, None, None)  # 1: espeakCHARS_UTF8
-        lib.espeak_Synchronize()
-    rate = 22_050  # espeak-ng's output rate
-    return np.concatenate(chunks).astype(np.float64) / 32768, rate
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--soundfont", default=None)
@@ -172,7 +109,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--no-wer", action="store_true")
     ap.add_argument("--clips", default="", help="comma-separated labels to render (default all)")
-    ap.add_argument("--wer-styles", default="slow acoustic ballad, female vocals")
+    ap.add_argument("--wer-songs", default=",".join(voice_bench.SONGS), help="bench/voice.py songs")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
@@ -253,21 +190,8 @@ def main() -> None:
     if args.no_wer or not voice_available():
         print("WER: skipped" + ("" if voice_available() else " (voice module absent)"))
         return
-    for i, style in enumerate(args.wer_styles.split(";")):
-        req = PlanRequest(BALLAD, style.strip(), seed=5 + i)
-        r = run_clip(engine, "wer", req, out)
-        ref = [w.word.lower() for w in r["render"].words]
-        hyp = recognise(r["vocals"])
-        spoken = recognise(*speak(" ".join(ref)))
-        sung_wer, spoken_wer = word_error_rate(ref, hyp), word_error_rate(ref, spoken)
-        vs = r["vocal_spectrum"]
-        print(
-            f"WER (pocketsphinx, vocal stem, {style.strip()!r}, {len(ref)} words): "
-            f"{sung_wer:.2f}; baseline, espeak-ng speaking the same words: {spoken_wer:.2f} "
-            f"(ratio {sung_wer / max(spoken_wer, 1e-9):.2f}); vocal rolloff {vs['rolloff']:.0f} Hz"
-        )
-        print(f"  heard (sung):   {' '.join(hyp)}")
-        print(f"  heard (spoken): {' '.join(spoken)}")
+    print("voice (bench/voice.py): WER on the vocal stem, espeak-ng speaking the same words")
+    voice_bench.report(engine, [x for x in args.wer_songs.split(",") if x], verbose=False)
 
 
 if __name__ == "__main__":

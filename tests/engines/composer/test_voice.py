@@ -7,7 +7,6 @@ import time
 import numpy as np
 import pytest
 import pyworld
-from scipy.signal import resample_poly
 
 from openchirp.engines.composer.voice.phonemes import words_of
 from openchirp.engines.composer.voice.score import SungNote, VoiceSpec
@@ -168,53 +167,67 @@ def test_synthesis_is_much_faster_than_real_time() -> None:
     assert speed > 50  # the engine budget needs ~100x; leave room for a loaded test machine
 
 
-def word_error_rate(ref: list[str], hyp: list[str]) -> float:
-    d = np.arange(len(hyp) + 1, dtype=float)
-    for i, r in enumerate(ref, 1):
-        prev, d[0] = d.copy(), i
-        for j, h in enumerate(hyp, 1):
-            d[j] = min(prev[j] + 1, d[j - 1] + 1, prev[j - 1] + (r != h))
-    return float(d[-1] / max(len(ref), 1))
+def test_same_words_same_bits_whatever_was_sung_before(phrase: list[SungNote]) -> None:
+    """espeak-ng keeps state from one utterance to the next; the voice speaks every phrase from
+    a fresh library, so what was sung before changes nothing."""
+    voice = VoiceSpec(kind="male", seed=4)
+    a = sing_phrase(phrase, voice, SR)
+    sing_phrase(sung_line("a different line before it", base=52.0), voice, SR)
+    b = sing_phrase(phrase, voice, SR)
+    assert a[0] == b[0] and np.array_equal(a[1], b[1])
 
 
-def recognise(audio: np.ndarray) -> list[str]:
-    from pocketsphinx import Decoder
+def test_without_espeak_speech_the_formant_singer_sings(
+    phrase: list[SungNote], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No espeak-ng library (or nowhere to copy it): the formant singer sings, in tune."""
+    from openchirp.engines.composer.voice import singer
 
-    pcm = resample_poly(audio.astype(np.float64), 160, 441)
-    pcm = (np.clip(pcm / max(np.max(np.abs(pcm)), 1e-9) * 0.7, -1, 1) * 32767).astype(np.int16)
-    decoder = Decoder(loglevel="ERROR")
-    decoder.start_utt()
-    decoder.process_raw(pcm.tobytes(), full_utt=True)
-    decoder.end_utt()
-    hyp = decoder.hyp()
-    return hyp.hypstr.lower().split() if hyp else []
-
-
-RECOGNITION_LINES = [
-    "i love you baby",
-    "hold me close tonight",
-    "we are going home",
-    "you and me together",
-    "take my hand and dance with me",
-    "hello how are you today",
-]
+    spoken = sing_phrase(phrase, VoiceSpec(kind="female", seed=3), SR)[1]
+    monkeypatch.setattr(singer.speech, "analyse", lambda text, shift=1.0: None)
+    start, audio = sing_phrase(phrase, VoiceSpec(kind="female", seed=3), SR)
+    accuracy, frames = pitch_accuracy(phrase, start, audio)
+    assert frames > 0 and accuracy >= 0.85
+    assert len(audio) != len(spoken) or not np.array_equal(audio, spoken)
 
 
-@pytest.mark.slow  # ~5 s: speech recognition over sung words
-def test_pocketsphinx_understands_slowly_sung_words() -> None:
-    """An honest intelligibility figure: a speech recogniser on clearly sung lines (eighth
-    notes at 120 bpm, one syllable each).
-    Measured mean WER is printed: 0.65 at first, 0.58 since "h" is whispered on the formants
-    of the vowel it leads into. The bar is set above it, as a regression guard, not a claim
-    that the voice is as clear as speech."""
-    errors: list[float] = []
-    for i, line in enumerate(RECOGNITION_LINES):
-        kind, base = ("male", 50.0) if i % 2 else ("female", 60.0)
-        notes = sung_line(line, base=base, step=0.25)
-        _, audio = sing_phrase(notes, VoiceSpec(kind=kind, seed=i, vibrato_cents=20.0), SR)
-        hyp = recognise(audio)
-        errors.append(word_error_rate(line.split(), hyp))
-        print(f"{kind}: {line!r} -> {' '.join(hyp)!r} WER {errors[-1]:.2f}")
-    mean = float(np.mean(errors))
-    print(f"pocketsphinx mean WER {mean:.2f}")
-    assert mean < 0.7
+def test_voice_reaches_the_consonant_band(phrase: list[SungNote]) -> None:
+    """Consonants live at 2-8 kHz: the dry voice puts a real share of its energy there (the
+    formant singer had ~0.05% above 4 kHz) without a hiss louder than its 1-2 kHz band."""
+    _, audio = sing_phrase(sung_line("she sells such sweet fresh tea", base=60.0), VoiceSpec(), SR)
+    power = np.abs(np.fft.rfft(audio.astype(np.float64))) ** 2
+    f = np.fft.rfftfreq(len(audio), 1.0 / SR)
+    share = power[f > 4000].sum() / power.sum()
+    print(f"energy above 4 kHz: {share:.2%}")
+    assert share > 0.005
+    assert power[f > 6000].sum() < power[(f > 1000) & (f < 2000)].sum()
+
+
+RATIO_BAR = 1.42
+"""Sung WER over spoken WER, ballad and pop together: 1.50 with the formant singer."""
+ROLLOFF_BAR = 3500.0
+"""95% rolloff of the vocal stem in Hz (the target): 1.7-1.8 kHz with the formant singer."""
+
+
+@pytest.mark.slow  # ~1 min: two songs rendered, sung and spoken words recognised
+def test_sung_words_are_understood_nearly_as_well_as_spoken_ones() -> None:
+    """pocketsphinx on the vocal stem of two bench songs against pocketsphinx on espeak-ng
+    speaking the same words (bench/voice.py, deterministic: fixed seeds, same bits every run).
+    Measured: sung WER 1.21 against 0.80 spoken (ratio 1.50) with the formant singer, 1.09
+    against 0.80 (1.36) with the vocoder; the bar sits between: a regression guard (the
+    target is 1.15)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    import voice as voice_bench
+
+    from openchirp.engines.composer.engine import ComposerEngine
+
+    rows = voice_bench.report(ComposerEngine(), ["ballad", "pop"], verbose=True)
+    words = sum(r["words"] for r in rows)
+    sung = sum(r["wer"] * r["words"] for r in rows) / words
+    spoken = sum(r["baseline"] * r["words"] for r in rows) / words
+    assert sung / spoken < RATIO_BAR
+    assert all(r["pitch"] >= 0.95 for r in rows)
+    assert all(r["rolloff"] >= ROLLOFF_BAR and r["harsh_db"] < 0 for r in rows)

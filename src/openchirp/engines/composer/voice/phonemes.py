@@ -297,7 +297,8 @@ def _spell_slices(spelling: str, onsets: list[int]) -> list[str]:
 # --- words -----------------------------------------------------------------------------------
 
 
-def _is_latin(text: str) -> bool:
+def is_latin(text: str) -> bool:
+    """True when every letter of ``text`` is a (possibly accented) Latin one."""
     return all(_base_letter(ch).isascii() for ch in text if ch.isalpha())
 
 
@@ -317,7 +318,7 @@ def _part_syllables(part: str) -> list[Syllable]:
     spoken = part.replace("'", "")
     if not any(ch.isalnum() for ch in spoken):
         return []
-    if not _is_latin(spoken):
+    if not is_latin(spoken):
         ascii_only = "".join(ch for ch in spoken if _base_letter(ch).isascii() and ch.isalnum())
         if not ascii_only:
             return _scat(part)

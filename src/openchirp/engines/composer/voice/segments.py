@@ -52,13 +52,31 @@ def _groups(notes: list[SungNote]) -> list[_Group]:
     return groups
 
 
-def _durations(phonemes: tuple[str, ...]) -> list[float]:
+def _durations(phonemes: tuple[str, ...], spoken: tuple[float, ...] | None = None) -> list[float]:
+    if spoken is not None:
+        return [
+            d if d > 0 else articulation(p).duration_s
+            for p, d in zip(phonemes, spoken, strict=True)
+        ]
     return [articulation(p).duration_s * _STRETCH for p in phonemes]
 
 
-def plan_segments(notes: list[SungNote]) -> tuple[list[Segment], float]:
-    """Segments in time order and the pre-roll (seconds before ``notes[0].start_s``)."""
+def syllables_of(notes: list[SungNote]) -> list[Syllable]:
+    """The syllables of a phrase in the order :func:`plan_segments` sings them."""
+    return [g.syllable for g in _groups(notes)]
+
+
+def plan_segments(
+    notes: list[SungNote], spoken: list[tuple[float, ...]] | None = None
+) -> tuple[list[Segment], float]:
+    """Segments in time order and the pre-roll (seconds before ``notes[0].start_s``).
+
+    ``spoken``: per syllable (as :func:`syllables_of` lists them), the length in seconds of each
+    of its phonemes as speech says them (0: unknown); the consonants take these lengths
+    instead of the table's."""
     groups = _groups(notes)
+    if spoken is not None and len(spoken) != len(groups):
+        raise ValueError("plan_segments: one tuple of spoken lengths per syllable")
     segs: list[Segment] = []
     preroll = 0.0
     onset_scale: dict[int, float] = {}  # set while planning the group before
@@ -69,9 +87,11 @@ def plan_segments(notes: list[SungNote]) -> tuple[list[Segment], float]:
         loud = g.velocity * (1.0 if syl.stressed else 0.82)
         nxt = groups[i + 1] if i + 1 < len(groups) else None
         next_onset = nxt.syllable.phonemes[: max(nxt.syllable.vowel_index, 0)] if nxt else ()
+        said = spoken[i] if spoken is not None else None
+        said_next = spoken[i + 1][: len(next_onset)] if spoken is not None and nxt else None
 
         # Onset consonants end at the note start.
-        on_d = _durations(onset)
+        on_d = _durations(onset, said[:vi] if said else None)
         if i == 0:
             preroll = sum(on_d)
             scale = 1.0
@@ -84,8 +104,8 @@ def plan_segments(notes: list[SungNote]) -> tuple[list[Segment], float]:
 
         # Room at the end of this group for its coda and the next syllable's onset.
         length = g.end - g.start
-        co_d = _durations(coda)
-        nx_d = _durations(next_onset)
+        co_d = _durations(coda, said[vi + 1 :] if said else None)
+        nx_d = _durations(next_onset, said_next)
         rest = (nxt.start - g.end) if nxt else 0.0
         if nxt and rest >= sum(nx_d):  # the next onset fits in the rest
             need, room_end = sum(co_d), g.end

@@ -1,4 +1,10 @@
-"""The singing voice: a source-filter formant singer that sings a phrase of :class:`SungNote` s.
+"""The singing voice: sings a phrase of :class:`SungNote` s.
+
+Where espeak-ng can speak (always, with the package's dependencies), the phrase is sung with
+espeak-ng's articulation: :mod:`speech` has it speak the words and analyses the speech,
+:mod:`vocoder` re-times it onto the notes (consonants as long as spoken, vowels held at their
+quality) and excites it with the glottal pulses below at the sung pitch. Otherwise a
+source-filter formant singer sings:
 
 Source: a band-limited glottal pulse train at the sung pitch (portamento between notes, vibrato
 that fades in on long notes, a little slow drift) plus aspiration noise (breath, "h", the puff
@@ -35,6 +41,7 @@ import numpy as np
 from scipy import signal
 
 from openchirp.engines.composer.kernels import glottal_source
+from openchirp.engines.composer.voice import phonemes, speech, vocoder
 from openchirp.engines.composer.voice.dsp import (
     BLOCK,
     bandpass_sos,
@@ -43,14 +50,15 @@ from openchirp.engines.composer.voice.dsp import (
     sinc_taps,
     tract,
 )
-from openchirp.engines.composer.voice.score import SungNote, VoiceSpec
-from openchirp.engines.composer.voice.segments import Segment, plan_segments
+from openchirp.engines.composer.voice.score import SungNote, Syllable, VoiceSpec
+from openchirp.engines.composer.voice.segments import Segment, plan_segments, syllables_of
 from openchirp.engines.composer.voice.tables import CONSONANTS
 
 _LEAD_IN_S = 0.01  # silence before the first sound, so the first consonant starts from zero
 _RELEASE_S = 0.08  # tail after the last sound (resonator ring-out, release ramp)
 _OUTPUT_GAIN = 0.05
 _H_ASPIRATION = 0.8  # "h": whispered, on the formants of the vowel it leads into
+_SPEECH_GAIN = 17.0  # the vocoder's level against the formant singer's
 
 
 @dataclass(frozen=True)
@@ -230,8 +238,11 @@ def _noise_table() -> np.ndarray:
 
 def warm_up(sample_rate: int = 44100) -> None:
     """Make the shared noise tables now (the engine calls this once per process): the white
-    one, and the band-passed one of every consonant for the lead and the backing voice."""
+    one, and the band-passed one of every consonant for the lead and the backing voice; load
+    (or compile) the vocoder's filter and copy espeak-ng's library for the speech."""
     _noise_table()
+    # one short "la": loads (or compiles) the vocoder's loops, copies espeak-ng's library
+    sing_phrase([SungNote(0.0, 0.2, 60.0, Syllable("la", ("l", "a"), True, 1))], VoiceSpec())
     up = 2 if sample_rate >= 32_000 and sample_rate % 2 == 0 else 1
     bands = {a.noise_band for a in CONSONANTS.values() if a.noise_band is not None}
     for lo, hi in bands:
@@ -264,6 +275,36 @@ def _band_noise(rng: np.random.Generator, lo: float, hi: float, sr: float, n: in
     return table[at : at + n]
 
 
+def _phrase_text(notes: list[SungNote]) -> str:
+    """The words of a phrase as espeak-ng should say them (syllable spellings joined)."""
+    words: list[str] = []
+    last = None
+    for note in notes:
+        if note.syllable is None:
+            continue
+        piece = note.syllable.text.replace("-", "")
+        if note.syllable.phonemes == ("l", "a") and not phonemes.is_latin(piece):
+            piece = "la"  # a word of another script, sung on "la": say what is sung
+        if words and note.word_index == last and note.word_index >= 0:
+            words[-1] += piece
+        else:
+            words.append(piece)
+        last = note.word_index
+    return " ".join(w for w in words if w)
+
+
+def _spoken(
+    notes: list[SungNote], timbre: _Timbre, shift: float, sr: float
+) -> speech.Analysis | None:
+    """espeak-ng's speech of the phrase, analysed with the voice's formant scale; None without
+    espeak-ng (the formant singer sings alone then)."""
+    text = _phrase_text(notes)
+    if not text.strip():
+        return None
+    scale = float(np.mean(timbre.formant_scale)) * shift * speech.RATE / sr
+    return speech.analyse(text, round(scale, 4))
+
+
 def _synth(
     notes: list[SungNote],
     voice: VoiceSpec,
@@ -283,7 +324,9 @@ def _synth(
     shift = float(voice.extra.get("formant_shift", 1.0) or 1.0)
     rng = np.random.default_rng([abs(int(seed)), int(round(notes[0].start_s * 1000)) & 0xFFFFFFFF])
 
-    segs, preroll = plan_segments(notes)
+    spoken = _spoken(notes, timbre, shift, sr)
+    said = vocoder.spoken_lengths(syllables_of(notes), spoken) if spoken is not None else None
+    segs, preroll = plan_segments(notes, said)
     start_sample = round(notes[0].start_s * sample_rate) - round(
         (preroll + _LEAD_IN_S - delay_s) * sample_rate
     )
@@ -296,8 +339,46 @@ def _synth(
     m = -(-n // BLOCK)
     tc = t_start + (np.arange(m) + 0.5) * BLOCK / sr
 
-    tr = _tracks(segs)
     f0_c = _pitch_track(notes, tc, voice, rng, detune_cents)
+    if spoken is not None:
+        noise = _noise(rng, n)
+        pulses, _ = glottal_source(
+            n,
+            t_start,
+            sr,
+            tc,
+            f0_c,
+            np.array([t_start]),
+            np.ones(1),
+            np.array([t_start]),
+            np.zeros(1),
+            sinc_taps(),
+            noise,
+            0.0,
+        )
+        y = vocoder.render(segs, spoken, pulses, noise, t_start, sr, BLOCK, f0_c) * _SPEECH_GAIN
+    else:
+        y = _formant_voice(notes, segs, voice, timbre, shift, rng, t_start, sr, n, m, tc, f0_c)
+    gain = _OUTPUT_GAIN * float(voice.extra.get("gain", 1.0))
+    return _Take(start_sample, n_out, y * gain, up)
+
+
+def _formant_voice(
+    notes: list[SungNote],
+    segs: list[Segment],
+    voice: VoiceSpec,
+    timbre: _Timbre,
+    shift: float,
+    rng: np.random.Generator,
+    t_start: float,
+    sr: float,
+    n: int,
+    m: int,
+    tc: np.ndarray,
+    f0_c: np.ndarray,
+) -> np.ndarray:
+    """The formant singer's source and tract (without espeak-ng's speech to follow)."""
+    tr = _tracks(segs)
     pulses, noise = glottal_source(
         n,
         t_start,
@@ -345,8 +426,7 @@ def _synth(
         burst = _band_noise(rng, lo * shift, hi * shift, sr, seg_n)
         y[i0:i1] += (0.3 * gain) * env * burst
 
-    gain = _OUTPUT_GAIN * float(voice.extra.get("gain", 1.0))
-    return _Take(start_sample, n_out, y * gain, up)
+    return y
 
 
 def _mix(takes: list[tuple[_Take, float]]) -> tuple[int, np.ndarray]:
