@@ -31,7 +31,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 
 # The engine's numba kernels compiled once into numba's cache (next to kernels.py), so that no
 # worker compiles them when the server starts; again when kernels.py changes.
-KERNELS := src/openchirp/engines/composer/kernels.py
+KERNELS := $(addprefix src/openchirp/engines/composer/,kernels.py voice/vocoder.py voice/speech.py)
 $(VENV)/.compiled: $(VENV)/.installed $(KERNELS)
 	$(BIN)/openchirp warm-up
 	@touch $@

@@ -488,14 +488,17 @@ def render(
 
 @app.command("warm-up")
 def warm_up() -> None:
-    """Compile the built-in engine's kernels into numba's cache, once per install (`make install`
-    runs it), so that no worker compiles them when it starts."""
+    """Compile the built-in engine's kernels (the band's and the voice's vocoder) into numba's
+    cache, once per install (`make install` runs it), so that no worker compiles them when it
+    starts."""
     import time
 
     started = time.perf_counter()
     from openchirp.engines.composer import kernels
+    from openchirp.engines.composer.voice import singer
 
     kernels.warm_up()
+    singer.warm_up()
     typer.echo(f"engine kernels compiled and cached in {time.perf_counter() - started:.1f} s")
 
 
