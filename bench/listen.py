@@ -32,18 +32,7 @@ import numpy as np  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests.support.listening: always this checkout's
 
-SONGS = [  # (label, tags, seed)
-    ("metal", "heavy metal", 1),
-    ("synthwave", "synthwave, moody, electronic", 2),
-    ("folk_ballad", "acoustic folk ballad, female vocals", 3),
-    ("hiphop", "hip hop, boom bap", 6),
-    ("country", "country, upbeat", 7),
-    ("reggae", "reggae, roots", 8),
-    ("jazz", "jazz, smooth, saxophone", 9),
-    ("house", "deep house", 10),
-    ("cinematic", "cinematic orchestral, epic", 11),
-]
-INSTRUMENTAL = ("bass_solo", "instrumental, bass solo, groovy, funky", 4)
+from tests.support.listening import INSTRUMENTAL, SONGS  # noqa: E402 - the bench's songs
 
 
 def measure_all(src: str, out: Path, only: set[str] | None = None) -> dict:

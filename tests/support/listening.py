@@ -20,6 +20,18 @@ from scipy import fft as sfft
 from scipy import ndimage, signal
 
 SR = 44_100
+SONGS = [  # (label, tags, seed): bench/listen.py's songs, the slow tests' too
+    ("metal", "heavy metal", 1),
+    ("synthwave", "synthwave, moody, electronic", 2),
+    ("folk_ballad", "acoustic folk ballad, female vocals", 3),
+    ("hiphop", "hip hop, boom bap", 6),
+    ("country", "country, upbeat", 7),
+    ("reggae", "reggae, roots", 8),
+    ("jazz", "jazz, smooth, saxophone", 9),
+    ("house", "deep house", 10),
+    ("cinematic", "cinematic orchestral, epic", 11),
+]
+INSTRUMENTAL = ("bass_solo", "instrumental, bass solo, groovy, funky", 4)
 FEATURES = ("tempo", "centroid", "onsets", "percussive", "low_high", "flatness")
 
 

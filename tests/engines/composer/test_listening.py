@@ -24,17 +24,7 @@ from tests.support import listening as L
 from tests.support.shapes import starry_lyrics
 
 SR = SAMPLE_RATE
-SONGS = [  # the bench's (bench/listen.py)
-    ("metal", "heavy metal", 1),
-    ("synthwave", "synthwave, moody, electronic", 2),
-    ("folk_ballad", "acoustic folk ballad, female vocals", 3),
-    ("hiphop", "hip hop, boom bap", 6),
-    ("country", "country, upbeat", 7),
-    ("reggae", "reggae, roots", 8),
-    ("jazz", "jazz, smooth, saxophone", 9),
-    ("house", "deep house", 10),
-    ("cinematic", "cinematic orchestral, epic", 11),
-]
+SONGS = L.SONGS
 
 
 # ---------------------------------------------------------------- the pieces

@@ -4,7 +4,6 @@ engine before it loads, so a bad folder stops the server at start-up, not at the
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -83,7 +82,7 @@ def _runtime_problems(options: dict[str, Any], weight_bytes: int) -> list[str]:
     if device == "cpu" and dtype == "float16":
         out.append("dtype float16 on the cpu: use float32 or bfloat16")
     need = int(weight_bytes * HEADROOM)
-    free = runtime.free_bytes(device) if device.startswith("cuda") else _available_ram()
+    free = runtime.free_bytes(device) if device.startswith("cuda") else runtime.available_ram()
     if free is not None and need > free:
         gib = 1024**3
         out.append(
@@ -91,14 +90,3 @@ def _runtime_problems(options: dict[str, Any], weight_bytes: int) -> list[str]:
             f"{need / gib:.1f} GiB"
         )
     return out
-
-
-def _available_ram() -> int | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    pages = os.sysconf("SC_AVPHYS_PAGES") if hasattr(os, "sysconf") else None
-    return pages * os.sysconf("SC_PAGE_SIZE") if pages else None

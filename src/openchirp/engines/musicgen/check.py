@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import struct
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from openchirp.engines.musicgen.model import (
     parse_dtype,
     read_config,
 )
+from openchirp.engines.neural import runtime
 
 BYTES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U8": 1}
 WORKING_SHARE = 1.3
@@ -127,18 +127,4 @@ def _free_bytes(device: str) -> tuple[int | None, str]:
         return int(free), f"cuda:{index}"
     if device != "cpu":
         return None, device
-    return _available_memory(), "memory"
-
-
-def _available_memory() -> int | None:
-    """MemAvailable (free plus reclaimable cache) on Linux, else free pages, else unknown."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    try:
-        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        return None
+    return runtime.available_ram(), "memory"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import resource
 import sys
+from pathlib import Path
 from typing import Any
 
 from openchirp.engines.base import EngineError
@@ -148,3 +150,17 @@ def simulated_out_of_memory(device: str) -> BaseException:
     return torch.cuda.OutOfMemoryError(
         f"CUDA out of memory (simulated on {device} by the simulate_oom_tag option)"
     )
+
+
+def available_ram() -> int | None:
+    """MemAvailable (free plus reclaimable cache) on Linux, else free pages, else unknown."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
