@@ -123,8 +123,7 @@ def _free_bytes(device: str) -> tuple[int | None, str]:
         if not torch.cuda.is_available():
             raise RuntimeError("torch sees no CUDA device")
         index = int(device.partition(":")[2] or 0)
-        free, _ = torch.cuda.mem_get_info(index)
-        return int(free), f"cuda:{index}"
+        return runtime.free_bytes(f"cuda:{index}"), f"cuda:{index}"
     if device != "cpu":
         return None, device
     return runtime.available_ram(), "memory"

@@ -30,6 +30,7 @@ import numpy as np
 
 from openchirp.engines.musicgen.codec import ChunkDecoder, encode_codes
 from openchirp.engines.musicgen.model import Loaded
+from openchirp.engines.neural import runtime
 
 log = logging.getLogger("openchirp.engines.musicgen")
 
@@ -108,10 +109,7 @@ class Batch:
             with self.lock:  # one generation per model at a time: device memory
                 self._generate_all()
         except BaseException as exc:  # noqa: BLE001 - handed to every consumer to raise
-            if self.loaded.device.startswith("cuda"):  # an out-of-memory leaves the cache full
-                import torch
-
-                torch.cuda.empty_cache()
+            runtime.release_cached(self.loaded.device)  # an out-of-memory leaves it full
             for clip in self.clips:
                 clip.out.put(exc)
             return
