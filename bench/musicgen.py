@@ -9,7 +9,9 @@ batch size: seconds of audio per second of wall time through the engine (plan_ba
 block streamed and consumed, per-clip sampling, guidance), and through ``model.generate`` as its
 documentation calls it (text prompts, ``do_sample``, the same guidance scale and length, audio
 decoded once at the end); the engine's overhead against it; the time to the engine's first
-block; peak device memory (CUDA) or peak resident memory (CPU). Figures, never asserted.
+block; peak device memory (CUDA) or peak resident memory (CPU). Then one extension of a clip
+from its codes against one from its audio alone (an upload: the last stretch encoded by the
+model's codec first): seconds to the first block and in all. Figures, never asserted.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from openchirp.engines.base import PlanRequest
+import numpy as np
+
+from openchirp.engines.base import Continuation, PlanRequest
 from openchirp.engines.musicgen.engine import MusicgenEngine
 from openchirp.engines.musicgen.tiny import write_random, write_tiny
 
@@ -50,6 +54,29 @@ def through_engine(engine: MusicgenEngine, batch: int) -> tuple[float, float, fl
             samples += len(block.mix)
     wall = time.perf_counter() - began
     return samples / engine.loaded.sampling_rate, wall, first or wall
+
+
+def extensions(engine: MusicgenEngine, seconds: float) -> dict[str, tuple[float, float]]:
+    """(seconds to the first block, wall seconds) extending a clip at ``seconds`` - 1 from its
+    codes, and from its audio with no plan (as an upload is handed over)."""
+    source = engine.plan(requests(1)[0])
+    audio = np.concatenate([b.mix for b in source.blocks()])
+    at = max(0.0, seconds - 1.0)
+    out = {}
+    rate = engine.loaded.sampling_rate
+    for name, continuation in (
+        ("codes", Continuation(source.plan, at)),
+        ("audio", Continuation({}, at, audio, rate)),
+    ):
+        request = PlanRequest(lyrics="", tags="ambient", seed=2, continuation=continuation)
+        began = time.perf_counter()
+        stream = engine.plan(request).blocks()
+        next(stream)
+        first = time.perf_counter() - began
+        for _ in stream:
+            pass
+        out[name] = (first, time.perf_counter() - began)
+    return out
 
 
 def direct(engine: MusicgenEngine, batch: int, seconds: float) -> tuple[float, float]:
@@ -128,6 +155,10 @@ def main() -> None:
                 f"generate {theirs[0] / theirs[1]:.2f} s/s, overhead {overhead:+.0f}%, "
                 f"peak {peak_memory(args.device)}"
             )
+        ext = [extensions(engine, args.seconds) for _ in range(args.runs)]
+        for name in ("codes", "audio"):
+            first, wall = min(e[name] for e in ext)
+            print(f"extend from {name}: first block {first:.2f} s, {wall:.2f} s in all")
 
 
 if __name__ == "__main__":

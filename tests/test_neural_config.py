@@ -60,6 +60,29 @@ def test_models_check_names_each_problem(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "unknown engine 'nope'" in result.output
 
 
+def test_models_check_says_the_same_for_both_engines(tmp_path: Path) -> None:
+    lines = {}
+    for engine in ("acestep", "musicgen"):
+        result = CliRunner().invoke(
+            app,
+            ["models", "check", str(tmp_path), "--engine", engine, "--device", "TPU"]
+            + ["--dtype", "int8"],
+        )
+        assert result.exit_code == 1
+        lines[engine] = [
+            line for line in result.output.splitlines() if ": device " in line or ": dtype" in line
+        ]
+    assert (
+        lines["acestep"]
+        == lines["musicgen"]
+        == [
+            f"{tmp_path}: device 'tpu': use auto, cpu, cuda, cuda:N or mps",
+            f"{tmp_path}: dtype 'int8': use one of auto, bf16, bfloat16, float16, float32, fp16, "
+            "fp32, half",
+        ]
+    )
+
+
 @pytest.mark.skipif(
     importlib.util.find_spec("openchirp.engines.musicgen") is not None,
     reason="the musicgen engine is installed here",

@@ -12,9 +12,9 @@ from tests.support.neural import require_neural
 
 require_neural()
 
-from openchirp.engines.musicgen import check  # noqa: E402
 from openchirp.engines.musicgen.check import problems  # noqa: E402
 from openchirp.engines.musicgen.tiny import write_tiny  # noqa: E402
+from openchirp.engines.neural import runtime  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,8 @@ def test_a_good_directory_has_no_problems(tiny: Path) -> None:
 
 def test_each_problem_is_one_line(tiny: Path, tmp_path: Path) -> None:
     assert problems(tmp_path / "nowhere", {}) == [
-        f"model_dir {tmp_path / 'nowhere'} is not a directory"
+        f"{tmp_path / 'nowhere'}: no such folder "
+        "(weights are never downloaded: put them there first)"
     ]
     broken = tmp_path / "broken"
     shutil.copytree(tiny, broken)
@@ -45,10 +46,10 @@ def test_each_problem_is_one_line(tiny: Path, tmp_path: Path) -> None:
     assert len(found) == 6 and all("\n" not in line for line in found)
     text = "\n".join(found)
     for expected in (
-        "lacks model.safetensors",
-        "not a MusicGen model",
-        "dtype must be",
-        "device must be",
+        "no weights (*.safetensors or *.bin)",
+        "a 'bark' model, not MusicGen",
+        "dtype 'int8': use one of auto, bf16, bfloat16, float16, float32, fp16, fp32, half",
+        "device 'tpu': use auto, cpu, cuda, cuda:N or mps",
         "unknown option(s) steps",
         "window_s must be",
     ):
@@ -56,7 +57,7 @@ def test_each_problem_is_one_line(tiny: Path, tmp_path: Path) -> None:
 
 
 def test_too_little_memory_is_reported(tiny: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(check, "_free_bytes", lambda device: (1024, "memory"))
-    (line,) = problems(tiny, {"dtype": "float16"})
-    assert line.startswith("memory has 0.0 GiB free; the model needs about")
-    assert "float16" in line
+    monkeypatch.setattr(runtime, "available_ram", lambda: 1024)
+    (line,) = problems(tiny, {"device": "cpu", "dtype": "bfloat16"})
+    assert line.startswith("device cpu (RAM): 0.0 GiB free, the model needs about")
+    assert line.endswith("GiB in bfloat16")

@@ -24,9 +24,9 @@ from openchirp.engines.base import (  # noqa: E402
 )
 from openchirp.engines.musicgen.codec import ChunkDecoder, decode_codes, encode_codes  # noqa: E402
 from openchirp.engines.musicgen.engine import ContinuationError, MusicgenEngine  # noqa: E402
-from openchirp.engines.musicgen.model import ModelDirError  # noqa: E402
 from openchirp.engines.musicgen.prompt import negative_prompt, text_prompt  # noqa: E402
 from openchirp.engines.musicgen.tiny import write_tiny  # noqa: E402
+from openchirp.engines.neural.runtime import ModelDirError  # noqa: E402
 
 RATE = 32_000
 OPTIONS = {"duration_s": 1.6, "window_s": 1.0, "prompt_s": 0.3, "block_s": 0.2}
@@ -111,16 +111,19 @@ def test_lyrics_are_not_sung_and_the_plan_says_so(engine: MusicgenEngine) -> Non
     assert not any(b.stems for b in render.blocks())  # one mix: no stems
 
 
-def test_clips_planned_one_by_one_share_a_batch(engine: MusicgenEngine) -> None:
-    first, second = engine.plan(request(seed=2)), engine.plan(request(seed=2, variant=1))
-    streams = [second.blocks(), first.blocks()]  # the worker starts the later clip first
-    next(streams[0])
-    assert first.batch is second.batch
-    assert all(len(pcm_of_rest(s)) for s in streams)
-
-
-def pcm_of_rest(stream) -> list[np.ndarray]:
-    return [b.mix for b in stream]
+def test_plan_batch_is_the_one_way_into_a_batch(tiny_dir: Path) -> None:
+    # max_batch 2: three requests are two generate calls; plan is a batch of one
+    engine = MusicgenEngine(str(tiny_dir), **{**OPTIONS, "duration_s": 0.4, "max_batch": 2})
+    renders = engine.plan_batch([request(seed=s) for s in (1, 2, 3)])
+    assert renders[0].batch is renders[1].batch is not renders[2].batch
+    assert [len(r.batch.clips) for r in renders] == [2, 2, 1]
+    alone = engine.plan(request(seed=1))
+    assert alone.batch is not None and alone.batch.clips == [alone.job]
+    assert not hasattr(engine, "_waiting")  # no second, lazy batching beside plan_batch
+    audio = [pcm_of(r)[0] for r in renders]
+    # each clip samples with its own generator: the same audio alone as beside others
+    assert np.array_equal(audio[0], pcm_of(alone)[0])
+    assert not np.array_equal(audio[0], audio[1])
 
 
 def test_an_extension_continues_from_the_source_codes(engine: MusicgenEngine) -> None:
@@ -131,7 +134,7 @@ def test_an_extension_continues_from_the_source_codes(engine: MusicgenEngine) ->
         request(tags="opera", seed=9, continuation=Continuation(source_plan=plan, continue_at=0.8))
     )
     assert ext.plan["prompt"] == plan["prompt"]  # the source's sound, not the request's tags
-    assert ext.plan["continued_from"] == {"continue_at": 0.8}
+    assert ext.plan["continued_from"] == {"continue_at": 0.8}  # from the codes
     pcm, _ = pcm_of(ext)
     assert pcm.shape == (round(ext.duration_s * RATE), 2) and np.isfinite(pcm).all()
     assert decode_codes(ext.plan["codes"]).shape[1] == round(ext.duration_s * 50)
@@ -142,11 +145,12 @@ def test_an_extension_continues_from_the_source_codes(engine: MusicgenEngine) ->
     # an extension of an extension
     again = engine.plan(request(seed=9, continuation=Continuation(odd.plan, continue_at=0.5)))
     assert np.isfinite(pcm_of(again)[0]).all()
-    # a plan of another engine, or of a model with another codec, cannot be continued
-    with pytest.raises(EngineError):
+    # a plan of another engine, or of a model with another codec, without the source's audio
+    # cannot be continued
+    with pytest.raises(EngineError, match="neither this engine's codes nor audio"):
         engine.plan(request(continuation=Continuation({"engine": "composer"}, 1.0)))
     foreign = {**plan, "codec": {**plan["codec"], "codebook_size": 2048}}
-    with pytest.raises(EngineError):
+    with pytest.raises(EngineError, match="another codec"):
         engine.plan(request(continuation=Continuation(foreign, 1.0)))
 
 
@@ -168,10 +172,13 @@ def test_the_default_length_is_a_quarter_of_the_model_key_maximum(tiny_dir: Path
 
 def test_start_up_problems_come_from_the_directory(tiny_dir: Path, tmp_path: Path) -> None:
     assert MusicgenEngine.problems({"model_dir": str(tiny_dir)}) == []
-    assert MusicgenEngine.problems({}) == ["model_dir is not set (OPENCHIRP_ENGINE_OPTIONS)"]
-    assert MusicgenEngine.problems({"model_dir": str(tmp_path / "x")})[0].endswith(
-        "is not a directory"
-    )
+    # the same lines as every neural engine's (engines/neural/modeldir)
+    assert MusicgenEngine.problems({}) == [
+        "no model_dir option: set it in OPENCHIRP_ENGINE_OPTIONS (weights are never downloaded)"
+    ]
+    assert MusicgenEngine.problems({"model_dir": str(tmp_path / "x")}) == [
+        f"{tmp_path / 'x'}: no such folder (weights are never downloaded: put them there first)"
+    ]
 
 
 def test_an_abandoned_render_stops_its_generation(engine: MusicgenEngine) -> None:
@@ -200,19 +207,23 @@ def test_a_generation_failure_reaches_the_consumer(engine: MusicgenEngine, monke
 def test_a_missing_or_broken_model_dir_fails_when_the_engine_is_built(
     tmp_path: Path, tiny_dir: Path
 ) -> None:
-    with pytest.raises(ModelDirError, match="not a directory"):
+    with pytest.raises(ModelDirError, match="no such folder"):
         MusicgenEngine(str(tmp_path / "nowhere"))
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "config.json").write_text('{"model_type": "t5"}')
-    with pytest.raises(ModelDirError, match="lacks"):
+    with pytest.raises(ModelDirError, match="no weights") as caught:
         MusicgenEngine(str(broken))
+    assert "tokenizer_config.json: missing" in str(caught.value)
+    assert str(caught.value).startswith(f"engine musicgen: the model folder {broken} cannot be")
     for name in ("tokenizer_config.json", "model.safetensors"):
         (broken / name).write_bytes((tiny_dir / name).read_bytes())
-    with pytest.raises(ModelDirError, match="not a MusicGen model"):
+    with pytest.raises(ModelDirError, match="'t5' model, not MusicGen"):
         MusicgenEngine(str(broken))
-    with pytest.raises(ModelDirError, match="device"):
+    with pytest.raises(ModelDirError, match="device 'tpu': use auto, cpu, cuda, cuda:N or mps"):
         MusicgenEngine(str(tiny_dir), device="tpu")
+    with pytest.raises(ModelDirError, match="dtype 'int8': use one of auto, bf16"):
+        MusicgenEngine(str(tiny_dir), dtype="int8")
     with pytest.raises(ValueError, match="window_s"):
         MusicgenEngine(str(tiny_dir), window_s=40)
 
@@ -224,7 +235,7 @@ def test_capabilities_are_read_without_loading_torch() -> None:
         "print(sorted(c('musicgen', Settings())), 'torch' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.split("\n")[0] == "['concat', 'extend', 'generate'] False"
+    assert out.stdout.split("\n")[0] == "['concat', 'extend', 'generate', 'upload_extend'] False"
 
 
 def test_the_text_prompt_names_the_genres_first() -> None:

@@ -33,7 +33,8 @@ def problems(directory: Path | str | None, options: dict[str, Any] | None = None
     if not any((root / "tokenizer" / f).is_file() for f in ("tokenizer.json", "vocab.json")):
         out.append(f"{root / 'tokenizer'}: no tokenizer.json")
     out += _config_problems(configs)
-    out += _runtime_problems(options, weights)
+    # device, dtype and memory: the same checks and lines as every neural engine's
+    out += runtime.problems(options, lambda dtype: int(weights * HEADROOM))
     return out
 
 
@@ -63,30 +64,4 @@ def _config_problems(configs: dict[str, dict[str, Any] | None]) -> list[str]:
         )
     if vae and vae.get("sampling_rate") != 48000:
         out.append(f"vae/config.json: sampling_rate {vae.get('sampling_rate')}, expected 48000")
-    return out
-
-
-def _runtime_problems(options: dict[str, Any], weight_bytes: int) -> list[str]:
-    out = []
-    try:
-        device = runtime.device_name(options.get("device"))
-    except ImportError as exc:
-        return [f"torch is not installed ({exc}): pip install 'openchirp[neural]'"]
-    problem = runtime.device_problem(device)
-    if problem:
-        return [problem]
-    try:
-        dtype = runtime.dtype_name(options.get("dtype"), device)
-    except ValueError as exc:
-        return [str(exc)]
-    if device == "cpu" and dtype == "float16":
-        out.append("dtype float16 on the cpu: use float32 or bfloat16")
-    need = int(weight_bytes * HEADROOM)
-    free = runtime.free_bytes(device) if device.startswith("cuda") else runtime.available_ram()
-    if free is not None and need > free:
-        gib = 1024**3
-        out.append(
-            f"device {device}: {free / gib:.1f} GiB free, the model needs about "
-            f"{need / gib:.1f} GiB"
-        )
     return out

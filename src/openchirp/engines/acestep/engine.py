@@ -24,6 +24,7 @@ import numpy as np
 
 from openchirp.engines.base import AudioBlock, EngineError, PlanRequest, WordTiming
 from openchirp.engines.neural import runtime, words
+from openchirp.engines.neural.audio import ease_onto, resample
 from openchirp.engines.neural.runtime import ModelDirError, OutOfMemory
 
 log = logging.getLogger("openchirp.engines.acestep")
@@ -213,7 +214,7 @@ class AceStepEngine:
         prompt = str(source.get("prompt") or request.tags or "music")
         if continuation.source_audio is None:
             raise EngineError("acestep continues audio: the source clip has no audio to continue")
-        audio = _resampled(continuation.source_audio, continuation.source_sample_rate)
+        audio = resample(continuation.source_audio, continuation.source_sample_rate, SAMPLE_RATE)
         cut = min(len(audio), round(continuation.continue_at * SAMPLE_RATE))
         frames = (min(cut, round(self.context_s * SAMPLE_RATE)) // self.hop) * self.hop
         context = audio[cut - frames : cut] if frames else audio[:0]
@@ -316,30 +317,3 @@ class AceStepEngine:
             audio=pcm,
             block_frames=self.block_frames,
         )
-
-
-def ease_onto(pcm: np.ndarray, last: np.ndarray, frames: int) -> np.ndarray:
-    """Start ``pcm`` at the source's last sample: the step between them decays to nothing over
-    ``frames`` (a raised cosine), so the join is continuous whatever the model made there."""
-    n = min(frames, len(pcm))
-    if not n:
-        return pcm
-    out = pcm.copy()
-    step = (last - pcm[0]).astype(np.float32)
-    fade = 0.5 * (1 + np.cos(np.linspace(0.0, np.pi, n, dtype=np.float32)))[:, None]
-    out[:n] += step[None, :] * fade
-    return out
-
-
-def _resampled(audio: np.ndarray, rate: int) -> np.ndarray:
-    audio = np.asarray(audio, dtype=np.float32)
-    if audio.ndim == 1:
-        audio = np.repeat(audio[:, None], 2, axis=1)
-    if rate == SAMPLE_RATE:
-        return audio
-    from math import gcd
-
-    from scipy.signal import resample_poly
-
-    g = gcd(rate, SAMPLE_RATE)
-    return resample_poly(audio, SAMPLE_RATE // g, rate // g, axis=0).astype(np.float32)

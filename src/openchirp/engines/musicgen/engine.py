@@ -3,10 +3,13 @@
 The model loads once per process when the engine is built (a missing or broken directory is an
 error then, at start-up, never at the first song). ``plan`` is instant: it fixes the prompt,
 seed and length; the audio is generated when the render's blocks are first asked for, in a
-thread, and streamed (see ``generation.py``). ``plan_batch`` puts several clips (both clips of a
-create) into one batched ``generate`` call; clips planned one by one with ``plan`` and not yet
-started are batched the same way when the first of them starts, so the two clips of a create
-share a call even when the worker plans them separately.
+thread, and streamed (see ``generation.py``). ``plan_batch`` is the one way into a batch: the
+worker hands it a create's clips and other waiting requests (``jobs/render.py``), and up to
+``max_batch`` of them become rows of one batched ``generate`` call; ``plan`` is a batch of one.
+
+An extension is prompted with its source's codes when the source's plan has them (a clip this
+engine made with this codec); otherwise with the source's audio, encoded by the model's own
+codec when the batch runs (another engine's clip, an uploaded file: ``upload_extend``).
 
 MusicGen makes instrumentals: a request with lyrics is rendered without a voice, the clip says
 ``has_vocal: false`` and the plan records that the lyrics were not sung.
@@ -29,16 +32,24 @@ from openchirp.engines.musicgen.codec import decode_codes
 from openchirp.engines.musicgen.generation import END, Batch, ClipJob, Settings
 from openchirp.engines.musicgen.model import Loaded, load
 from openchirp.engines.musicgen.prompt import negative_prompt, text_prompt
+from openchirp.engines.neural import audio, runtime
+from openchirp.engines.neural.runtime import ModelDirError
 
 ENGINE_NAME = "musicgen"
 MAX_WINDOW_S = 30.0
+SETTLE_S = 1.0
+"""Audio encoded before a foreign source's prompt and dropped: the codec's LSTM settles in it."""
+JOIN_S = 0.02
+"""How long a continuation of re-encoded audio takes to ease from the source's last sample."""
 log = logging.getLogger("openchirp.engines.musicgen")
 
 
 class MusicgenEngine:
-    """``MusicgenEngine(model_dir, device="cpu", dtype="float32", ...)``.
+    """``MusicgenEngine(model_dir, device="auto", dtype="auto", ...)``.
 
-    ``model_dir``: a MusicGen directory in ``save_pretrained`` layout. ``duration_s``: the length
+    ``model_dir``: a MusicGen directory in ``save_pretrained`` layout. ``device``, ``dtype``: as
+    for every neural engine (``engines/neural/runtime``: ``auto`` is the first GPU, else the CPU,
+    in bfloat16 on a GPU that has it, float32 on a CPU). ``duration_s``: the length
     of a clip (and of an extension's new part), at most the model key's maximum; by default a
     quarter of that maximum (chirp-v3-0: 30 s, v3.5 and v4: 60 s, v4.5 and later: 120 s).
     ``window_s`` (<= 30): the longest stretch one ``generate`` call makes; longer clips continue
@@ -49,15 +60,19 @@ class MusicgenEngine:
     """
 
     name = ENGINE_NAME
-    capabilities = frozenset({"generate", "extend", "concat"})
-    """No stems (MusicGen makes one mix) and no voice; no foreign audio (uploads)."""
+    capabilities = frozenset({"generate", "extend", "concat", "upload_extend"})
+    """No stems (MusicGen makes one mix) and no voice. Foreign audio is continued (an upload,
+    another engine's clip) by encoding it with the model's codec; no covers."""
+    wants_source_audio = True
+    """A continuation comes with its source's audio: used when the source's plan has no codes
+    of this model's codec (its own clips are continued from their codes, exactly)."""
 
     def __init__(
         self,
         model_dir: str,
         *,
-        device: str = "cpu",
-        dtype: str = "float32",
+        device: str = "auto",
+        dtype: str = "auto",
         duration_s: float | None = None,
         window_s: float = MAX_WINDOW_S,
         prompt_s: float = 10.0,
@@ -76,7 +91,14 @@ class MusicgenEngine:
             raise ValueError("duration_s and block_s must be positive")
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
-        self.loaded: Loaded = load(model_dir, device, dtype)
+        directory = Path(str(model_dir)).expanduser()
+        found = self.problems(
+            {"model_dir": model_dir, "device": device, "dtype": dtype, "window_s": window_s}
+        )
+        if found:
+            raise ModelDirError(ENGINE_NAME, directory, found)
+        device = runtime.device_name(device)
+        self.loaded: Loaded = load(directory, device, runtime.dtype_name(dtype, device))
         defaults = self.loaded.generation
         fr = self.loaded.frame_rate
         window = round(window_s * fr)
@@ -100,8 +122,6 @@ class MusicgenEngine:
         self.max_batch = int(max_batch)
         self.model_dir = str(model_dir)
         self._lock = threading.Lock()  # one generate at a time on this model
-        self._waiting: list[weakref.ref[MusicgenRender]] = []
-        self._waiting_lock = threading.Lock()
         log.info(
             "musicgen: loaded %s on %s (%d Hz, %d codebooks)",
             model_dir,
@@ -113,15 +133,16 @@ class MusicgenEngine:
     # -- planning ----------------------------------------------------------------------------
 
     def plan(self, request: PlanRequest) -> MusicgenRender:
+        """One clip, a batch of its own (the worker plans through ``plan_batch``); a request
+        that cannot be planned raises here."""
         render = self._render(request)
-        with self._waiting_lock:
-            self._waiting = [r for r in self._waiting if r() is not None]
-            self._waiting.append(weakref.ref(render))
+        self._batch([render])
         return render
 
     def plan_batch(self, requests: list[PlanRequest]) -> list[MusicgenRender | FailedRender]:
-        """One render per request, same order; up to ``max_batch`` of them per generate call.
-        A request that cannot be planned gets a render that fails alone; the others go on."""
+        """One render per request, same order; up to ``max_batch`` of them per generate call
+        (started when the first of them is read). A request that cannot be planned gets a render
+        that fails alone; the others go on."""
         out: list[MusicgenRender | FailedRender] = []
         for request in requests:
             try:
@@ -130,11 +151,13 @@ class MusicgenEngine:
                 out.append(FailedRender(exc, self.loaded.sampling_rate))
         renders = [r for r in out if isinstance(r, MusicgenRender)]
         for i in range(0, len(renders), self.max_batch):
-            group = renders[i : i + self.max_batch]
-            batch = Batch(self.loaded, self.settings, [r.job for r in group], self._lock)
-            for render in group:
-                render.batch = batch
+            self._batch(renders[i : i + self.max_batch])
         return out
+
+    def _batch(self, renders: list[MusicgenRender]) -> None:
+        batch = Batch(self.loaded, self.settings, [r.job for r in renders], self._lock)
+        for render in renders:
+            render.batch = batch
 
     @staticmethod
     def problems(options: dict[str, Any]) -> list[str]:
@@ -142,9 +165,7 @@ class MusicgenEngine:
         start-up by ``serve`` and ``worker``, without loading the model)."""
         from openchirp.engines.musicgen.check import problems
 
-        if not options.get("model_dir"):
-            return ["model_dir is not set (OPENCHIRP_ENGINE_OPTIONS)"]
-        return problems(Path(str(options["model_dir"])), options)
+        return problems(options.get("model_dir"), options)
 
     def _render(self, request: PlanRequest) -> MusicgenRender:
         if request.max_duration_s <= 0:
@@ -154,48 +175,16 @@ class MusicgenEngine:
         wanted = request.max_duration_s / 4 if self.duration_s is None else self.duration_s
         duration = min(wanted, request.max_duration_s)
         total = max(1, round(duration * fr))
-        context = np.zeros((loaded.num_codebooks, 0), dtype=np.int64)
-        skip = 0
         source: dict[str, Any] | None = None
         if request.continuation is None:
             prompt = text_prompt(request.tags, request.title)
             negative = negative_prompt(request.negative_tags)
-            salt = 0
+            salt, fields = 0, {"context": np.zeros((loaded.num_codebooks, 0), dtype=np.int64)}
         else:
-            src = request.continuation.source_plan
-            if not isinstance(src, dict) or src.get("engine") != ENGINE_NAME or "codes" not in src:
-                raise ContinuationError("continuation: the source clip was not made by this engine")
-            if src.get("codec") != loaded.codec:
-                raise ContinuationError(
-                    "continuation: the source clip was made by a MusicGen model with another "
-                    "codec than this server's"
-                )
-            at = request.continuation.continue_at
-            if at < 0:
-                raise ContinuationError("continue_at must not be negative")
-            codes = decode_codes(src["codes"])
-            # the new codes start at the frame holding continue_at; the audio starts at the
-            # very sample, so a concat joins it to the source exactly where it was cut
-            # (an extension's own codes begin up to a frame before its audio: codes_skip)
-            start = round(at * loaded.sampling_rate) + int(src.get("codes_skip", 0))
-            start = min(start, codes.shape[1] * hop)
-            cut = start // hop
-            skip = start - cut * hop
-            keep = max(self.settings.prompt_frames, fr)  # the prompt and the codec's context
-            context = codes[:, max(0, cut - keep) : cut]
-            # a continuation keeps its source's sound: its prompt, not the request's tags
-            prompt, negative = str(src.get("prompt", "")), str(src.get("negative", ""))
-            salt = 1 + start
-            source = {"continue_at": round(at, 6)}
+            prompt, negative, salt, fields, source = self._continue(request)
+        skip = int(fields.get("skip", 0))
         seed = _clip_seed(request.seed, request.variant, salt)
-        job = ClipJob(
-            prompt=prompt,
-            negative=negative,
-            seed=seed,
-            total_frames=total,
-            context=context,
-            skip=skip,
-        )
+        job = ClipJob(prompt=prompt, negative=negative, seed=seed, total_frames=total, **fields)
         duration_s = (total * hop - skip) / loaded.sampling_rate
         plan = {
             "engine": ENGINE_NAME,
@@ -221,27 +210,62 @@ class MusicgenEngine:
             plan["continued_from"] = source
         return MusicgenRender(self, job, plan, duration_s)
 
-    def _start(self, render: MusicgenRender) -> None:
-        """Start the render's batch; a render planned alone takes the other renders planned
-        alone and not started yet (up to ``max_batch``) into its batch."""
-        if render.batch is None:
-            with self._waiting_lock:
-                group = [render]
-                alive = []
-                for ref in self._waiting:
-                    other = ref()
-                    if other is None or other is render or other.batch is not None:
-                        continue
-                    if len(group) < self.max_batch:
-                        group.append(other)
-                    else:
-                        alive.append(ref)
-                self._waiting = alive
-                batch = Batch(self.loaded, self.settings, [r.job for r in group], self._lock)
-                for member in group:
-                    member.batch = batch
-        assert render.batch is not None
-        render.batch.start()
+    def _continue(
+        self, request: PlanRequest
+    ) -> tuple[str, str, int, dict[str, Any], dict[str, Any]]:
+        """A continuation's (prompt, negative prompt, seed salt, ClipJob fields, plan note).
+
+        The new codes start at the frame holding ``continue_at``; the audio starts at the very
+        sample, so a concat joins it to the source exactly where it was cut (an extension's own
+        codes begin up to a frame before its audio: ``codes_skip``)."""
+        loaded, fr, hop = self.loaded, self.loaded.frame_rate, self.loaded.hop_length
+        continuation = request.continuation
+        assert continuation is not None
+        at = continuation.continue_at
+        if at < 0:
+            raise ContinuationError("continue_at must not be negative")
+        src = continuation.source_plan if isinstance(continuation.source_plan, dict) else {}
+        keep = max(self.settings.prompt_frames, fr)  # the prompt and the codec's left context
+        own = src.get("engine") == ENGINE_NAME and "codes" in src
+        if own and src.get("codec") == loaded.codec:
+            codes = decode_codes(src["codes"])
+            start = round(at * loaded.sampling_rate) + int(src.get("codes_skip", 0))
+            start = min(start, codes.shape[1] * hop)
+            cut = start // hop
+            fields = {"context": codes[:, max(0, cut - keep) : cut], "skip": start - cut * hop}
+            # a continuation keeps its source's sound: its prompt, not the request's tags
+            prompt, negative = str(src.get("prompt", "")), str(src.get("negative", ""))
+            return prompt, negative, 1 + start, fields, {"continue_at": round(at, 6)}
+        if continuation.source_audio is None:
+            raise ContinuationError(
+                "continuation: the source clip was made by a MusicGen model with another codec "
+                "than this server's, and its audio was not given"
+                if own
+                else "continuation: the source has neither this engine's codes nor audio"
+            )
+        # Foreign audio (an upload, another engine's clip): its last stretch before the cut,
+        # at the model's rate on the frame grid, is encoded by the codec when the batch runs.
+        pcm, rate = continuation.source_audio, continuation.source_sample_rate
+        sr = loaded.sampling_rate
+        start = min(round(at * sr), audio.length_at(pcm, rate, sr))
+        cut = start // hop
+        first = max(0, cut - keep - round(SETTLE_S * fr))
+        fields = {
+            "context": np.zeros((loaded.num_codebooks, 0), dtype=np.int64),
+            "skip": start - cut * hop,
+            "keep": keep,
+            "source_pcm": audio.window_at(pcm, rate, sr, first * hop, cut * hop) if cut else None,
+        }
+        if start:
+            last = audio.window_at(pcm, rate, sr, start - 1, start)[0]
+            fields["ease"] = audio.Ease(last, round(JOIN_S * sr))
+        if own:  # a MusicGen clip of another codec: its description still holds
+            prompt, negative = str(src.get("prompt", "")), str(src.get("negative", ""))
+        else:  # nothing describes foreign audio but the request: the audio carries its sound
+            prompt = text_prompt(request.tags, request.title)
+            negative = negative_prompt(request.negative_tags)
+        note = {"continue_at": round(at, 6), "from": "audio"}
+        return prompt, negative, 1 + start, fields, note
 
 
 class ContinuationError(EngineError):
@@ -294,7 +318,8 @@ class MusicgenRender:
         return dict(self._plan)
 
     def blocks(self) -> Iterator[AudioBlock]:
-        self.engine._start(self)
+        assert self.batch is not None  # every render is given one when it is planned
+        self.batch.start()
         finished = False
         try:
             while True:

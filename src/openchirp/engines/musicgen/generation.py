@@ -31,6 +31,7 @@ import numpy as np
 from openchirp.engines.musicgen.codec import ChunkDecoder, encode_codes
 from openchirp.engines.musicgen.model import Loaded
 from openchirp.engines.neural import runtime
+from openchirp.engines.neural.audio import Ease
 
 log = logging.getLogger("openchirp.engines.musicgen")
 
@@ -60,6 +61,13 @@ class ClipJob:
     """Codes (codebooks, frames) before the clip (a continuation's source), maybe empty."""
     skip: int = 0
     """Samples of the first new frame left out (a continuation starts inside a frame)."""
+    source_pcm: np.ndarray | None = None
+    """A continuation of audio without codes: the source's PCM (samples, 2) at the model's rate,
+    on the frame grid, ending where the clip starts; encoded into ``context`` (its last ``keep``
+    frames) when the batch runs, on the model's thread."""
+    keep: int = 0
+    ease: Ease | None = None
+    """Starts the audio on the source's last sample (a source the codec re-encoded)."""
     out: queue.Queue[Any] = field(default_factory=queue.Queue)
     new: list[np.ndarray] = field(default_factory=list)
     cancelled: bool = False
@@ -74,6 +82,12 @@ class ClipJob:
 
     def codes_json(self) -> dict[str, Any]:
         return encode_codes(self.codes())
+
+    def emit(self, pcm: np.ndarray) -> None:
+        """Queue a block of the clip's audio for its consumer."""
+        if self.ease is not None:
+            pcm = np.clip(self.ease(pcm), -1.0, 1.0)
+        self.out.put(pcm)
 
 
 class Batch:
@@ -120,6 +134,10 @@ class Batch:
         import torch
 
         loaded, s = self.loaded, self.settings
+        for clip in self.clips:
+            if clip.source_pcm is not None and not clip.cancelled:
+                codes = self._encode(clip.source_pcm)
+                clip.context, clip.source_pcm = codes[:, max(0, codes.shape[1] - clip.keep) :], None
         generators = {}
         for clip in self.clips:
             generators[id(clip)] = torch.Generator(device=loaded.device).manual_seed(clip.seed)
@@ -145,7 +163,7 @@ class Batch:
             if not clip.cancelled:
                 tail = decoders[id(clip)].step(final=True)
                 if len(tail):
-                    clip.out.put(tail)
+                    clip.emit(tail)
 
     def _window(
         self,
@@ -212,6 +230,32 @@ class Batch:
                         hidden[len(clips) + i] = 0
                         mask[len(clips) + i] = 0
         return hidden, mask
+
+    def _encode(self, pcm: np.ndarray) -> np.ndarray:
+        """PCM (samples, 2) at the model's rate -> codes (codebooks, frames): the codec's
+        encoding, as ``generate`` makes an audio prompt of ``input_values`` (a mono model hears
+        the channels' mean; a stereo one has left and right encoded apart, their codebooks
+        interleaved)."""
+        import torch
+
+        loaded = self.loaded
+        codec = loaded.model.audio_encoder
+        dtype = next(codec.parameters()).dtype
+        audio = torch.as_tensor(np.ascontiguousarray(pcm.T), device=loaded.device, dtype=dtype)
+        rows = audio.mean(0, keepdim=True) if loaded.audio_channels == 1 else audio
+        with torch.inference_mode():
+            codes = codec.encode(rows[:, None]).audio_codes[0]  # (rows, quantizers, frames)
+        codes = codes.cpu().numpy().astype(np.int64)
+        if loaded.audio_channels == 2:
+            codes = np.stack([codes[0], codes[1]], axis=1).reshape(-1, codes.shape[-1])
+        else:
+            codes = codes[0]
+        if codes.shape[0] != loaded.num_codebooks:
+            raise RuntimeError(
+                f"the codec encodes {codes.shape[0]} codebooks, the model reads "
+                f"{loaded.num_codebooks}"
+            )
+        return codes
 
     def _decode(self, codes: np.ndarray) -> np.ndarray:
         """Codes (codebooks, frames) -> PCM (samples, 2) in [-1, 1]."""

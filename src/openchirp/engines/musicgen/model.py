@@ -7,59 +7,31 @@ ever downloaded: transformers is asked for local files only.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-DTYPES = ("float32", "float16", "bfloat16")
-REQUIRED_FILES = ("config.json", "tokenizer_config.json")
-WEIGHT_FILES = ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin")
+from openchirp.engines.neural import modeldir, runtime
+from openchirp.engines.neural.runtime import ModelDirError
+
+ENGINE = "musicgen"
 
 
-class ModelDirError(RuntimeError):
-    """The configured model directory or options cannot be used (raised when the engine is
-    built). Not an EngineError: its text names server paths, for the operator's log only."""
-
-
-def parse_device(device: str) -> str:
-    """``cpu``, ``cuda`` or ``cuda:N``; anything else is refused by name."""
-    text = str(device).strip().lower()
-    if text == "cpu" or text == "cuda" or (text.startswith("cuda:") and text[5:].isdigit()):
-        return text
-    raise ModelDirError(f"device must be 'cpu', 'cuda' or 'cuda:N'; got {device!r}")
-
-
-def parse_dtype(dtype: str) -> str:
-    text = str(dtype).strip().lower()
-    if text not in DTYPES:
-        raise ModelDirError(f"dtype must be one of {', '.join(DTYPES)}; got {dtype!r}")
-    return text
-
-
-def read_config(directory: Path) -> dict[str, Any]:
-    """The directory's config.json, checked to be a MusicGen one (not melody, not another model)."""
-    path = directory / "config.json"
-    try:
-        config = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise ModelDirError(f"model_dir {directory}: no config.json") from exc
-    except (OSError, ValueError) as exc:
-        raise ModelDirError(f"model_dir {directory}: config.json does not parse: {exc}") from exc
-    if not isinstance(config, dict) or config.get("model_type") != "musicgen":
-        kind = config.get("model_type") if isinstance(config, dict) else None
-        raise ModelDirError(
-            f"model_dir {directory}: config.json is not a MusicGen model (model_type {kind!r})"
+def folder_problems(directory: Path) -> tuple[dict[str, Any] | None, list[str]]:
+    """The directory's config.json (None if unusable) and what is wrong with its files, one line
+    each, in the words every neural engine uses (``engines/neural/modeldir``)."""
+    found: list[str] = []
+    if not (directory / "tokenizer_config.json").is_file():
+        found.append(f"{directory / 'tokenizer_config.json'}: missing")
+    modeldir.has_weights(directory, found)
+    config = modeldir.read_json(directory / "config.json", found)
+    if config is not None and config.get("model_type") != "musicgen":
+        found.append(
+            f"{directory / 'config.json'}: a {config.get('model_type')!r} model, not MusicGen "
+            "(model_type 'musicgen'; MusicGen-melody is another model)"
         )
-    return config
-
-
-def missing_files(directory: Path) -> list[str]:
-    """The files a MusicGen directory needs that are not there."""
-    missing = [name for name in REQUIRED_FILES if not (directory / name).is_file()]
-    if not any((directory / name).is_file() for name in WEIGHT_FILES):
-        missing.append("model.safetensors (or pytorch_model.bin)")
-    return missing
+        config = None
+    return config, found
 
 
 @dataclass
@@ -91,28 +63,20 @@ class Loaded:
         }
 
 
-def load(model_dir: str | Path, device: str, dtype: str) -> Loaded:
-    """Load the directory, or raise :class:`ModelDirError` saying what is wrong."""
-    import torch
+def load(directory: Path, device: str, dtype: str) -> Loaded:
+    """Load a directory already checked (``check.problems``) on a device and dtype already
+    resolved (``runtime.device_name``, ``runtime.dtype_name``); what still fails to load is a
+    :class:`ModelDirError`."""
     from transformers import AutoTokenizer, MusicgenForConditionalGeneration
 
-    directory = Path(model_dir).expanduser()
-    if not directory.is_dir():
-        raise ModelDirError(f"model_dir {directory} is not a directory")
-    missing = missing_files(directory)
-    if missing:
-        raise ModelDirError(f"model_dir {directory} lacks {', '.join(missing)}")
-    read_config(directory)
-    device, dtype = parse_device(device), parse_dtype(dtype)
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ModelDirError(f"device {device!r}: torch sees no CUDA device here")
     try:
         tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True)
         model = MusicgenForConditionalGeneration.from_pretrained(
-            directory, local_files_only=True, dtype=getattr(torch, dtype)
+            directory, local_files_only=True, dtype=runtime.torch_dtype(dtype)
         )
     except (OSError, ValueError, KeyError, RuntimeError) as exc:
-        raise ModelDirError(f"model_dir {directory} does not load: {exc}") from exc
+        first = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ModelDirError(ENGINE, directory, [f"does not load: {first}"]) from exc
     model = model.to(device).eval()
     codec = model.config.audio_encoder
     decoder = model.config.decoder

@@ -87,7 +87,7 @@ class CodeStreamer(BaseStreamer):
             decoder = self.decoders[id(clip)]
             decoder.add(frames[i])
             if not clip.cancelled and decoder.ready(block):
-                clip.out.put(decoder.step())
+                clip.emit(decoder.step())
 
     def flush(self) -> None:
         if self.taken < self.prompt + self.new and not self.cancelled:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import resource
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +43,30 @@ class ModelDirError(ValueError):
         super().__init__(f"engine {engine}: the model folder {directory} cannot be used:\n{lines}")
 
 
+DEVICES = "auto, cpu, cuda, cuda:N or mps"
+"""The device spellings every neural engine accepts (any case, spaces around ignored)."""
+_DEVICE = re.compile(r"cpu|mps|cuda(:\d+)?")
+
+
 def dtype_name(name: str | None, device: str) -> str:
-    """A dtype's canonical name; ``auto``: bfloat16 on a GPU that has it, else float32."""
-    if name in (None, "", "auto"):
+    """A dtype's canonical name; ``auto``: bfloat16 on a GPU that has it (else float16), float32
+    elsewhere. Raises ValueError naming the accepted spellings."""
+    text = "" if name is None else str(name).strip().lower()
+    if text in ("", "auto"):
         if device.startswith("cuda"):
             import torch
 
             return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
         return "float32"
     try:
-        return DTYPES[name.lower()]
+        return DTYPES[text]
     except KeyError:
         raise ValueError(f"dtype {name!r}: use one of auto, {', '.join(sorted(DTYPES))}") from None
+
+
+def dtype_bytes(dtype: str) -> int:
+    """Bytes a parameter takes in a canonical dtype."""
+    return 4 if dtype == "float32" else 2
 
 
 def torch_dtype(name: str) -> Any:
@@ -62,32 +76,66 @@ def torch_dtype(name: str) -> Any:
 
 
 def device_name(name: str | None) -> str:
-    """``auto``: the first GPU when there is one, else the CPU."""
-    if name in (None, "", "auto"):
+    """A device's canonical spelling; ``auto``: the first GPU when there is one, else the CPU.
+    Not checked here (``device_problem`` says what is wrong with it)."""
+    text = "" if name is None else str(name).strip().lower()
+    if text in ("", "auto"):
         import torch
 
         return "cuda" if torch.cuda.is_available() else "cpu"
-    return name
+    return text
 
 
 def device_problem(device: str) -> str | None:
-    """Why ``device`` cannot run a model here, or None."""
+    """Why ``device`` (a ``device_name``) cannot run a model here, or None."""
+    if not _DEVICE.fullmatch(device):
+        return f"device {device!r}: use {DEVICES}"
     if device == "cpu":
         return None
-    if device.startswith("cuda"):
-        import torch
+    import torch
 
+    if device.startswith("cuda"):
         if not torch.cuda.is_available():
             return f"device {device}: no CUDA GPU is visible to torch {torch.__version__}"
         index = int(device.partition(":")[2] or 0)
         if index >= torch.cuda.device_count():
             return f"device {device}: only {torch.cuda.device_count()} GPU(s) here"
         return None
-    if device == "mps":
-        import torch
+    return None if torch.backends.mps.is_available() else "device mps: not available"
 
-        return None if torch.backends.mps.is_available() else "device mps: not available"
-    return f"device {device!r}: use cpu, cuda, cuda:N or mps"
+
+def problems(options: dict[str, Any], need_bytes: Callable[[str], int]) -> list[str]:
+    """What is wrong with an engine's ``device`` and ``dtype`` options on this machine, and
+    whether the model fits in the free memory, one line each: the same lines for every neural
+    engine (``openchirp models check``, start-up checks, building an engine).
+    ``need_bytes(dtype)``: roughly what the model needs in that dtype."""
+    try:
+        device = device_name(options.get("device"))
+    except ImportError as exc:
+        return [f"torch is not installed ({exc}): pip install 'openchirp[neural]'"]
+    out = []
+    bad_device = device_problem(device)
+    if bad_device:
+        out.append(bad_device)
+    try:
+        # an ``auto`` dtype depends on the device: only asked of a usable one
+        dtype = dtype_name(options.get("dtype"), device if not bad_device else "cpu")
+    except ValueError as exc:
+        return [*out, str(exc)]
+    if bad_device:
+        return out
+    if device == "cpu" and dtype == "float16":
+        out.append("dtype float16 on the cpu: use float32 or bfloat16")
+    need = need_bytes(dtype)
+    free = free_bytes(device) if device.startswith("cuda") else available_ram()
+    if free is not None and need > free:
+        gib = 1024**3
+        where = device if device.startswith("cuda") else f"{device} (RAM)"
+        out.append(
+            f"device {where}: {free / gib:.1f} GiB free, the model needs about "
+            f"{need / gib:.1f} GiB in {dtype}"
+        )
+    return out
 
 
 def free_bytes(device: str) -> int | None:
