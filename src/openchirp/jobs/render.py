@@ -25,6 +25,7 @@ from openchirp.engines.base import SAMPLE_RATE, AudioBlock, Continuation, PlanRe
 from openchirp.engines.registry import load_engine
 from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error, start_clip
 from openchirp.jobs.failures import classify
+from openchirp.jobs.oom import plan_fitting
 from openchirp.jobs.outputs import complete_clip, mp3_writer, store_covers
 from openchirp.media.audio import WavWriter, decode
 from openchirp.media.waveform import PeakAccumulator
@@ -140,7 +141,8 @@ def render_batch(ctx: JobContext, clip: Clip, engine: Any, engine_name: str) -> 
             failure = failure or _failed(render, ctx, exc)
     # The model runs in a thread while this one draws the covers (a GPU waits for no cover).
     with ThreadPoolExecutor(1, thread_name_prefix=f"{engine_name}-batch") as pool:
-        planning = pool.submit(engine.plan_batch, [request for _, request in ready])
+        # Out of memory splits the batch there: a clip too big alone fails at its first block.
+        planning = pool.submit(plan_fitting, engine, engine_name, [r for _, r in ready])
         for render, _ in ready:
             try:
                 render.store_covers()
