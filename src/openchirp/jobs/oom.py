@@ -22,6 +22,7 @@ from typing import Any
 from openchirp.engines.base import AudioBlock, PlanRequest, Render, WordTiming
 from openchirp.engines.neural import runtime
 from openchirp.engines.neural.runtime import OutOfMemory
+from openchirp.jobs.device import device_of
 
 log = logging.getLogger("openchirp.worker")
 
@@ -29,14 +30,6 @@ log = logging.getLogger("openchirp.worker")
 def is_out_of_memory(exc: BaseException) -> bool:
     """torch's out-of-memory error; without torch imported no engine could have raised one."""
     return "torch" in sys.modules and runtime.is_out_of_memory(exc)
-
-
-def device_of(engine: Any) -> str:
-    """The engine's device: ``engine.device``, or its loaded model's."""
-    device = getattr(engine, "device", None) or getattr(
-        getattr(engine, "loaded", None), "device", None
-    )
-    return str(device or "cpu")
 
 
 def plan_fitting(engine: Any, name: str, requests: list[PlanRequest]) -> list[Render]:
@@ -63,7 +56,7 @@ def plan_fitting(engine: Any, name: str, requests: list[PlanRequest]) -> list[Re
                 else:
                     out[i] = Unmade(exc, render.sample_rate)
     if short:
-        runtime.release_cached(device_of(engine))
+        runtime.release_cached(device_of(engine) or "cpu")
         log.warning("%s: out of memory with a batch of %d: %s", name, len(requests), reason)
         if len(requests) == 1:
             out[0] = Unmade(_too_big(requests[0]), _rate(engine))
@@ -104,7 +97,7 @@ def _primed(render: Render, engine: Any) -> Render:
     """The render with its first block taken (where a streaming engine runs out, if it does)."""
     blocks = iter(render.blocks())
     first = next(blocks, None)
-    return Primed(render, [] if first is None else [first], blocks, device_of(engine))
+    return Primed(render, [] if first is None else [first], blocks, device_of(engine) or "cpu")
 
 
 class Primed:

@@ -23,6 +23,7 @@ from openchirp.db import queue, repo
 from openchirp.db.records import Clip
 from openchirp.engines.base import SAMPLE_RATE, AudioBlock, Continuation, PlanRequest, Render
 from openchirp.engines.registry import load_engine
+from openchirp.jobs import device
 from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error, start_clip
 from openchirp.jobs.failures import classify
 from openchirp.jobs.oom import plan_fitting
@@ -163,6 +164,7 @@ def render_batch(ctx: JobContext, clip: Clip, engine: Any, engine_name: str) -> 
         except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
             failure = failure or _failed(render, ctx, exc)
     log.info("%s: %d clip(s) planned in one batch", engine_name, len(ready))
+    device.report(ctx.db, ctx.job.owner, engine_name, engine)  # the batch's peak, in /metrics
     try:
         _drain(ctx, [r for r, _ in ready if not r.failed])
     finally:
