@@ -132,9 +132,10 @@ def render_batch(ctx: JobContext, clip: Clip, engine: Any, engine_name: str) -> 
     engine's ``max_batch`` waiting renders of the same engine, planned in one ``plan_batch``
     call, then written interleaved. Each clip still completes (or fails) in its own job.
 
-    Pipelined (``render_pipeline``): while a batch's files are written (mp3, wav, peaks,
-    publishing) and the next covers drawn, the next batch of waiting renders is claimed and its
-    model call runs, so the device does not wait for the encoders. Those jobs are this one's
+    Pipelined (``render_pipeline``): while a batch's model call runs, the next waiting renders
+    are claimed and their call queued behind it, so the device goes from one to the next while
+    this thread writes the first batch's files (mp3, wav, peaks, publishing) and draws the next
+    covers: it waits for no encoder. Those jobs are this one's
     companions (the worker keeps their leases alive) and each completes in its own fenced
     transaction, as before; after a crash their leases expire and they run again. At most
     ``MAX_CHAINED`` batches a job, then the worker's loop has its turn."""
@@ -154,12 +155,13 @@ def render_batch(ctx: JobContext, clip: Clip, engine: Any, engine_name: str) -> 
                 if not batch.started:
                     failures.append(batch.start(pool))
                 batch.store_covers()
-                failures.append(batch.planned())
                 if ctx.settings.render_pipeline and chained < MAX_CHAINED:
+                    # Queued behind this batch's model call: the device goes straight on.
                     follow = next_batch(ctx, engine, engine_name, limit)
                     if follow is not None:
                         follow.start(pool)  # companions only: no failure of this job's own
                         chained += 1
+                failures.append(batch.planned())
                 failures.append(batch.drain())
                 batch, follow = follow, None
         except BaseException:
@@ -200,6 +202,8 @@ class ModelBatch:
         self.ready: list[ClipRender] = []
         self.started = False
         self._planning: Future[list[Any]] | None = None
+        self._own: Exception | None = None
+        """The running job's own failure, met before ``planned`` returns it."""
 
     def start(self, pool: ThreadPoolExecutor) -> Exception | None:
         """Mark the clips started and submit the model call."""
@@ -273,8 +277,6 @@ class ModelBatch:
             for render in self.renders:
                 if not render._done:
                     queue.release(conn, render.ctx.job)
-
-    _own: Exception | None = None
 
     def _live(self) -> list[ClipRender]:
         return [r for r in self.ready if not r.failed]
