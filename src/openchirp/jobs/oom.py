@@ -55,11 +55,12 @@ def plan_fitting(engine: Any, name: str, requests: list[PlanRequest]) -> list[Re
                     reason, short = _reason(exc), [*short, i]
                 else:
                     out[i] = Unmade(exc, render.sample_rate)
+        del renders  # the ones that ran out hold the error, whose frames hold device tensors
     if short:
         runtime.release_cached(device_of(engine) or "cpu")
         log.warning("%s: out of memory with a batch of %d: %s", name, len(requests), reason)
         if len(requests) == 1:
-            out[0] = Unmade(_too_big(requests[0]), _rate(engine))
+            out[0] = Unmade(_too_big(), _rate(engine))
         else:
             # The clips that ran out, again in halves (a lone one: alone, as it never was).
             half = max(1, len(short) // 2)
@@ -78,10 +79,9 @@ def _reason(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
-def _too_big(request: PlanRequest) -> OutOfMemory:
-    longest = f" ({request.max_duration_s:.0f} s at most)" if request.max_duration_s else ""
+def _too_big() -> OutOfMemory:
     return OutOfMemory(
-        f"the GPU ran out of memory making this song alone{longest}; "
+        "the GPU ran out of memory making this song, even alone in its batch; "
         "try a shorter song, or again later"
     )
 

@@ -68,7 +68,7 @@ def test_the_clip_that_does_not_fit_fails_alone_and_the_others_are_made(
     with pytest.raises(OutOfMemory) as caught:
         pcm_of(renders[1])
     assert caught.value.error_type == "out_of_memory" and caught.value.retry is False
-    assert "ran out of memory making this song alone" in str(caught.value)
+    assert "ran out of memory making this song, even alone" in str(caught.value)
     # split 4 -> 2 + 2 -> 1 + 1: the drill's clip was tried alone before it failed
     sizes = [r.getMessage() for r in caplog.records if "out of memory with a batch" in r.message]
     assert [s.split("batch of ")[1].split(":")[0] for s in sizes] == ["4", "2", "1"]
