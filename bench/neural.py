@@ -9,9 +9,13 @@ Paths, each timed as the median of ``--runs`` calls after one warm-up call:
 
 - ``direct``: ``pipe(prompt=[...], lyrics=[...], generator=[...])``, audio to numpy.
 - ``engine``: ``AceStepEngine.plan_batch`` (the worker's call), every block read.
-- ``worker``: the whole render job in this process (``B/2`` creates queued, one worker claims
-  them into one batch): covers, the growing mp3, wav, peaks, database. Batch 1 has no create of
-  one clip, so it is left out there.
+- ``worker``: the whole render job in this process (``--worker-batches`` batches of ``B/2``
+  creates queued, one worker takes them ``B`` clips a model call): covers, the growing mp3,
+  wav, peaks, database, pipelined as the worker runs (the next batch's model call while the
+  last batch's files are written).
+- ``serial``: the same with ``render_pipeline`` off (the baseline: one batch at a time, the
+  files written while the model waits). Batch 1 has no create of one clip, so both are left
+  out there.
 
 Overhead: a path's time outside ``AceStepPipeline.__call__`` over its time inside, within the
 same call (so other work on the machine between calls cannot skew it; ``direct`` shows what
@@ -167,7 +171,7 @@ class WorkerPath:
         self.app, self.settings = InProcessApp, inprocess_settings
         self.runs = 0
 
-    def make(self, batch: int, n: int) -> Any:
+    def make(self, batch: int, n: int, pipeline: bool) -> Any:
         return self.app(
             self.settings(
                 self.where / f"data-{batch}-{n}",
@@ -178,18 +182,20 @@ class WorkerPath:
                 # the other paths use; it claims all ``batch`` queued clips up to max_batch.
                 engine_options={"acestep": self.options},
                 make_video=False,
+                render_pipeline=pipeline,
             )
         )
 
-    def run(self, batch: int) -> tuple[float, float]:
+    def run(self, batch: int, batches: int, pipeline: bool) -> tuple[float, float]:
         self.runs += 1
-        with self.make(batch, self.runs) as app:
+        with self.make(batch, self.runs, pipeline) as app:
             body = {"prompt": LYRICS, "tags": "synthwave, female vocals", "model": "chirp-auk"}
-            for _ in range(batch // 2):
+            for _ in range(batches * batch // 2):
                 assert app.client.post("/api/custom_generate", json=body).status_code == 200
             ran: list[int] = []
             result = self.clock.measure(lambda: ran.append(app.drive()))
-            assert ran == [1]  # one job took the others: one batch
+            # pipelined, one job chains the batches; else one job a batch (it takes the others)
+            assert ran == [1 if pipeline else batches], ran
             return result
 
 
@@ -202,7 +208,10 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--batches", default=",".join(map(str, BATCHES)))
-    parser.add_argument("--no-worker", action="store_true", help="skip the worker path")
+    parser.add_argument("--no-worker", action="store_true", help="skip the worker paths")
+    parser.add_argument(
+        "--worker-batches", type=int, default=3, help="model calls a worker path run makes"
+    )
     parser.add_argument(
         "--cpu-time", action="store_true", help="CPU seconds instead of wall time (busy hosts)"
     )
@@ -236,23 +245,32 @@ def main() -> None:
                 partial(off_main, partial(direct, engine, batch, seconds)),
                 partial(off_main, partial(through_engine, engine, batch, seconds)),
             ]
+            n = args.worker_batches
             if worker is not None and batch % 2 == 0:
-                calls.append(partial(worker.run, batch))
+                calls.append(partial(worker.run, batch, n, True))
+                calls.append(partial(worker.run, batch, n, False))
             measured = paired(pipeline_clock, args.runs, *calls)
             (d, d_over), (e, e_over) = measured[:2]
             w, w_over = measured[2] if len(measured) > 2 else (None, None)
+            s_, s_over = measured[3] if len(measured) > 3 else (None, None)
             audio = batch * seconds
             memory = engine.memory()
+
+            def pct(over: float | None) -> float | None:
+                return None if over is None else round(100 * over, 1)
+
             rows.append(
                 {
                     "batch": batch,
                     "audio_s": audio,
                     "direct_x": round(audio / d, 2),
                     "engine_x": round(audio / e, 2),
-                    "worker_x": round(audio / w, 2) if w else None,
-                    "direct_overhead_pct": round(100 * d_over, 1),
-                    "engine_overhead_pct": round(100 * e_over, 1),
-                    "worker_overhead_pct": round(100 * w_over, 1) if w_over is not None else None,
+                    "worker_x": round(n * audio / w, 2) if w else None,
+                    "serial_x": round(n * audio / s_, 2) if s_ else None,
+                    "direct_overhead_pct": pct(d_over),
+                    "engine_overhead_pct": pct(e_over),
+                    "worker_overhead_pct": pct(w_over),
+                    "serial_overhead_pct": pct(s_over),
                     "peak_mib": memory.get("peak_mib", memory.get("peak_rss_mib")),
                 }
             )
@@ -261,19 +279,15 @@ def main() -> None:
     print(f"\nacestep {size}, {args.device} {args.dtype}, {args.steps} steps, {seconds:g} s a clip")
     unit = "CPU second" if args.cpu_time else "second"
     print(f"seconds of audio per {unit} of work (x real time); overhead: outside the pipeline")
-    heads = ("batch", "direct", "engine", "worker", "eng +%", "wrk +%", "peak MiB")
-    print(" ".join(f"{h:>{w}}" for h, w in zip(heads, (5, 8, 8, 8, 7, 7, 9), strict=True)))
+    print(f"worker, serial: {args.worker_batches} model calls a run (serial: the baseline)")
+    heads = ("batch", "direct", "engine", "worker", "serial", "eng +%", "wrk +%", "ser +%", "MiB")
+    widths = (5, 8, 8, 8, 8, 7, 7, 7, 7)
+    print(" ".join(f"{h:>{w}}" for h, w in zip(heads, widths, strict=True)))
+    keys = ("batch", "direct_x", "engine_x", "worker_x", "serial_x", "engine_overhead_pct")
+    keys += ("worker_overhead_pct", "serial_overhead_pct", "peak_mib")
     for r in rows:
-        wx = f"{r['worker_x']:>8}" if r["worker_x"] else f"{'-':>8}"
-        wo = (
-            f"{r['worker_overhead_pct']:>7}"
-            if r["worker_overhead_pct"] is not None
-            else f"{'-':>7}"
-        )
-        print(
-            f"{r['batch']:>5} {r['direct_x']:>8} {r['engine_x']:>8} {wx} "
-            f"{r['engine_overhead_pct']:>7} {wo} {r['peak_mib']:>9.0f}"
-        )
+        cells = ["-" if r[k] is None else f"{r[k]:.0f}" if k == "peak_mib" else r[k] for k in keys]
+        print(" ".join(f"{c:>{w}}" for c, w in zip(cells, widths, strict=True)))
 
 
 if __name__ == "__main__":

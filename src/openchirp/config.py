@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = 2.0
     poll_seconds: float = 0.1
     max_attempts: int = 3
+    render_pipeline: bool = True
+    """A worker of a batching engine (a model on a GPU) claims the next waiting renders and
+    starts their model call while it writes the last batch's files (mp3, wav, peaks, covers):
+    the device does not wait for the encoders. False: one batch at a time (the bench's baseline)."""
     preempt: bool = True
     """A video or stems job hands its worker back when a song's audio waits (checked between
     frames): new songs never wait behind older songs' videos."""

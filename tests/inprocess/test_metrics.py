@@ -52,3 +52,36 @@ def test_metrics_count_what_the_test_did(app: InProcessApp) -> None:
     scrapes = (("method", "GET"), ("route", "/metrics"), ("status", "200"))
     assert after[("openchirp_request_seconds_count", scrapes)] == 1
     assert not any(re.search(r"[0-9a-f]{8}-", dict(k[1]).get("route", "")) for k in after)
+
+
+def test_device_memory_is_what_the_workers_last_reported(app: InProcessApp) -> None:
+    """Workers on other machines report through the database; a worker that stops takes its
+    figures with it, and a dead one's (not refreshed) age out."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from openchirp.db import stats
+    from openchirp.db.repo import utcnow
+    from openchirp.db.tables import device_memory
+
+    db = app.worker.db
+    gpu = {"allocated": 3.0e9, "reserved": 4.0e9, "peak": 3.5e9}
+    with db.write() as conn:
+        stats.record_device_memory(conn, "gpu-1", "acestep", gpu)
+        stats.record_device_memory(conn, "gpu-2", "musicgen", {"allocated": 1.0e9})
+        stats.record_device_memory(conn, "gpu-1", "acestep", {**gpu, "peak": 3.75e9})  # again
+    figures = scrape(app)
+    name = "openchirp_engine_device_memory_bytes"
+    for kind, value in {**gpu, "peak": 3.75e9}.items():
+        labels = (("engine", "acestep"), ("kind", kind), ("worker", "gpu-1"))
+        assert figures[(name, labels)] == value
+    assert figures[(name, (("engine", "musicgen"), ("kind", "allocated"), ("worker", "gpu-2")))]
+
+    stale = utcnow() - timedelta(seconds=stats.DEVICE_MEMORY_STALE_S + 1)
+    with db.write() as conn:
+        conn.execute(
+            update(device_memory).where(device_memory.c.worker == "gpu-2").values(updated_at=stale)
+        )
+        stats.forget_device_memory(conn, "gpu-1")
+    assert not [k for k in scrape(app) if k[0] == name]

@@ -2,8 +2,9 @@
 
 Two sources, chosen so that many API processes and many workers on many machines need no
 shared metrics store: job figures (queue depth per queue and kind; jobs started, completed and
-failed per kind; render seconds, audio seconds and real-time factor per engine) are read from the
-jobs table at scrape time, so any API process reports the same figures for the whole cluster.
+failed per kind; render seconds, audio seconds and real-time factor per engine; each GPU
+worker's device memory per engine, as it last reported it) are read from the database at
+scrape time, so any API process reports the same figures for the whole cluster.
 Request latency per route is this process's own (a histogram kept in memory), as usual for
 Prometheus, which scrapes each API process as its own target.
 """
@@ -34,6 +35,7 @@ class JobsCollector(Collector):
             pending = stats.pending_by_kind(conn)
             kinds = stats.by_kind(conn)
             renders = stats.renders_by_engine(conn)
+            memory = stats.device_memory_by_worker(conn)
         depth = GaugeMetricFamily(
             "openchirp_queue_depth", "Jobs waiting, per queue and kind", labels=["queue", "kind"]
         )
@@ -74,6 +76,15 @@ class JobsCollector(Collector):
             if r.render_seconds > 0:
                 factor.add_metric([engine], r.audio_seconds / r.render_seconds)
         yield from (total, seconds, audio, factor)
+        device = GaugeMetricFamily(
+            "openchirp_engine_device_memory_bytes",
+            "Device memory of a worker's model engine, as the worker last reported it "
+            "(kind: allocated, reserved, peak, free, total on a GPU; peak_rss on a CPU)",
+            labels=["worker", "engine", "kind"],
+        )
+        for (worker, engine, kind), value in sorted(memory.items()):
+            device.add_metric([worker, engine, kind], value)
+        yield device
 
 
 class RequestTimer:

@@ -4,11 +4,16 @@ whichever worker on whichever machine did the work (/metrics)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
-from sqlalchemy import Connection, Float, and_, case, cast, func, select
+from sqlalchemy import Connection, Float, and_, case, cast, delete, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
-from openchirp.db.tables import clips, jobs
+from openchirp.db.repo import utcnow
+from openchirp.db.tables import clips, device_memory, jobs
+
+DEVICE_MEMORY_STALE_S = 600.0
+"""A worker's device memory older than this is left out (the worker died without a word)."""
 
 
 @dataclass(frozen=True)
@@ -79,3 +84,42 @@ def renders_by_engine(conn: Connection) -> dict[str, EngineRenders]:
         engine or "": EngineRenders(int(n), float(secs), float(audio))
         for engine, n, secs, audio in rows
     }
+
+
+def record_device_memory(
+    conn: Connection, worker: str, engine: str, figures: dict[str, float]
+) -> None:
+    """A worker's device memory for one engine, in bytes per kind: replaces what it said before."""
+    now = utcnow()
+    conn.execute(
+        delete(device_memory).where(
+            and_(device_memory.c.worker == worker, device_memory.c.engine == engine)
+        )
+    )
+    if figures:
+        conn.execute(
+            device_memory.insert(),
+            [
+                {"worker": worker, "engine": engine, "kind": k, "bytes": v, "updated_at": now}
+                for k, v in figures.items()
+            ],
+        )
+
+
+def forget_device_memory(conn: Connection, worker: str) -> None:
+    """A worker that stops takes its figures with it."""
+    conn.execute(delete(device_memory).where(device_memory.c.worker == worker))
+
+
+def device_memory_by_worker(conn: Connection) -> dict[tuple[str, str, str], float]:
+    """(worker, engine, kind) -> bytes, from workers heard from lately."""
+    since = utcnow() - timedelta(seconds=DEVICE_MEMORY_STALE_S)
+    rows = conn.execute(
+        select(
+            device_memory.c.worker,
+            device_memory.c.engine,
+            device_memory.c.kind,
+            device_memory.c.bytes,
+        ).where(device_memory.c.updated_at >= since)
+    ).all()
+    return {(w, e, k): float(b) for w, e, k, b in rows}

@@ -142,6 +142,19 @@ jobs = Table(
     Index("ix_jobs_subject", "subject_id"),
 )
 
+device_memory = Table(
+    # Each GPU worker's device memory per engine, as it last reported it (/metrics). One row per
+    # (worker, engine, kind), overwritten; a worker's rows go when it stops, and rows no worker
+    # refreshed for a while (it died) are left out of /metrics.
+    "device_memory",
+    metadata,
+    Column("worker", String(200), primary_key=True),
+    Column("engine", String(200), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("bytes", Float, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 lyrics = Table(
     "lyrics",
     metadata,

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from typing import Any
 
@@ -23,8 +23,10 @@ from openchirp.db import queue, repo
 from openchirp.db.records import Clip
 from openchirp.engines.base import SAMPLE_RATE, AudioBlock, Continuation, PlanRequest, Render
 from openchirp.engines.registry import load_engine
+from openchirp.jobs import device
 from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error, start_clip
 from openchirp.jobs.failures import classify
+from openchirp.jobs.oom import plan_fitting
 from openchirp.jobs.outputs import complete_clip, mp3_writer, store_covers
 from openchirp.media.audio import WavWriter, decode
 from openchirp.media.waveform import PeakAccumulator
@@ -103,6 +105,13 @@ def render_clip(ctx: JobContext) -> None:
 def _drain(ctx: JobContext, renders: list[ClipRender]) -> None:
     """Write the renders' blocks interleaved until all are done; then raise the job's own
     failure, if it had one (the worker records it once the others are done)."""
+    failure = _drain_all(ctx, renders)
+    if failure is not None:
+        raise failure
+
+
+def _drain_all(ctx: JobContext, renders: list[ClipRender]) -> Exception | None:
+    """Write the renders' blocks interleaved until all are done; the job's own failure."""
     # Later clips write first: a client that sees clip 0 streaming finds clip 1 streaming too.
     active = sorted(renders, key=lambda r: -r.clip.variant)
     failure: Exception | None = None
@@ -112,8 +121,7 @@ def _drain(ctx: JobContext, renders: list[ClipRender]) -> None:
             if not more:
                 active.remove(render)
             failure = failure or error
-    if failure is not None:
-        raise failure
+    return failure
 
 
 SIBLING_GRACE_POLLS = 2
@@ -122,52 +130,156 @@ SIBLING_GRACE_POLLS = 2
 def render_batch(ctx: JobContext, clip: Clip, engine: Any, engine_name: str) -> None:
     """A batching engine (a model on a GPU): the clip, its batch's waiting clips and up to the
     engine's ``max_batch`` waiting renders of the same engine, planned in one ``plan_batch``
-    call, then written interleaved. Each clip still completes (or fails) in its own job."""
+    call, then written interleaved. Each clip still completes (or fails) in its own job.
+
+    Pipelined (``render_pipeline``): while a batch's model call runs, the next waiting renders
+    are claimed and their call queued behind it, so the device goes from one to the next while
+    this thread writes the first batch's files (mp3, wav, peaks, publishing) and draws the next
+    covers: it waits for no encoder. Those jobs are this one's
+    companions (the worker keeps their leases alive) and each completes in its own fenced
+    transaction, as before; after a crash their leases expire and they run again. At most
+    ``MAX_CHAINED`` batches a job, then the worker's loop has its turn."""
     limit = max(1, int(getattr(engine, "max_batch", 1)))
     companions = claim_siblings(ctx, clip)
     if len(companions) + 1 < limit:
         companions += claim_more(ctx, engine_name, limit - 1 - len(companions))
     renders = [ClipRender(ctx, clip), *(ClipRender(c, c.clip()) for c in companions)]
-    ready: list[tuple[ClipRender, PlanRequest]] = []
-    failure: Exception | None = None
-    for render in renders:
-        if render._done:  # made meanwhile (a retried sibling): just end its job
-            _step(render, ctx)
-            continue
-        try:
-            ready.append((render, render.begin()))
-        except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
-            failure = failure or _failed(render, ctx, exc)
-    # The model runs in a thread while this one draws the covers (a GPU waits for no cover).
+    failures: list[Exception | None] = []
+    # The model runs in this pool's thread while this one draws covers and writes files.
     with ThreadPoolExecutor(1, thread_name_prefix=f"{engine_name}-batch") as pool:
-        planning = pool.submit(engine.plan_batch, [request for _, request in ready])
-        for render, _ in ready:
+        batch: ModelBatch | None = ModelBatch(ctx, engine, engine_name, renders)
+        follow: ModelBatch | None = None
+        chained = 1
+        try:
+            while batch is not None:
+                if not batch.started:
+                    failures.append(batch.start(pool))
+                batch.store_covers()
+                if ctx.settings.render_pipeline and chained < MAX_CHAINED:
+                    # Queued behind this batch's model call: the device goes straight on.
+                    follow = next_batch(ctx, engine, engine_name, limit)
+                    if follow is not None:
+                        follow.start(pool)  # companions only: no failure of this job's own
+                        chained += 1
+                failures.append(batch.planned())
+                failures.append(batch.drain())
+                batch, follow = follow, None
+        except BaseException:
+            if batch is not None:
+                batch.close()
+            if follow is not None:
+                follow.hand_back()
+            raise
+    failure = next((f for f in failures if f is not None), None)
+    if failure is not None:
+        raise failure
+
+
+MAX_CHAINED = 8
+"""Batches one render job runs back to back (pipelined) before it returns to the worker."""
+
+
+def next_batch(ctx: JobContext, engine: Any, engine_name: str, limit: int) -> ModelBatch | None:
+    """The engine's waiting renders, claimed as this job's companions; None when none wait."""
+    claimed = claim_more(ctx, engine_name, limit)
+    if not claimed:
+        return None
+    return ModelBatch(ctx, engine, engine_name, [ClipRender(c, c.clip()) for c in claimed])
+
+
+class ModelBatch:
+    """One ``plan_batch`` call's clips: begun, planned in the pool's thread (out of memory
+    splits the call, see jobs/oom.py) while their covers are drawn, then written interleaved.
+
+    A clip's failure is recorded against its own job; the running job's (``ctx``) own failure
+    is returned by ``start``, ``planned`` and ``drain``, for it to raise once all is written."""
+
+    def __init__(
+        self, ctx: JobContext, engine: Any, engine_name: str, renders: list[ClipRender]
+    ) -> None:
+        self.ctx, self.engine, self.engine_name = ctx, engine, engine_name
+        self.renders = renders
+        self.ready: list[ClipRender] = []
+        self.started = False
+        self._planning: Future[list[Any]] | None = None
+        self._own: Exception | None = None
+        """The running job's own failure, met before ``planned`` returns it."""
+
+    def start(self, pool: ThreadPoolExecutor) -> Exception | None:
+        """Mark the clips started and submit the model call."""
+        self.started = True
+        failure: Exception | None = None
+        for render in self.renders:
+            if render._done:  # made meanwhile (a retried sibling): just end its job
+                _step(render, self.ctx)
+                continue
+            try:
+                self.ready.append(render)
+                render.request = render.begin()
+            except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
+                self.ready.remove(render)
+                failure = failure or _failed(render, self.ctx, exc)
+        requests = [r.request for r in self.ready if r.request is not None]
+        self._planning = pool.submit(plan_fitting, self.engine, self.engine_name, requests)
+        return failure
+
+    def store_covers(self) -> None:
+        """The covers, while the model runs (a GPU waits for no cover)."""
+        for render in self._live():
             try:
                 render.store_covers()
             except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
-                failure = failure or _failed(render, ctx, exc)
+                self._own = self._own or _failed(render, self.ctx, exc)
+
+    def planned(self) -> Exception | None:
+        """Wait for the model, then open each clip's files for its render. A failed model
+        call fails every clip: the running job's is raised at once, as the worker records it."""
+        assert self._planning is not None
+        failure, self._own = self._own, None
         try:
-            planned = planning.result()
+            results = self._planning.result()
         except Exception as exc:
-            for render, _ in ready:
-                if render.ctx is not ctx and not render.failed:
-                    _failed(render, ctx, exc)
-            raise
-    for (render, _), result in zip(ready, planned, strict=True):
-        if render.failed:
-            continue
+            for render in self._live():
+                if render.ctx is not self.ctx:
+                    _failed(render, self.ctx, exc)
+            if any(r.ctx is self.ctx and not r.failed for r in self.ready):
+                raise
+            return failure
+        for render, result in zip(self.ready, results, strict=True):
+            if render.failed:
+                continue
+            try:
+                render.attach(result)
+            except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
+                failure = failure or _failed(render, self.ctx, exc)
+        log.info("%s: %d clip(s) planned in one batch", self.engine_name, len(self.ready))
+        device.report(self.ctx.db, self.ctx.job.owner, self.engine_name, self.engine)
+        return failure
+
+    def drain(self) -> Exception | None:
+        """Write every clip's blocks, interleaved, to the end."""
         try:
-            render.attach(result)
-        except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
-            failure = failure or _failed(render, ctx, exc)
-    log.info("%s: %d clip(s) planned in one batch", engine_name, len(ready))
-    try:
-        _drain(ctx, [r for r, _ in ready if not r.failed])
-    finally:
-        for render in renders:
+            return _drain_all(self.ctx, self._live())
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        for render in self.renders:
             render.close()
-    if failure is not None:
-        raise failure
+
+    def hand_back(self) -> None:
+        """A batch claimed ahead and never written (the job is unwinding): its jobs go back to
+        the queue for another try, their model call's results dropped."""
+        self.close()
+        if self._planning is not None:
+            self._planning.cancel()
+        with self.ctx.db.write() as conn:
+            for render in self.renders:
+                if not render._done:
+                    queue.release(conn, render.ctx.job)
+
+    def _live(self) -> list[ClipRender]:
+        return [r for r in self.ready if not r.failed]
 
 
 def _failed(render: ClipRender, ctx: JobContext, exc: Exception) -> Exception | None:
@@ -249,6 +361,8 @@ class ClipRender:
         self._blocks: Iterator[AudioBlock] | None = None
         self._done = clip.status in (ClipStatus.COMPLETE, ClipStatus.ERROR)
         self.failed = False
+        self.request: PlanRequest | None = None
+        """What a batch plans it with (``begin``)."""
 
     def step(self) -> bool:
         """Do the next piece of work; False once the clip is complete (or was already)."""

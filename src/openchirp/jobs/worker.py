@@ -22,6 +22,7 @@ from openchirp.config import Settings
 from openchirp.db import queue
 from openchirp.db.database import Database
 from openchirp.db.queue import Filter, Job
+from openchirp.jobs import device
 from openchirp.jobs.callbacks import deliver, delivery_failed
 from openchirp.jobs.concat import concat_clip
 from openchirp.jobs.context import (
@@ -237,11 +238,12 @@ class Worker:
 
         started = time.monotonic()
         try:
-            load_engine(name, self.settings)
+            engine = load_engine(name, self.settings)
         except Exception:  # noqa: BLE001 - its jobs will fail with the reason; keep serving
             log.exception("engine %s could not be loaded", name)
         else:
             log.info("engine %s ready in %.1f s", name, time.monotonic() - started)
+            device.report(self.db, self.name, name, engine)  # its model's memory, in /metrics
 
     def run_forever(self, stop: Callable[[], bool]) -> None:
         """Claim jobs until ``stop()``. Engines are warmed one at a time while there is nothing
@@ -278,5 +280,7 @@ class Worker:
             if cold:
                 self.warm_up(cold.pop(0))
             else:
+                device.refresh(self.db, self.name)
                 time.sleep(self.settings.poll_seconds)
+        device.forget(self.db, self.name)
         log.info("worker %s stopped", self.name)

@@ -22,6 +22,7 @@ require_neural()
 from openchirp.engines.acestep import check  # noqa: E402
 from openchirp.engines.acestep.engine import SAMPLE_RATE, AceStepEngine  # noqa: E402
 from openchirp.engines.neural.runtime import ModelDirError, OutOfMemory  # noqa: E402
+from openchirp.jobs.oom import plan_fitting  # noqa: E402
 
 LYRICS = "[Verse]\nhello bright morning\nsing along\n[Chorus]\nla la la"
 
@@ -104,13 +105,14 @@ def test_out_of_memory_fails_only_the_clip_that_ran_out(model_dir: Path) -> None
     drill = AceStepEngine(
         **{**ACESTEP_OPTIONS, "model_dir": str(model_dir), "simulate_oom_tag": OOM_TAG}
     )
-    ok, oom = drill.plan_batch([request(0), request(1, tags=f"pop, {OOM_TAG}")])
+    # the worker's batch path (every batching engine's, jobs/oom.py): it splits the batch
+    ok, oom = plan_fitting(drill, "acestep", [request(0), request(1, tags=f"pop, {OOM_TAG}")])
     assert pcm_of(ok).shape == (48_000, 2)  # the batch was split and this half made
     with pytest.raises(OutOfMemory) as caught:
         pcm_of(oom)
     assert caught.value.error_type == "out_of_memory" and caught.value.retry is False
     assert "ran out of memory" in str(caught.value)
-    (again,) = drill.plan_batch([request(0)])  # the engine keeps serving
+    (again,) = plan_fitting(drill, "acestep", [request(0)])  # the engine keeps serving
     assert pcm_of(again).shape == (48_000, 2)
 
 

@@ -25,7 +25,7 @@ import numpy as np
 from openchirp.engines.base import AudioBlock, EngineError, PlanRequest, WordTiming
 from openchirp.engines.neural import runtime, words
 from openchirp.engines.neural.audio import ease_onto, resample
-from openchirp.engines.neural.runtime import ModelDirError, OutOfMemory
+from openchirp.engines.neural.runtime import ModelDirError
 
 log = logging.getLogger("openchirp.engines.acestep")
 
@@ -55,8 +55,8 @@ class NeuralRender:
 
 @dataclass
 class FailedRender:
-    """A clip whose part of a batch failed alone (out of memory once split down to it): its
-    job fails when the worker reads its first block, the others of the batch go on."""
+    """A clip of a batch that cannot be made (its request's own problem): its job fails when
+    the worker reads its first block, the others of the batch go on."""
 
     error: BaseException
     sample_rate: int = SAMPLE_RATE
@@ -220,26 +220,10 @@ class AceStepEngine:
         context = audio[cut - frames : cut] if frames else audio[:0]
         return _Job(index, request, prompt, lyrics, seed, duration, context=context)
 
-    def _run(self, jobs: list[_Job]) -> list[tuple[_Job, NeuralRender | FailedRender]]:
-        """One pipeline call; out of memory splits the batch and tries the halves, down to
-        single clips, whose failure is theirs alone."""
-        try:
-            audio = self._call(jobs)
-        except Exception as exc:
-            if not runtime.is_out_of_memory(exc):
-                raise
-            runtime.release_cached(self.device)
-            log.warning("acestep: out of memory with a batch of %d: %s", len(jobs), exc)
-            if len(jobs) == 1:
-                job = jobs[0]
-                error = OutOfMemory(
-                    f"the GPU ran out of memory making this song ({job.duration_s:.0f} s); "
-                    "try a shorter song, or again later"
-                )
-                error.__cause__ = exc
-                return [(job, FailedRender(error))]
-            half = len(jobs) // 2
-            return self._run(jobs[:half]) + self._run(jobs[half:])
+    def _run(self, jobs: list[_Job]) -> list[tuple[_Job, NeuralRender]]:
+        """One pipeline call. Out of memory is raised as torch raises it: the worker splits
+        the batch (jobs/oom.py), as for every batching engine."""
+        audio = self._call(jobs)
         call = {"call": uuid.uuid4().hex[:12], "batch_size": len(jobs)}
         return [(job, self._render(job, pcm, call)) for job, pcm in zip(jobs, audio, strict=True)]
 

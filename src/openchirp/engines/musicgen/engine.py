@@ -57,6 +57,8 @@ class MusicgenEngine:
     ``temperature``, ``top_k``, ``top_p``: sampling (default: the directory's
     generation_config.json).
     ``max_batch``: clips per ``generate`` call. ``block_s``: the length of a streamed block.
+    ``simulate_oom_tag``: a batch with a clip whose tags hold it runs out of device memory as a
+    GPU would (tests and drills; the worker splits the batch, see jobs/oom.py).
     """
 
     name = ENGINE_NAME
@@ -82,6 +84,7 @@ class MusicgenEngine:
         top_p: float | None = None,
         max_batch: int = 2,
         block_s: float = 1.0,
+        simulate_oom_tag: str | None = None,
     ) -> None:
         if not 0 < window_s <= MAX_WINDOW_S:
             raise ValueError(f"window_s must be more than 0 and at most {MAX_WINDOW_S}")
@@ -117,6 +120,7 @@ class MusicgenEngine:
             window_frames=window,
             prompt_frames=round(prompt_s * fr),
             block_frames=max(1, round(block_s * fr)),
+            simulate_oom_tag=(simulate_oom_tag or "").strip().lower() or None,
         )
         self.duration_s = None if duration_s is None else float(duration_s)
         self.max_batch = int(max_batch)
