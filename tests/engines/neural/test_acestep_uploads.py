@@ -61,6 +61,7 @@ def test_it_declares_the_upload_operations() -> None:
     assert not {"add_vocals", "add_instrumental", "stems"} & capabilities_of(AceStepEngine)
 
 
+@pytest.mark.slow  # a few pipeline calls on the CPU
 def test_an_upload_extension_continues_audio_with_no_plan(engine: AceStepEngine) -> None:
     rate = 22_050  # a user's file at another rate than the model's: resampled
     audio = np.repeat(upload(0.8, rate), 2, axis=1)
@@ -80,6 +81,7 @@ def test_an_upload_extension_continues_audio_with_no_plan(engine: AceStepEngine)
     assert not np.allclose(a, b)
 
 
+@pytest.mark.slow  # a few pipeline calls on the CPU
 def test_a_cover_is_the_uploads_length_both_clips_in_one_call(engine: AceStepEngine) -> None:
     rate = 44_100
     cover = Cover(upload(1.3, rate, channels=2), rate, source_id="up-1", strength=0.6)
@@ -96,6 +98,7 @@ def test_a_cover_is_the_uploads_length_both_clips_in_one_call(engine: AceStepEng
     assert not instrumental.has_vocal and instrumental.words == []
 
 
+@pytest.mark.slow  # a few pipeline calls on the CPU
 def test_a_cover_is_capped_at_the_models_longest_and_refuses_a_blip(
     engine: AceStepEngine,
 ) -> None:
@@ -111,7 +114,7 @@ def test_a_cover_is_capped_at_the_models_longest_and_refuses_a_blip(
 
 
 def test_a_folder_without_the_audio_tokenizer_cannot_cover(
-    engine: AceStepEngine, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     from openchirp.engines.acestep.tiny import build, write_tiny
 
