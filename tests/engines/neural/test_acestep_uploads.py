@@ -128,6 +128,13 @@ def test_a_folder_without_the_audio_tokenizer_cannot_cover(
     settings = Settings(engine_options={"acestep": {"model_dir": str(folder)}})
     assert operation_problems("acestep", "upload_cover", settings) == found
     assert operation_problems("acestep", "upload_extend", settings) == []
+    from typer.testing import CliRunner
+
+    from openchirp.cli import app
+
+    said = CliRunner().invoke(app, ["models", "check", str(folder), "--device", "cpu"])
+    assert said.exit_code == 0 and "a usable acestep model folder" in said.output
+    assert "upload-cover unavailable" in said.output and "no audio_tokenizer" in said.output
     bare = AceStepEngine(pipeline=build(cover=False), device="cpu", steps=1, duration_s=1.0)
     (failed,) = bare.plan_batch([request(cover=Cover(upload(1.0, 48_000), 48_000, "up-4"))])
     with pytest.raises(EngineError, match="no audio_tokenizer"):
