@@ -148,9 +148,18 @@ def test_a_request_makes_two_acestep_clips_and_record_info_lists_them(
     assert json.loads(info["param"])["continueAt"] == UPLOAD_S
     assert all(s["prompt"] for s in info["response"]["sunoData"])
     cover = custom(url, instrumental=True, prompt="", audioWeight=0.5)
-    info = record(up_app, ok_data(post(up_app, "upload-cover", cover))["taskId"])
+    once = {"Idempotency-Key": "cover-1"}
+    answer = up_app.client.post("/api/v1/generate/upload-cover", json=cover, headers=once)
+    task = ok_data(answer)["taskId"]
+    info = record(up_app, task)
     assert info["type"] == "UPLOAD_COVER" and info["parentMusicId"] == upload_id
     assert json.loads(info["param"])["audioWeight"] == 0.5
+    again = up_app.client.post("/api/v1/generate/upload-cover", json=cover, headers=once)
+    assert ok_data(again)["taskId"] == task  # a retry makes nothing new
+    other = up_app.client.post(
+        "/api/v1/generate/upload-cover", json={**cover, "title": "B"}, headers=once
+    )
+    refused(other, 400, "Idempotency-Key", "different request")  # sunoapi.org: 409 is 400
 
 
 def service_user(app: InProcessApp):  # type: ignore[no-untyped-def]
