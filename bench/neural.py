@@ -61,7 +61,8 @@ def model_folder(full: bool, dtype: str, where: Path) -> Path:
     if full:
         import torch
 
-        tiny.build(full=True).to(getattr(torch, dtype)).save_pretrained(str(folder))
+        # Without the cover modules: the figures are for songs, as before they existed.
+        tiny.build(full=True, cover=False).to(getattr(torch, dtype)).save_pretrained(str(folder))
     else:
         tiny.write_tiny(folder)
     return folder

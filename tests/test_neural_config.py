@@ -35,7 +35,13 @@ def test_worker_engines(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_acestep_is_known_by_name_and_read_without_torch_loading_a_model() -> None:
-    assert engine_capabilities("acestep", Settings()) == {"generate", "extend", "concat"}
+    assert engine_capabilities("acestep", Settings()) == {
+        "generate",
+        "extend",
+        "concat",
+        "upload_extend",
+        "upload_cover",
+    }
     problems = startup_problems(Settings(), ["acestep"])
     assert problems == [
         "engine acestep: no model_dir option: set it in OPENCHIRP_ENGINE_OPTIONS "

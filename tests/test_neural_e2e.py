@@ -207,3 +207,70 @@ def test_a_missing_or_broken_folder_stops_the_start(tmp_path: Path, model_dir: P
             timeout=60,
         )
         assert worker.returncode == 1 and reason in worker.stderr
+
+
+def test_upload_extend_cover_and_concat_on_acestep(stack: Server, tmp_path: Path) -> None:
+    """sunoapi.org's upload routes on the acestep model key: a 44.1 kHz wav uploaded as base64,
+    continued (two clips, each the new part) and covered (two clips of the upload's length),
+    each polled through record-info to SUCCESS, then the extension concatenated onto it."""
+    import base64
+    import io
+    import wave
+
+    import numpy as np
+
+    rate, seconds = 44_100, 1.5
+    t = np.arange(round(rate * seconds)) / rate
+    pcm = (np.sin(2 * np.pi * 262 * t + 0.3) * 8000).astype("<i2")
+    wav = io.BytesIO()
+    with wave.open(wav, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    key = stack.cli("keys", "create", "uploads").split()[0]
+    with stack.client(key) as keyed:
+        up = keyed.post(
+            "/api/file-base64-upload",
+            json={"base64Data": base64.b64encode(wav.getvalue()).decode(), "fileName": "a.wav"},
+        ).json()["data"]
+        common = {
+            "uploadUrl": up["downloadUrl"],
+            "model": "V4_5",
+            "customMode": True,
+            "style": "folk",
+            "title": "Mine",
+            "prompt": LYRICS,
+        }
+        extend = keyed.post("/api/v1/generate/upload-extend", json={**common, "continueAt": 1.0})
+        cover = keyed.post("/api/v1/generate/upload-cover", json=common)
+        songs = {}
+        for name, answer in (("extend", extend), ("cover", cover)):
+            assert answer.status_code == 200, answer.text
+            songs[name] = polled(keyed, answer.json()["data"]["taskId"])
+        for name, length in (("extend", 1.0), ("cover", 1.48)):  # the cover: whole frames
+            assert len(songs[name]) == 2
+            for song in songs[name]:
+                pcm48, got = mp3_of(keyed, song["audioUrl"], tmp_path)
+                assert got == 48_000 and abs(len(pcm48) / got - length) < 0.06, (name, song)
+        made = plans(stack, [s["id"] for s in songs["extend"] + songs["cover"]])
+        assert all(p["continued"] for p in made[:2]) and all(p["cover"] for p in made[2:])
+        assert made[0]["call"] == made[1]["call"] and made[2]["call"] == made[3]["call"]
+
+    with stack.client() as client:
+        whole = client.post("/api/concat", json={"clip_id": songs["extend"][0]["id"]}).json()
+        (done,) = wait_for(client, [whole["id"]], timeout=120)
+        assert done["status"] == "complete"
+        song, got = mp3_of(client, done["audio_url"], tmp_path)
+        assert got == 48_000 and abs(len(song) / got - 2.0) < 0.1  # 1.0 s of upload + 1.0 s
+
+
+def polled(client: httpx.Client, task: str) -> list[dict[str, Any]]:
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        data = client.get("/api/v1/generate/record-info", params={"taskId": task}).json()["data"]
+        if data["status"] in ("SUCCESS", "CREATE_TASK_FAILED", "GENERATE_AUDIO_FAILED"):
+            break
+        time.sleep(0.1)
+    assert data["status"] == "SUCCESS", data
+    return data["response"]["sunoData"]

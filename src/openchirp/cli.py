@@ -325,6 +325,25 @@ def models_check(
     if problems:
         raise typer.Exit(1)
     typer.echo(f"{directory}: a usable {engine} model folder")
+    for line in _operation_notes(engine, options):
+        typer.echo(f"{directory}: {line}")
+
+
+def _operation_notes(engine: str, options: dict[str, object]) -> list[str]:
+    """What a usable folder still cannot do of what its engine declares (a cover without the
+    audio tokenizer): said, not failed, since everything else works."""
+    from openchirp.engines.base import capabilities_of
+    from openchirp.engines.registry import import_object
+
+    cls = import_object(Settings().engine_spec(engine))
+    check = getattr(cls, "operation_problems", None)
+    if not callable(check):
+        return []
+    return [
+        f"{op.replace('_', '-')} unavailable: {problem}"
+        for op in sorted(capabilities_of(cls))
+        for problem in check(op, options)
+    ]
 
 
 @models_app.command("tiny")

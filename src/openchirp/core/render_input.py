@@ -44,6 +44,15 @@ class StemOf:
 
 
 @dataclass(frozen=True)
+class CoverOf:
+    """Make the clip from ``clip_id``'s audio (an upload): its melody, the clip's own style."""
+
+    clip_id: str
+    strength: float | None = None
+    """How closely to follow that audio, 0 to 1 (None: the engine's default)."""
+
+
+@dataclass(frozen=True)
 class RenderInput:
     lyrics: str
     tags: str
@@ -58,6 +67,8 @@ class RenderInput:
     """A whole song (concat job): its parts, oldest first."""
     stem_of: StemOf | None = None
     """A stem clip (stems job): where its audio comes from."""
+    cover_of: CoverOf | None = None
+    """A cover of an upload (render job): the audio it is made from."""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -68,6 +79,7 @@ class RenderInput:
     def from_json(cls, data: dict[str, Any]) -> RenderInput:
         cont = data.get("continuation")
         stem = data.get("stem_of")
+        cover = data.get("cover_of")
         return cls(
             lyrics=data["lyrics"],
             tags=data["tags"],
@@ -80,6 +92,7 @@ class RenderInput:
             continuation=ContinueFrom(cont["clip_id"], cont["continue_at"]) if cont else None,
             parts=tuple(SongPart(p["clip_id"], p["continue_at"]) for p in data.get("parts") or ()),
             stem_of=StemOf(stem["clip_id"], stem["stem"]) if stem else None,
+            cover_of=CoverOf(cover["clip_id"], cover.get("strength")) if cover else None,
         )
 
 
@@ -88,6 +101,19 @@ def render_input_of(clip: Clip) -> RenderInput:
     if clip.render_input is None:
         raise LookupError(f"clip {clip.id} has no render input")
     return RenderInput.from_json(clip.render_input)
+
+
+UPLOAD_ENGINE = "upload"
+"""The engine column of an uploaded clip: no engine made it, and it has no plan."""
+
+
+def is_upload(clip: Clip) -> bool:
+    return clip.engine == UPLOAD_ENGINE
+
+
+def audio_key_of(clip: Clip) -> str | None:
+    """Where the jobs read a clip's audio: its wav, or an upload's own file (any format)."""
+    return clip.wav_key or (clip.audio_key if is_upload(clip) else None)
 
 
 def continue_from(source: Clip, at: float | None) -> ContinueFrom:

@@ -52,6 +52,32 @@ class ExtendRequest:
             )
 
 
+@dataclass(frozen=True)
+class UploadRequest:
+    """A song made from audio the user uploaded: continued from ``continue_at`` (upload-extend)
+    or covered (upload-cover). Custom mode gives lyrics, tags and title; otherwise
+    ``description`` is set and the lyricist writes them, as for a create."""
+
+    upload_url: str
+    lyrics: str = ""
+    tags: str = ""
+    title: str = ""
+    negative_tags: str = ""
+    instrumental: bool = False
+    model: str | None = None
+    description: str | None = None
+    continue_at: float | None = None
+    """Upload-extend: the second of the upload the new part starts at (None: its end)."""
+    strength: float | None = None
+    """Upload-cover: how closely to follow the upload, 0 to 1 (None: the engine's default)."""
+    callback_url: str | None = None
+    voice: str | None = None
+    task_id_form: str = "uuid"
+
+    def __post_init__(self) -> None:
+        check_fields(self)
+
+
 def check_fields(request: object) -> None:
     """Every text field of a domain request can be stored: whatever dialect built it, text a
     client sent is checked here, before anything is written."""

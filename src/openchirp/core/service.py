@@ -28,8 +28,14 @@ from openchirp.core.errors import (
     limit_error,
 )
 from openchirp.core.models import ModelInfo, model_names, resolve_model
-from openchirp.core.render_input import RenderInput, SongPart, StemOf, continue_from
-from openchirp.core.requests import ExtendRequest, GenerateRequest
+from openchirp.core.render_input import (
+    RenderInput,
+    SongPart,
+    StemOf,
+    continue_from,
+    is_upload,
+)
+from openchirp.core.requests import ExtendRequest, GenerateRequest, UploadRequest
 from openchirp.core.text import check_ids, check_text, repair
 from openchirp.core.urls import current
 from openchirp.core.views import ClipView, ClipViews
@@ -40,7 +46,7 @@ from openchirp.engines.base import Lyricist, WordTiming, WrittenSong
 from openchirp.storage import Storage
 
 CLIPS_PER_BATCH = 2
-SONG_KINDS = ("generate", "extend")
+SONG_KINDS = ("generate", "extend", "upload_extend", "upload_cover")
 """Batches that make songs; other kinds are tasks on existing clips (``core/tasks.py``)."""
 PAGE_SIZE = 20
 CALLBACK_URL_LIMIT = 2048
@@ -211,30 +217,13 @@ class Service:
         """``idempotency_key``: a retried create with the same key and request returns the
         batch the first one made; with another request it is refused."""
         once = Once.of(idempotency_key, "generate", request)
-        replayed = self._replay(user, once)
+        replayed = self.replay(user, once)
         if replayed is not None:
             return replayed
-        model = self._model(request.model)
-        lyrics, tags, title = request.lyrics or "", request.tags or "", request.title or ""
-        description = request.description
-        if description is not None:
-            _check_len("description", description, model.description_limit, model)
-            if not description.strip():
-                raise InvalidInput("{field} (the song description) is empty", field="description")
-        elif not request.instrumental and not lyrics.strip():
-            raise InvalidInput("{field} (the lyrics) is required", field="lyrics")
-        _check_len("lyrics", lyrics, model.lyrics_limit, model)
-        _check_len("tags", tags, model.tags_limit, model)
-        _check_len("negative_tags", request.negative_tags, model.tags_limit, model)
-        _check_len("title", title, model.title_limit, model)
-
+        model = self.model_info(request.model)
         seed = secrets.randbits(31)
-        if description is not None:
-            # Written before the transaction: a slow lyricist must not hold the writer lock.
-            song = self.lyricist.write(description, seed=seed, instrumental=request.instrumental)
-            lyrics = "" if request.instrumental else song.lyrics
-            tags = tags or song.tags
-            title = title or song.title
+        lyrics, tags, title = self.song_text(request, model, seed)
+        description = request.description
         meta = new_metadata(
             tags=tags,
             prompt=lyrics,
@@ -262,15 +251,38 @@ class Service:
             instrumental=request.instrumental,
             seed=seed,
         )
-        return self._insert_batch(
-            user, model, "generate", record, meta, render_input, request, once
-        )
+        return self.insert_batch(user, model, "generate", record, meta, render_input, request, once)
+
+    def song_text(
+        self, request: GenerateRequest | UploadRequest, model: ModelInfo, seed: int
+    ) -> tuple[str, str, str]:
+        """A new song's lyrics, tags and title, checked against the model's limits: as sent
+        (custom mode), or written by the lyricist from the request's description."""
+        lyrics, tags, title = request.lyrics or "", request.tags or "", request.title or ""
+        description = request.description
+        if description is not None:
+            _check_len("description", description, model.description_limit, model)
+            if not description.strip():
+                raise InvalidInput("{field} (the song description) is empty", field="description")
+        elif not request.instrumental and not lyrics.strip():
+            raise InvalidInput("{field} (the lyrics) is required", field="lyrics")
+        _check_len("lyrics", lyrics, model.lyrics_limit, model)
+        _check_len("tags", tags, model.tags_limit, model)
+        _check_len("negative_tags", request.negative_tags, model.tags_limit, model)
+        _check_len("title", title, model.title_limit, model)
+        if description is not None:
+            # Written before the transaction: a slow lyricist must not hold the writer lock.
+            song = self.lyricist.write(description, seed=seed, instrumental=request.instrumental)
+            lyrics = "" if request.instrumental else song.lyrics
+            tags = tags or song.tags
+            title = title or song.title
+        return lyrics, tags, title
 
     def extend(
         self, user: User, request: ExtendRequest, idempotency_key: str | None = None
     ) -> Batch:
         once = Once.of(idempotency_key, "extend", request)
-        replayed = self._replay(user, once)
+        replayed = self.replay(user, once)
         if replayed is not None:
             return replayed
         source = self.clip_row(user, request.clip_id)
@@ -328,7 +340,7 @@ class Service:
             seed=source.seed,
             continuation=continuation,
         )
-        return self._insert_batch(user, model, "extend", record, meta, render_input, request, once)
+        return self.insert_batch(user, model, "extend", record, meta, render_input, request, once)
 
     def concat(self, user: User, clip_id: str) -> dict[str, Any]:
         clip = self.clip_row(user, clip_id)
@@ -381,7 +393,7 @@ class Service:
             concat_id = insert_derived(conn, user, clip, "concat", meta, render_input)
             return self.render(conn, [repo.get_clip(conn, concat_id)], user)[0]
 
-    def _insert_batch(
+    def insert_batch(
         self,
         user: User,
         model: ModelInfo,
@@ -389,7 +401,7 @@ class Service:
         record: dict[str, Any],
         meta: dict[str, Any],
         render_input: RenderInput,
-        request: GenerateRequest | ExtendRequest,
+        request: GenerateRequest | ExtendRequest | UploadRequest,
         once: Once | None = None,
     ) -> Batch:
         cost = self.settings.credits_per_clip
@@ -442,7 +454,7 @@ class Service:
             rows = repo.clips_of_batch(conn, batch_id)
             return Batch(batch_id, created_at, model, self.render(conn, rows, user))
 
-    def _replay(self, user: User, once: Once | None) -> Batch | None:
+    def replay(self, user: User, once: Once | None) -> Batch | None:
         if once is None:
             return None
         with self.db.read() as conn:
@@ -499,7 +511,7 @@ class Service:
         fixed = repair(values, f"lyrics task {row.id}")
         return row if fixed is values else replace(row, **fixed)
 
-    def _model(self, name: str | None) -> ModelInfo:
+    def model_info(self, name: str | None) -> ModelInfo:
         model = resolve_model(name)
         if model is None:
             raise InvalidInput(_unknown_model(name), field="model")
@@ -515,7 +527,7 @@ class Once:
 
     @classmethod
     def of(
-        cls, key: str | None, kind: str, request: GenerateRequest | ExtendRequest
+        cls, key: str | None, kind: str, request: GenerateRequest | ExtendRequest | UploadRequest
     ) -> Once | None:
         if key is None:
             return None
@@ -579,7 +591,7 @@ def no_stems(clip: Clip, settings: Settings) -> str:
     """Why a clip has no stems, after its id: its engine cannot separate them, or it has none."""
     from openchirp.engines.registry import engine_capabilities
 
-    if clip.engine and clip.engine != "upload":
+    if clip.engine and not is_upload(clip):
         try:
             capable = "stems" in engine_capabilities(clip.engine, settings)
         except (ImportError, AttributeError, KeyError, ValueError):

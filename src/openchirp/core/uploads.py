@@ -1,27 +1,34 @@
 """Audio a user uploads (sunoapi.org's file uploads), kept as a complete clip of type "upload",
 and the operations on it, each allowed only where the configured engine declares it can.
+
+Upload-extend and upload-cover make a song batch (two clips, rendered like any other) by the
+engine of the requested model: an extension continues the upload's audio (it has no plan), a
+cover is made from it. Add-vocals and add-instrumental are refused by name: no engine has them.
 """
 
 from __future__ import annotations
 
+import math
 import re
+import secrets
 import tempfile
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from openchirp.core.clip import ClipStatus, new_metadata
 from openchirp.core.errors import InvalidInput, NotFound, TooLong, Unsupported
-from openchirp.core.models import DEFAULT_MODEL, resolve_model
-from openchirp.core.service import Service
+from openchirp.core.models import DEFAULT_MODEL, ModelInfo, resolve_model
+from openchirp.core.render_input import UPLOAD_ENGINE, ContinueFrom, CoverOf, RenderInput
+from openchirp.core.requests import UploadRequest
+from openchirp.core.service import Batch, Once, Service
 from openchirp.db import repo
 from openchirp.db.records import Clip, User
 from openchirp.media.audio import decode
 from openchirp.storage import clip_key
 
-UPLOAD_ENGINE = "upload"
-"""The engine column of an uploaded clip: no engine made it."""
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 FETCH_TIMEOUT_S = 30.0
 
@@ -110,12 +117,148 @@ class Uploads:
             raise NotFound("{field} is not the URL of an upload", field="upload_url")
         return clip
 
+    def extend(
+        self, user: User, request: UploadRequest, idempotency_key: str | None = None
+    ) -> Batch:
+        """Two clips continuing the upload from ``continue_at`` (default: its end); each holds
+        only the new part, so a concat joins the upload and the extension."""
+        return self._song(user, "upload_extend", request, idempotency_key)
+
+    def cover(
+        self, user: User, request: UploadRequest, idempotency_key: str | None = None
+    ) -> Batch:
+        """Two clips made from the upload's audio in the request's style and lyrics, each as
+        long as the upload (up to the model's longest)."""
+        return self._song(user, "upload_cover", request, idempotency_key)
+
+    def check(self, user: User, operation: str, url: str, model: str | None) -> Clip:
+        """The upload, once the engine of ``model`` can run ``operation`` on it (else a 4xx
+        naming the engine and what it lacks): asked before the request's own fields."""
+        upload = self.find(user, url)
+        info = resolve_model(model)
+        if info is None:
+            raise refusal(self.service, operation, model)
+        require(self.service, operation, info)
+        return upload
+
+    def _song(
+        self, user: User, operation: str, request: UploadRequest, idempotency_key: str | None
+    ) -> Batch:
+        service = self.service
+        once = Once.of(idempotency_key, operation, request)
+        replayed = service.replay(user, once)
+        if replayed is not None:
+            return replayed
+        model = service.model_info(request.model)
+        upload = self.check(user, operation, request.upload_url, model.key)
+        duration = float(upload.meta.get("duration") or 0.0)
+        continuation, cover = None, None
+        if operation == "upload_extend":
+            continuation = ContinueFrom(upload.id, _continue_at(request.continue_at, duration))
+        else:
+            cover = CoverOf(upload.id, _strength(request.strength))
+        seed = secrets.randbits(31)
+        lyrics, tags, title = service.song_text(request, model, seed)
+        title = title or upload.title
+        record: dict[str, Any] = {
+            "kind": operation,
+            "upload_url": request.upload_url,
+            "lyrics": lyrics,
+            "tags": tags,
+            "title": title,
+            "negative_tags": request.negative_tags,
+            "instrumental": request.instrumental,
+            "description": request.description,
+            "model": model.key,
+        }
+        history = None
+        if continuation is not None:
+            at = continuation.continue_at
+            record.update(continue_clip_id=upload.id, continue_at=at)
+            history = [
+                {
+                    "id": upload.id,
+                    "continue_at": at,
+                    "type": "upload",
+                    "source": "web",
+                    "infill": False,
+                }
+            ]
+        else:
+            record.update(cover_clip_id=upload.id, strength=request.strength)
+        meta = new_metadata(
+            tags=tags,
+            prompt=lyrics,
+            negative_tags=request.negative_tags,
+            gpt_description_prompt=request.description,
+            history=history,
+            has_vocal=not request.instrumental,
+        )
+        if cover is not None:
+            meta["cover_clip_id"] = upload.id
+        render_input = RenderInput(
+            lyrics=lyrics,
+            tags=f"{tags}, {request.voice} vocals" if request.voice else tags,
+            model=model.key,
+            # The requested model's engine: the upload's own "engine" made nothing.
+            engine=service.settings.engine_for_model(model.key),
+            negative_tags=request.negative_tags,
+            title=title,
+            instrumental=request.instrumental,
+            seed=seed,
+            continuation=continuation,
+            cover_of=cover,
+        )
+        return service.insert_batch(
+            user, model, operation, record, meta, render_input, request, once
+        )
+
     def operation(self, user: User, operation: str, url: str, model: str | None) -> Unsupported:
         """Why an operation on an upload (``upload_extend``, ``upload_cover``,
         ``add_instrumental``, ``add_vocals``) cannot run here, once the upload is found: the
         error for the route to raise."""
         self.find(user, url)
         return refusal(self.service, operation, model)
+
+
+RUNNABLE = frozenset({"upload_extend", "upload_cover"})
+"""Operations on an upload this server has a job for (where the engine declares them)."""
+
+
+def require(service: Service, operation: str, model: ModelInfo) -> None:
+    """Raise unless the engine that runs ``model`` declares ``operation`` and can run it with
+    its configured options (a model folder may lack what the operation needs)."""
+    from openchirp.engines.registry import engine_capabilities, operation_problems
+
+    engine = service.settings.engine_for_model(model.key)
+    if operation not in RUNNABLE or operation not in engine_capabilities(engine, service.settings):
+        raise refusal(service, operation, model.key)
+    problems = operation_problems(engine, operation, service.settings)
+    if problems:
+        raise Unsupported(
+            f"{operation.replace('_', '-')} is not available: the engine {engine!r} that runs "
+            f"{model.key} cannot do it with its model: {'; '.join(problems)}",
+            field="model",
+        )
+
+
+def _continue_at(at: float | None, duration: float) -> float:
+    """Where an upload-extend starts: after the upload's start, at its end at the latest."""
+    if at is None:
+        return duration
+    if isinstance(at, bool) or not math.isfinite(at) or not 0 < at <= duration:
+        raise InvalidInput(
+            f"{{field}} must be more than 0 and at most the upload's duration "
+            f"({duration:.2f} s); got {at}",
+            field="continue_at",
+        )
+    return float(at)
+
+
+def _strength(strength: float | None) -> float | None:
+    if strength is not None and (not math.isfinite(strength) or not 0 <= strength <= 1):
+        raise InvalidInput(f"{{field}} must be 0 to 1; got {strength}", field="strength")
+    return strength
 
 
 def refusal(service: Service, operation: str, model: str | None) -> Unsupported:

@@ -31,12 +31,30 @@ class Continuation:
     """
 
     source_plan: dict[str, Any]
+    """Empty when the source is audio a user uploaded (sunoapi.org's upload-extend): no engine
+    made it, so there is no plan and no sound to keep but the audio's own; an engine that
+    declares ``upload_extend`` then takes its style from the request's tags."""
     continue_at: float
     source_audio: np.ndarray | None = None
     """The source's audio on its plan's timeline, float32 (frames, CHANNELS), for engines that
     declare ``wants_source_audio = True`` (a model that continues audio, not a plan); None for
     the others, which continue from ``source_plan`` alone."""
     source_sample_rate: int = SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Make a new clip from existing audio (sunoapi.org's upload-cover): its melody and form,
+    in the request's style, with the request's lyrics. For engines that declare
+    ``upload_cover``; the new clip is as long as the audio, up to the model's longest."""
+
+    audio: np.ndarray = field(repr=False)
+    """float32 (frames, CHANNELS) at ``sample_rate``."""
+    sample_rate: int
+    source_id: str
+    """The audio's clip: clips covering the same audio may share one model call."""
+    strength: float | None = None
+    """How closely the new clip follows the audio, 0 to 1 (None: the engine's default)."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +71,7 @@ class PlanRequest:
     """Index of the clip inside its batch (0 or 1): the two clips must be different songs."""
     max_duration_s: float = 240.0
     continuation: Continuation | None = None
+    cover: Cover | None = None
 
 
 @dataclass(frozen=True)

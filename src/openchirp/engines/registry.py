@@ -36,6 +36,16 @@ def engine_capabilities(name: str, settings: Settings) -> frozenset[str]:
     return capabilities_of(import_object(settings.engine_spec(name)))
 
 
+def operation_problems(name: str, operation: str, settings: Settings) -> list[str]:
+    """Why the engine of that name, which declares ``operation``, cannot run it with its
+    configured options (a model folder without a module the operation needs), read without
+    loading the engine. An engine class may declare ``operation_problems(operation, options)``."""
+    check = getattr(import_object(settings.engine_spec(name)), "operation_problems", None)
+    if not callable(check):
+        return []
+    return list(check(operation, settings.engine_options_for(name)))
+
+
 def make_lyricist(settings: Settings) -> Lyricist:
     spec, options = settings.lyricist_factory()
     return import_object(spec)(**options)

@@ -7,11 +7,12 @@ from dataclasses import replace
 import numpy as np
 
 from openchirp.core.clip import ClipStatus
-from openchirp.core.render_input import render_input_of
+from openchirp.core.render_input import audio_key_of, render_input_of
 from openchirp.db import repo
 from openchirp.engines.base import WordTiming
 from openchirp.jobs.context import JobContext, start_clip
 from openchirp.jobs.outputs import complete_clip, store_song
+from openchirp.jobs.sources import audio_of
 from openchirp.media.audio import decode, resample, write_wav
 from openchirp.storage import clip_key
 
@@ -41,11 +42,11 @@ def concat_clip(ctx: JobContext) -> None:
     start_clip(ctx, clip)
     with ctx.db.read() as conn:
         rows = [repo.get_clip(conn, p.clip_id) for p in parts]
-    if any(r is None or r.status != ClipStatus.COMPLETE or not r.wav_key for r in rows):
+    if any(r is None or r.status != ClipStatus.COMPLETE or not audio_key_of(r) for r in rows):
         raise LookupError("a part of the song is missing its audio")
     # The song takes its last part's rate (an extension by an engine of another rate, say a
-    # 48 kHz model continuing a 44.1 kHz song): earlier parts are resampled to it.
-    decoded = [decode(ctx.storage.fetch(r.wav_key)) for r in rows]
+    # 48 kHz model continuing a 44.1 kHz song, or an upload's): earlier parts are resampled to it.
+    decoded = [audio_of(ctx, r) for r in rows]
     rate = decoded[-1][1]
     mixes, cuts = [], []
     words: list[WordTiming] = []

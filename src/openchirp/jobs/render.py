@@ -18,7 +18,7 @@ from typing import Any
 from openchirp.core import callbacks
 from openchirp.core.clip import ClipStatus
 from openchirp.core.models import MODELS
-from openchirp.core.render_input import RenderInput, render_input_of
+from openchirp.core.render_input import RenderInput, audio_key_of, is_upload, render_input_of
 from openchirp.db import queue, repo
 from openchirp.db.records import Clip
 from openchirp.engines.base import SAMPLE_RATE, AudioBlock, Continuation, PlanRequest, Render
@@ -28,6 +28,7 @@ from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error, sta
 from openchirp.jobs.failures import classify
 from openchirp.jobs.oom import plan_fitting
 from openchirp.jobs.outputs import complete_clip, mp3_writer, store_covers
+from openchirp.jobs.sources import cover_of
 from openchirp.media.audio import WavWriter, decode
 from openchirp.media.waveform import PeakAccumulator
 from openchirp.storage import PEAKS, clip_key
@@ -43,17 +44,17 @@ def plan_request(
     if spec.continuation is not None:
         with ctx.db.read() as conn:
             source = repo.get_clip(conn, spec.continuation.clip_id)
-        if source is None or not source.plan:
+        if source is None or not (source.plan or is_upload(source)):
             raise LookupError(
                 f"the source clip {spec.continuation.clip_id} has no plan to continue"
             )
         audio, rate = None, SAMPLE_RATE
-        if source_audio and source.wav_key:
-            audio, rate = decode(ctx.storage.fetch(source.wav_key))
+        if source_audio and (key := audio_key_of(source)):
+            audio, rate = decode(ctx.storage.fetch(key))
             # A whole song's audio starts before its last part's plan: on the plan's timeline.
             audio = audio[round((source.timeline_offset_s or 0.0) * rate) :]
         continuation = Continuation(
-            source_plan=source.plan,
+            source_plan=source.plan or {},  # an upload has none
             continue_at=spec.continuation.continue_at,
             source_audio=audio,
             source_sample_rate=rate,
@@ -68,6 +69,7 @@ def plan_request(
         variant=clip.variant,
         max_duration_s=MODELS[spec.model].max_duration_s,
         continuation=continuation,
+        cover=cover_of(ctx, spec.cover_of) if spec.cover_of is not None else None,
     )
 
 

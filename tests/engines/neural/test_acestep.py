@@ -117,7 +117,13 @@ def test_out_of_memory_fails_only_the_clip_that_ran_out(model_dir: Path) -> None
 
 
 def test_it_declares_what_it_does_and_no_stems() -> None:
-    assert capabilities_of(AceStepEngine) == {"generate", "extend", "concat"}
+    assert capabilities_of(AceStepEngine) == {
+        "generate",
+        "extend",
+        "concat",
+        "upload_extend",
+        "upload_cover",
+    }
 
 
 def test_folder_checks(model_dir: Path, tmp_path: Path) -> None:

@@ -11,6 +11,8 @@ from openchirp.engines.neural import modeldir, runtime
 
 PIPELINE = "AceStepPipeline"
 MODELS = ("transformer", "condition_encoder", "vae", "text_encoder")
+COVER_MODULES = ("audio_tokenizer", "audio_token_detokenizer")
+"""Optional: what covering audio needs (without them every other operation still works)."""
 HEADROOM = 1.3
 """Weights times this: what loading and a batch of a few minutes of audio need, roughly."""
 
@@ -35,6 +37,28 @@ def problems(directory: Path | str | None, options: dict[str, Any] | None = None
     out += _config_problems(configs)
     # device, dtype and memory: the same checks and lines as every neural engine's
     out += runtime.problems(options, lambda dtype: int(weights * HEADROOM))
+    return out
+
+
+def cover_problems(directory: Path | str | None) -> list[str]:
+    """Why this folder cannot cover audio (upload-cover): the pipeline turns the audio's melody
+    into semantic tokens with its optional ``audio_tokenizer`` and ``audio_token_detokenizer``,
+    which not every converted checkpoint has. A folder that cannot load at all is
+    ``problems``'s business, not this."""
+    if modeldir.folder_problem(directory):
+        return []
+    root = Path(str(directory))
+    ignored: list[str] = []
+    index = modeldir.read_json(root / "model_index.json", ignored) or {}
+    out = []
+    for name in COVER_MODULES:
+        found: list[str] = []
+        listed = (index.get(name) or [None])[0] is not None
+        if not listed or not modeldir.has_weights(root / name, found):
+            out.append(
+                f"{root}: no {name} (the model folder needs {' and '.join(COVER_MODULES)} "
+                "to cover audio)"
+            )
     return out
 
 

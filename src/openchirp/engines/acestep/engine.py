@@ -4,7 +4,11 @@
 A batch of requests is one pipeline call per shape (both clips of a create: one call, a
 generator per clip with its own seed). An extension repaints past the end of the source's last
 ``context_s`` seconds: the model hears the source and continues it, and the new clip holds only
-the new part, its first samples eased onto the source's last one so the join has no step.
+the new part, its first samples eased onto the source's last one so the join has no step. The
+source may be audio a user uploaded (sunoapi.org's upload-extend): it has no plan, so the new
+part takes the request's tags. A cover (upload-cover) is the pipeline's ``cover`` task on the
+uploaded audio: its melody and form through the model's audio tokenizer, the request's style and
+lyrics; the new clip is as long as the audio, up to the model's longest.
 
 This module imports torch only when an engine is built: the class (capabilities, checks) is
 readable without the ``neural`` extra.
@@ -34,6 +38,10 @@ SAMPLE_RATE = 48_000
 JOIN_S = 0.02
 """How long the new part takes to ease from the source's last sample onto its own signal."""
 INSTRUMENTAL = "[Instrumental]"
+COVER_MODULES = ("audio_tokenizer", "audio_token_detokenizer")
+"""What the pipeline needs to cover audio (its melody as 5 Hz semantic tokens)."""
+MIN_COVER_LATENTS = 5
+"""One token of the audio tokenizer (5 latent frames, 0.2 s): anything shorter has no melody."""
 
 
 @dataclass
@@ -82,18 +90,25 @@ class _Job:
     duration_s: float
     context: np.ndarray | None = None
     """The source's audio before ``continue_at`` (at 48 kHz), for an extension."""
+    cover: np.ndarray | None = None
+    """The audio to cover (at 48 kHz, whole latent frames, as long as the new clip)."""
+    strength: float = 1.0
+    source_id: str = ""
 
     @property
     def shape(self) -> tuple[Any, ...]:
+        if self.cover is not None:  # one call covers one audio: the timbre reference is shared
+            return ("cover", self.source_id, len(self.cover), self.strength)
         context = None if self.context is None else len(self.context)
         return (context, round(self.duration_s * SAMPLE_RATE))
 
 
 class AceStepEngine:
     name = NAME
-    capabilities = frozenset({"generate", "extend", "concat"})
-    """No stems (ACE-Step makes a mix; nothing here separates it), and no upload operations:
-    the pipeline could repaint or cover uploaded audio, but this server has no job for them."""
+    capabilities = frozenset({"generate", "extend", "concat", "upload_extend", "upload_cover"})
+    """No stems (ACE-Step makes a mix; nothing here separates it). Upload-cover needs the
+    folder's audio tokenizer (``operation_problems``). No add-vocals or add-instrumental: the
+    pipeline's lego/complete tasks want per-track models this folder layout does not name."""
     wants_source_audio = True
 
     def __init__(
@@ -111,11 +126,18 @@ class AceStepEngine:
         vocal_language: str = "en",
         block_s: float = 1.0,
         simulate_oom_tag: str | None = None,
+        cover_strength: float = 1.0,
+        cover_timbre: bool = False,
         pipeline: Any = None,
     ) -> None:
         """``pipeline``: an ``AceStepPipeline`` already built (the bench's full-size random
         model); otherwise it is loaded from ``model_dir``, checked first. ``duration_s``: a new
-        clip's length (default: a quarter of the model key's longest, 30-120 s)."""
+        clip's length (default: a quarter of the model key's longest, 30-120 s).
+        ``cover_strength``: the pipeline's ``audio_cover_strength`` when a cover request names
+        none (1: follow the audio; lower: more of the new style). ``cover_timbre``: a cover also
+        takes the audio's timbre (its ``reference_audio``), not only its melody."""
+        if not 0.0 <= float(cover_strength) <= 1.0:
+            raise ValueError(f"cover_strength must be 0 to 1, got {cover_strength}")
         self.device = runtime.device_name(device)
         self.dtype = runtime.dtype_name(dtype, self.device)
         self.steps = int(steps)
@@ -127,6 +149,8 @@ class AceStepEngine:
         self.vocal_language = vocal_language
         self.block_frames = max(1, round(block_s * SAMPLE_RATE))
         self.simulate_oom_tag = (simulate_oom_tag or "").strip().lower() or None
+        self.cover_strength = float(cover_strength)
+        self.cover_timbre = bool(cover_timbre)
         self.model_dir = model_dir
         started = time.monotonic()
         self.pipe = pipeline if pipeline is not None else self._load(model_dir)
@@ -154,6 +178,16 @@ class AceStepEngine:
         from openchirp.engines.acestep.check import problems
 
         return problems(options.get("model_dir"), options)
+
+    @staticmethod
+    def operation_problems(operation: str, options: dict[str, Any]) -> list[str]:
+        """Why a declared operation cannot run with these options, read from the folder
+        without loading it: a cover needs the audio tokenizer, which some folders lack."""
+        if operation != "upload_cover":
+            return []
+        from openchirp.engines.acestep.check import cover_problems
+
+        return cover_problems(options.get("model_dir"))
 
     def _load(self, model_dir: str | None) -> Any:
         found = self.problems({"model_dir": model_dir, "device": self.device, "dtype": self.dtype})
@@ -205,13 +239,16 @@ class AceStepEngine:
         # A model key's default: a quarter of its longest song (v3: 30 s, v4: 60 s, v4.5+: 120 s).
         wanted = self.duration_s if self.duration_s is not None else request.max_duration_s / 4
         duration = max(1.0, min(wanted, request.max_duration_s, self.max_duration_s))
+        if request.cover is not None:
+            return self._cover_job(index, request, lyrics, seed)
         continuation = request.continuation
         if continuation is None:
             prompt = request.tags.strip() or request.title.strip() or "music"
             return _Job(index, request, prompt, lyrics, seed, duration)
         source = continuation.source_plan
-        # A continuation keeps its source's sound: the source's prompt, not the request's tags.
-        prompt = str(source.get("prompt") or request.tags or "music")
+        # A continuation keeps its source's sound: the source's prompt, not the request's tags
+        # (an upload has no plan: its request's tags say what it is).
+        prompt = str(source.get("prompt") or request.tags.strip() or "music")
         if continuation.source_audio is None:
             raise EngineError("acestep continues audio: the source clip has no audio to continue")
         audio = resample(continuation.source_audio, continuation.source_sample_rate, SAMPLE_RATE)
@@ -219,6 +256,36 @@ class AceStepEngine:
         frames = (min(cut, round(self.context_s * SAMPLE_RATE)) // self.hop) * self.hop
         context = audio[cut - frames : cut] if frames else audio[:0]
         return _Job(index, request, prompt, lyrics, seed, duration, context=context)
+
+    def _cover_job(self, index: int, request: PlanRequest, lyrics: str, seed: int) -> _Job:
+        cover = request.cover
+        assert cover is not None
+        missing = [m for m in COVER_MODULES if getattr(self.pipe, m, None) is None]
+        if missing:
+            raise EngineError(
+                f"this ACE-Step model has no {' or '.join(missing)}: it cannot cover audio"
+            )
+        audio = resample(cover.audio, cover.sample_rate, SAMPLE_RATE)
+        longest = min(request.max_duration_s, self.max_duration_s)
+        frames = (min(len(audio), round(longest * SAMPLE_RATE)) // self.hop) * self.hop
+        if frames < MIN_COVER_LATENTS * self.hop:
+            raise EngineError(
+                f"the audio to cover is {len(audio) / SAMPLE_RATE:.2f} s; it must be at least "
+                f"{MIN_COVER_LATENTS * self.hop / SAMPLE_RATE:.2f} s"
+            )
+        strength = self.cover_strength if cover.strength is None else float(cover.strength)
+        prompt = request.tags.strip() or request.title.strip() or "music"
+        return _Job(
+            index,
+            request,
+            prompt,
+            lyrics,
+            seed,
+            frames / SAMPLE_RATE,
+            cover=np.ascontiguousarray(audio[:frames]),
+            strength=min(1.0, max(0.0, strength)),
+            source_id=cover.source_id,
+        )
 
     def _run(self, jobs: list[_Job]) -> list[tuple[_Job, NeuralRender]]:
         """One pipeline call. Out of memory is raised as torch raises it: the worker splits
@@ -249,7 +316,16 @@ class AceStepEngine:
             "generator": [torch.Generator("cpu").manual_seed(j.seed) for j in jobs],
         }
         context = 0
-        if first.context is not None and len(first.context):
+        if first.cover is not None:
+            src = np.stack([j.cover for j in jobs if j.cover is not None])
+            kwargs.update(
+                task_type="cover",
+                src_audio=torch.from_numpy(src.transpose(0, 2, 1).copy()),
+                audio_cover_strength=first.strength,
+            )
+            if self.cover_timbre:
+                kwargs["reference_audio"] = torch.from_numpy(first.cover.T.copy())
+        elif first.context is not None and len(first.context):
             context = len(first.context)
             src = np.stack(
                 [np.concatenate([j.context, np.zeros((frames, 2), np.float32)]) for j in jobs]
@@ -290,6 +366,7 @@ class AceStepEngine:
             "sample_rate": SAMPLE_RATE,
             "steps": self.steps,
             "continued": job.context is not None,
+            "cover": job.cover is not None,
             **call,  # which pipeline call made it, and how many clips that call made
         }
         return NeuralRender(

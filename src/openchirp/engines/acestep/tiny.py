@@ -52,6 +52,30 @@ TINY: dict[str, dict[str, Any]] = {
         "head_dim": 8,
         "max_position_embeddings": 4096,
     },
+    # What covers audio: 25 Hz latents to 5 Hz tokens and back (fsq_dim: the hidden size).
+    "audio_tokenizer": {
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "audio_acoustic_hidden_dim": 8,
+        "fsq_dim": 32,
+        "num_attention_pooler_hidden_layers": 1,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 8,
+        "rope_theta": 10000.0,
+        "sliding_window": 16,
+    },
+    "audio_token_detokenizer": {
+        "hidden_size": 32,
+        "intermediate_size": 64,
+        "audio_acoustic_hidden_dim": 8,
+        "num_attention_pooler_hidden_layers": 1,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 8,
+        "rope_theta": 10000.0,
+        "sliding_window": 16,
+    },
     # The real hop (1920 samples at 48 kHz: 25 latent frames a second), tiny channels.
     "vae": {
         "encoder_hidden_size": 16,  # twice the latent channels: a mean and a scale each
@@ -68,6 +92,8 @@ FULL: dict[str, dict[str, Any]] = {
     # ACE-Step 1.5 turbo's DiT and condition encoder (diffusers' defaults are these sizes).
     "transformer": {"is_turbo": True, "model_version": "turbo"},
     "condition_encoder": {},
+    "audio_tokenizer": {},
+    "audio_token_detokenizer": {},
     # Qwen3-Embedding-0.6B, the text encoder it ships with.
     "text_encoder": {
         "hidden_size": 1024,
@@ -108,12 +134,17 @@ def tokenizer() -> Any:
     )
 
 
-def build(*, full: bool = False, seed: int = 0) -> Any:
-    """An ``AceStepPipeline`` with random weights (float32, on the CPU)."""
+def build(*, full: bool = False, seed: int = 0, cover: bool = True) -> Any:
+    """An ``AceStepPipeline`` with random weights (float32, on the CPU). ``cover``: with the
+    optional audio tokenizer and detokenizer that covering audio needs."""
     import torch
     from diffusers import AceStepPipeline, AutoencoderOobleck, FlowMatchEulerDiscreteScheduler
     from diffusers.models.transformers.ace_step_transformer import AceStepTransformer1DModel
-    from diffusers.pipelines.ace_step import AceStepConditionEncoder
+    from diffusers.pipelines.ace_step import (
+        AceStepAudioTokenDetokenizer,
+        AceStepAudioTokenizer,
+        AceStepConditionEncoder,
+    )
     from transformers import Qwen3Config, Qwen3Model
 
     sizes = FULL if full else TINY
@@ -128,10 +159,15 @@ def build(*, full: bool = False, seed: int = 0) -> Any:
         vae=AutoencoderOobleck(**sizes["vae"]),
         # ACE-Step computes its own sigma schedule in [0, 1] and hands it over verbatim.
         scheduler=FlowMatchEulerDiscreteScheduler(num_train_timesteps=1, shift=1.0),
+        audio_tokenizer=AceStepAudioTokenizer(**sizes["audio_tokenizer"]) if cover else None,
+        audio_token_detokenizer=(
+            AceStepAudioTokenDetokenizer(**sizes["audio_token_detokenizer"]) if cover else None
+        ),
     )
 
 
-def write_tiny(directory: Path) -> None:
+def write_tiny(directory: Path, *, cover: bool = True) -> None:
     """Write a tiny random ACE-Step 1.5 pipeline to ``directory`` (``save_pretrained``: the
-    layout of a real model folder, safetensors weights)."""
-    build().save_pretrained(str(directory), safe_serialization=True)
+    layout of a real model folder, safetensors weights). ``cover=False``: without the audio
+    tokenizer, as some converted checkpoints are (they cannot cover audio)."""
+    build(cover=cover).save_pretrained(str(directory), safe_serialization=True)

@@ -248,7 +248,9 @@ async def record_info(
     return ok(
         {
             "taskId": hex_id,
-            "parentMusicId": batch.request.get("continue_clip_id") or "",
+            "parentMusicId": batch.request.get("continue_clip_id")
+            or batch.request.get("cover_clip_id")
+            or "",
             "param": json.dumps(_param(batch)),
             "response": {"taskId": hex_id, "sunoData": [suno_data(c) for c in clips]},
             "status": status,
@@ -301,7 +303,7 @@ def _param(batch: BatchRecord) -> dict[str, Any]:
             "model": model,
         }
     custom = record.get("description") is None
-    return {
+    param = {
         "customMode": custom,
         "instrumental": bool(record.get("instrumental")),
         "prompt": (record.get("lyrics") or "") if custom else record.get("description"),
@@ -310,6 +312,12 @@ def _param(batch: BatchRecord) -> dict[str, Any]:
         "negativeTags": record.get("negative_tags") or "",
         "model": model,
     }
+    if batch.kind == "upload_extend":
+        param.update(uploadUrl=record.get("upload_url"), continueAt=record.get("continue_at"))
+        param["defaultParamFlag"] = custom
+    elif batch.kind == "upload_cover":
+        param.update(uploadUrl=record.get("upload_url"), audioWeight=record.get("strength"))
+    return param
 
 
 @router.get("/api/v1/generate/credit", responses=responses(401))

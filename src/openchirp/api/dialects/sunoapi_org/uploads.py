@@ -1,7 +1,8 @@
 """sunoapi.org's file uploads (its separate upload host's paths, served on the same origin) and
-the music operations on an upload. ``core/uploads.py`` keeps the audio; the operations are
-refused by name where the configured engine cannot do them (the built-in one cannot: it renders
-only from its own plans).
+the music operations on an upload. ``core/uploads.py`` keeps the audio and runs upload-extend
+and upload-cover where the requested model's engine declares them (ACE-Step); they are refused
+by name elsewhere (the built-in composer renders only from its own plans), and so are
+add-vocals and add-instrumental everywhere.
 """
 
 from __future__ import annotations
@@ -19,17 +20,26 @@ from starlette.datastructures import FormData
 from starlette.datastructures import UploadFile as StarletteUpload
 from starlette.formparsers import MultiPartException
 
-from openchirp.api.deps import UserDep
+from openchirp.api.deps import IdempotencyKey, UserDep
 from openchirp.api.dialects.base import nul_free
 from openchirp.api.dialects.sunoapi_org import shape
-from openchirp.api.dialects.sunoapi_org.shape import responses
+from openchirp.api.dialects.sunoapi_org.shape import ok, responses
+from openchirp.api.dialects.sunoapi_org.songs import (
+    DESCRIPTION_LIMIT,
+    VOICES,
+    Tuning,
+    model_key,
+    required,
+)
 from openchirp.core.clip import iso
 from openchirp.core.errors import InvalidInput, TooLong
+from openchirp.core.requests import UploadRequest
 from openchirp.core.uploads import Upload, Uploads
 
 router = APIRouter(tags=["sunoapi.org uploads"])
 UPLOAD_ERRORS = responses(400, 401, 413)
-OPERATION_ERRORS = responses(400, 401, 404)
+OPERATION_ERRORS = responses(400, 401, 404, 413, 429, 507)
+REFUSED_ERRORS = responses(400, 401, 404)
 
 
 def get_uploads(request: Request) -> Uploads:
@@ -157,7 +167,12 @@ def file_url_upload(body: UrlUpload, uploads: UploadsDep, user: UserDep) -> JSON
     return uploaded(uploads.store(user, data, name), body.uploadPath)
 
 
-class OnUpload(BaseModel):
+class OnUpload(Tuning):
+    """An operation on an upload. Upload-extend's custom parameters are ``defaultParamFlag``
+    (upload-cover's are ``customMode``; either is read as custom mode for both): a style, a
+    title and the lyrics unless instrumental; otherwise ``prompt`` describes the song.
+    ``audioWeight`` is how closely a cover follows the upload (0 to 1)."""
+
     model_config = ConfigDict(json_schema_extra=nul_free)
     uploadUrl: str
     model: str = "V4_5ALL"
@@ -165,25 +180,80 @@ class OnUpload(BaseModel):
     style: str = ""
     tags: str = ""
     title: str = ""
-    negativeTags: str = ""
     customMode: bool = False
     instrumental: bool = False
     defaultParamFlag: bool = False
     continueAt: float | None = None
-    callBackUrl: str | None = None
 
 
 OPERATIONS = {
-    "/api/v1/generate/upload-extend": "upload_extend",
-    "/api/v1/generate/upload-cover": "upload_cover",
     "/api/v1/generate/add-instrumental": "add_instrumental",
     "/api/v1/generate/add-vocals": "add_vocals",
 }
+"""Operations refused by name: no engine here writes an accompaniment or a vocal part."""
+
+
+def upload_request(body: OnUpload) -> UploadRequest:
+    """The domain request, checked by sunoapi.org's mode rules (as ``generate`` checks them)."""
+    style = body.style or body.tags
+    common: dict[str, Any] = {
+        "upload_url": body.uploadUrl,
+        "negative_tags": body.negativeTags,
+        "instrumental": body.instrumental,
+        "model": model_key(body.model),
+        "continue_at": body.continueAt,
+        "strength": body.audioWeight,
+        "callback_url": body.callBackUrl,
+        "voice": VOICES.get(body.vocalGender or ""),
+        "task_id_form": "hex",
+    }
+    if body.customMode or body.defaultParamFlag:
+        required(style, "tags", "in custom mode")
+        required(body.title, "title", "in custom mode")
+        if not body.instrumental:
+            required(body.prompt, "lyrics", "in custom mode with vocals (the lyrics)")
+        lyrics = "" if body.instrumental else body.prompt
+        return UploadRequest(lyrics=lyrics, tags=style, title=body.title, **common)
+    required(body.prompt, "description", "(a description of the song)")
+    if len(body.prompt) > DESCRIPTION_LIMIT:
+        raise TooLong(
+            f"{{field}} is {len(body.prompt)} characters; the limit for a description "
+            f"is {DESCRIPTION_LIMIT}",
+            field="description",
+        )
+    return UploadRequest(description=body.prompt, **common)
+
+
+@router.post("/api/v1/generate/upload-extend", responses=OPERATION_ERRORS)
+def upload_extend(
+    body: OnUpload, uploads: UploadsDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Continue an upload from ``continueAt`` (default: its end): two clips, each the new part
+    only, by the engine of ``model``, which must declare ``upload_extend`` (the built-in
+    composer does not: 400 naming it)."""
+    uploads.check(user, "upload_extend", body.uploadUrl, _model(body))
+    batch = uploads.extend(user, upload_request(body), idempotency_key)
+    return ok({"taskId": shape.task_id(batch.id)})
+
+
+@router.post("/api/v1/generate/upload-cover", responses=OPERATION_ERRORS)
+def upload_cover(
+    body: OnUpload, uploads: UploadsDep, user: UserDep, idempotency_key: IdempotencyKey = None
+) -> JSONResponse:
+    """Cover an upload: two clips of its length (up to the model's longest), its melody in the
+    request's style and lyrics, by the engine of ``model``, which must declare ``upload_cover``
+    (and, for ACE-Step, have the audio tokenizer in its folder; otherwise 400 naming it)."""
+    uploads.check(user, "upload_cover", body.uploadUrl, _model(body))
+    batch = uploads.cover(user, upload_request(body), idempotency_key)
+    return ok({"taskId": shape.task_id(batch.id)})
+
+
+def _model(body: OnUpload) -> str:
+    return shape.MODEL_SPELLINGS.get(body.model.strip().lower(), body.model)
 
 
 def _refuse(uploads: Uploads, user: Any, operation: str, body: OnUpload) -> NoReturn:
-    model = shape.MODEL_SPELLINGS.get(body.model.strip().lower(), body.model)
-    raise uploads.operation(user, operation, body.uploadUrl, model)
+    raise uploads.operation(user, operation, body.uploadUrl, _model(body))
 
 
 def _route(path: str, operation: str) -> None:
@@ -193,9 +263,9 @@ def _route(path: str, operation: str) -> None:
     endpoint.__name__ = operation
     endpoint.__doc__ = (
         f"{operation.replace('_', ' ')} on uploaded audio: needs an engine that declares "
-        f"{operation!r}; the built-in composer does not, so this answers 400 naming both."
+        f"{operation!r}; none here does, so this answers 400 naming the engine."
     )
-    router.post(path, responses=OPERATION_ERRORS)(endpoint)
+    router.post(path, responses=REFUSED_ERRORS)(endpoint)
 
 
 for _path, _operation in OPERATIONS.items():
