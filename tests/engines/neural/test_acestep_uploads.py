@@ -23,9 +23,9 @@ from openchirp.engines.acestep.engine import (  # noqa: E402
     SAMPLE_RATE,
     AceStepEngine,
     FailedRender,
-    _resampled,
 )
 from openchirp.engines.base import EngineError  # noqa: E402
+from openchirp.engines.neural.audio import resample  # noqa: E402
 
 LYRICS = "[Verse]\nmy own words\n[Chorus]\nla la"
 
@@ -74,7 +74,7 @@ def test_an_upload_extension_continues_audio_with_no_plan(engine: AceStepEngine)
     assert a.shape == b.shape == (48_000, 2) and np.isfinite(a).all()
     assert first.plan["continued"] and first.plan["call"] == second.plan["call"]
     assert first.plan["prompt"] == "folk, warm"  # no source plan: the request's style
-    at48 = _resampled(audio, rate)
+    at48 = resample(audio, rate, SAMPLE_RATE)
     last = at48[min(len(at48), round(at * SAMPLE_RATE)) - 1]
     assert np.abs(last).max() > 0.1  # the join is onto real signal, not silence
     assert np.allclose(a[0], last, atol=1e-4) and np.allclose(b[0], last, atol=1e-4)
