@@ -81,3 +81,63 @@ def test_an_instrumental_is_made_extended_and_joined(musicgen_server, tmp_path: 
         whole = wait_for(client, [whole["id"]], timeout=120)[0]
         assert whole["status"] == "complete", whole
         assert abs(float(whole["duration"]) - (1.0 + float(ext_done[0]["duration"]))) < 0.1
+
+
+def test_an_upload_is_extended_through_sunoapi_org(musicgen_server, tmp_path: Path) -> None:
+    """sunoapi.org's upload-extend on the model key musicgen runs: a 22.05 kHz mono wav the
+    model never made (no codes in any plan) is continued from its audio, both clips polled to
+    SUCCESS through record-info, each the new part at MusicGen's rate; then the first is joined
+    onto the upload by concat."""
+    import base64
+    import time
+    import wave
+
+    rate, seconds = 22_050, 1.5
+    t = np.arange(round(rate * seconds)) / rate
+    pcm = (np.sin(2 * np.pi * 220 * t) * 8000).astype("<i2")
+    wav = io.BytesIO()
+    with wave.open(wav, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    key = musicgen_server.cli("keys", "create", "uploads").split()[0]
+    with musicgen_server.client(key) as keyed:
+        up = keyed.post(
+            "/api/file-base64-upload",
+            json={"base64Data": base64.b64encode(wav.getvalue()).decode(), "fileName": "a.wav"},
+        )
+        assert up.status_code == 200, up.text
+        body = {
+            "uploadUrl": up.json()["data"]["downloadUrl"],
+            "model": "V3_5",
+            "customMode": True,
+            "instrumental": True,
+            "style": "synthwave",
+            "title": "Onwards",
+            "continueAt": 1.0,
+        }
+        answer = keyed.post("/api/v1/generate/upload-extend", json=body)
+        assert answer.status_code == 200, answer.text
+        task = answer.json()["data"]["taskId"]
+        # A cover is not something musicgen declares: refused by name.
+        cover = keyed.post("/api/v1/generate/upload-cover", json=body)
+        assert cover.status_code == 400 and "'musicgen'" in cover.text, cover.text
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            info = keyed.get("/api/v1/generate/record-info", params={"taskId": task}).json()
+            if info["data"]["status"] in ("SUCCESS", "GENERATE_AUDIO_FAILED"):
+                break
+            time.sleep(0.2)
+        assert info["data"]["status"] == "SUCCESS", info
+        songs = info["data"]["response"]["sunoData"]
+        assert len(songs) == 2
+        for song in songs:
+            got, got_rate = decode(keyed.get(song["audioUrl"]).content)
+            assert got_rate == 32_000 and np.isfinite(got).all() and np.abs(got).max() > 0
+            assert abs(got.shape[1] / got_rate - OPTIONS["duration_s"]) < 0.1
+    with musicgen_server.client() as client:
+        whole = client.post("/api/concat", json={"clip_id": songs[0]["id"]}).json()
+        whole = wait_for(client, [whole["id"]], timeout=120)[0]
+        assert whole["status"] == "complete", whole
+        assert abs(float(whole["duration"]) - (1.0 + OPTIONS["duration_s"])) < 0.1
