@@ -214,25 +214,15 @@ def test_upload_extend_cover_and_concat_on_acestep(stack: Server, tmp_path: Path
     continued (two clips, each the new part) and covered (two clips of the upload's length),
     each polled through record-info to SUCCESS, then the extension concatenated onto it."""
     import base64
-    import io
-    import wave
 
-    import numpy as np
+    from tests.support.wav import tone_wav
 
-    rate, seconds = 44_100, 1.5
-    t = np.arange(round(rate * seconds)) / rate
-    pcm = (np.sin(2 * np.pi * 262 * t + 0.3) * 8000).astype("<i2")
-    wav = io.BytesIO()
-    with wave.open(wav, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
+    wav = tone_wav(1.5, 44_100, hz=262, level=8000, phase=0.3)
     key = stack.cli("keys", "create", "uploads").split()[0]
     with stack.client(key) as keyed:
         up = keyed.post(
             "/api/file-base64-upload",
-            json={"base64Data": base64.b64encode(wav.getvalue()).decode(), "fileName": "a.wav"},
+            json={"base64Data": base64.b64encode(wav).decode(), "fileName": "a.wav"},
         ).json()["data"]
         common = {
             "uploadUrl": up["downloadUrl"],

@@ -4,16 +4,14 @@ shapes and the limits. ``app.drive()`` runs the jobs, so each state is the one t
 from __future__ import annotations
 
 import base64
-import io
 import json
 import re
-import wave
 
-import numpy as np
 import pytest
 
 from openchirp.api.dialects.sunoapi_org import shape
 from tests.support.inprocess import BASE_URL, InProcessApp, inprocess_settings
+from tests.support.wav import tone_wav
 
 LYRICS = "[Verse]\nStars they shine above me\nMoonlight softly glows\n\n[Chorus]\nStarry night"
 HEX = re.compile(r"^[0-9a-f]{32}$")
@@ -423,20 +421,8 @@ def test_replace_section_is_refused_by_name_after_its_checks(
 # -- uploads -----------------------------------------------------------------------------------
 
 
-def wav_bytes(seconds: float = 0.5, rate: int = 22_050) -> bytes:
-    t = np.arange(int(seconds * rate)) / rate
-    pcm = (np.sin(2 * np.pi * 440 * t) * 12000).astype("<i2")
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
-    return out.getvalue()
-
-
 def test_uploads_and_the_operations_on_them(app: InProcessApp) -> None:
-    data = wav_bytes()
+    data = tone_wav()
     response = app.client.post(
         "/api/file-stream-upload",
         files={"file": ("my song.wav", data, "audio/wav")},
@@ -477,11 +463,9 @@ def test_uploads_and_the_operations_on_them(app: InProcessApp) -> None:
 
 def test_upload_size_limit(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with InProcessApp(inprocess_settings(tmp_path / "data", upload_max_bytes=1000)) as app:
-        response = app.client.post(
-            "/api/file-stream-upload", files={"file": ("a.wav", wav_bytes())}
-        )
+        response = app.client.post("/api/file-stream-upload", files={"file": ("a.wav", tone_wav())})
         refused(response, 413, "1000")
-        encoded = base64.b64encode(wav_bytes()).decode()
+        encoded = base64.b64encode(tone_wav()).decode()
         response = app.client.post("/api/file-base64-upload", json={"base64Data": encoded})
         refused(response, 413, "1000")
 
@@ -497,7 +481,7 @@ def test_composer_declares_what_it_can() -> None:
 def test_a_multipart_body_sent_as_json_is_still_read(app: InProcessApp) -> None:
     """suno-easy keeps its session's ``Content-Type: application/json`` on its upload."""
     boundary = "b0und4ry"
-    data = wav_bytes()
+    data = tone_wav()
     body = (
         (
             f'--{boundary}\r\nContent-Disposition: form-data; name="uploadPath"\r\n\r\nx\r\n'
@@ -520,7 +504,7 @@ def test_url_upload_when_the_server_allows_it(tmp_path) -> None:  # type: ignore
     import http.server
     import threading
 
-    data = wav_bytes()
+    data = tone_wav()
 
     class One(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802

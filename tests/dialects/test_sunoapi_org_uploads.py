@@ -8,10 +8,8 @@ noise: lengths and joins are checked, not music."""
 from __future__ import annotations
 
 import base64
-import io
 import json
 import re
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from tests.dialects.test_sunoapi_org import ok_data, record, refused
 from tests.support.callback_receiver import Receiver
 from tests.support.inprocess import InProcessApp, inprocess_settings
 from tests.support.neural import ACESTEP_MODEL, ACESTEP_OPTIONS, require_neural, tiny_acestep
+from tests.support.wav import tone_wav
 
 require_neural()
 
@@ -30,17 +29,9 @@ LYRICS = "[Verse]\nmy own tune\ncarried on"
 UPLOAD_S, UPLOAD_RATE = 1.3, 22_050
 
 
-def tone_wav(seconds: float = UPLOAD_S, rate: int = UPLOAD_RATE) -> bytes:
+def upload_wav() -> bytes:
     """A mono 16-bit wav at another rate than the model's (it resamples)."""
-    t = np.arange(round(seconds * rate)) / rate
-    pcm = (np.sin(2 * np.pi * 330 * t + 0.7) * 9000).astype("<i2")
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
-    return out.getvalue()
+    return tone_wav(UPLOAD_S, UPLOAD_RATE, hz=330, level=9000, phase=0.7)
 
 
 def settings_for(data: Path, model_dir: Path):  # type: ignore[no-untyped-def]
@@ -67,7 +58,7 @@ def up_app(tmp_path: Path, model_dir: Path) -> Iterator[InProcessApp]:
 
 
 def uploaded(app: InProcessApp) -> dict:
-    encoded = base64.b64encode(tone_wav()).decode()
+    encoded = base64.b64encode(upload_wav()).decode()
     body = {"base64Data": encoded, "fileName": "mine.wav"}
     response = app.client.post("/api/file-base64-upload", json=body)
     assert response.status_code == 200, response.text
@@ -234,7 +225,7 @@ def decode_upload() -> tuple[np.ndarray, int]:
     import tempfile
 
     with tempfile.NamedTemporaryFile(suffix=".wav") as f:
-        f.write(tone_wav())
+        f.write(upload_wav())
         f.flush()
         return decode(Path(f.name))
 

@@ -122,6 +122,24 @@ class Render(Protocol):
         ...
 
 
+@dataclass
+class FailedRender:
+    """A clip of a batch that cannot be made (its own request, or out of memory even alone):
+    its blocks raise why, so its job fails when the worker reads the first one and the other
+    clips of the batch go on."""
+
+    error: BaseException
+    sample_rate: int
+    duration_s: float = 0.0
+    has_vocal: bool = False
+    words: list[WordTiming] = field(default_factory=list)
+    plan: dict[str, Any] = field(default_factory=dict)
+
+    def blocks(self) -> Iterator[AudioBlock]:
+        raise self.error
+        yield  # pragma: no cover - a generator: the error comes with the first block
+
+
 @runtime_checkable
 class Engine(Protocol):
     name: str

@@ -15,11 +15,10 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from itertools import chain
 from typing import Any
 
-from openchirp.engines.base import AudioBlock, PlanRequest, Render, WordTiming
+from openchirp.engines.base import AudioBlock, FailedRender, PlanRequest, Render
 from openchirp.engines.neural import runtime
 from openchirp.engines.neural.runtime import OutOfMemory
 from openchirp.jobs.device import device_of
@@ -54,13 +53,13 @@ def plan_fitting(engine: Any, name: str, requests: list[PlanRequest]) -> list[Re
                 if is_out_of_memory(exc):
                     reason, short = _reason(exc), [*short, i]
                 else:
-                    out[i] = Unmade(exc, render.sample_rate)
+                    out[i] = FailedRender(exc, render.sample_rate)
         del renders  # the ones that ran out hold the error, whose frames hold device tensors
     if short:
         runtime.release_cached(device_of(engine) or "cpu")
         log.warning("%s: out of memory with a batch of %d: %s", name, len(requests), reason)
         if len(requests) == 1:
-            out[0] = Unmade(_too_big(), _rate(engine))
+            out[0] = FailedRender(_too_big(), _rate(engine))
         else:
             # The clips that ran out, again in halves (a lone one: alone, as it never was).
             half = max(1, len(short) // 2)
@@ -127,19 +126,3 @@ class Primed:
             "the GPU ran out of memory while making this song, after its first audio; "
             "try a shorter song, or again later"
         ) from RuntimeError(reason)
-
-
-@dataclass
-class Unmade:
-    """A clip that cannot be made in this batch: its first block raises why."""
-
-    error: BaseException
-    sample_rate: int
-    duration_s: float = 0.0
-    has_vocal: bool = False
-    words: list[WordTiming] = field(default_factory=list)
-    plan: dict[str, Any] = field(default_factory=dict)
-
-    def blocks(self) -> Iterator[AudioBlock]:
-        raise self.error
-        yield  # pragma: no cover - a generator: the error comes with the first block

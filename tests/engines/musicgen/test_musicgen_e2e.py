@@ -90,22 +90,15 @@ def test_an_upload_is_extended_through_sunoapi_org(musicgen_server, tmp_path: Pa
     onto the upload by concat."""
     import base64
     import time
-    import wave
 
-    rate, seconds = 22_050, 1.5
-    t = np.arange(round(rate * seconds)) / rate
-    pcm = (np.sin(2 * np.pi * 220 * t) * 8000).astype("<i2")
-    wav = io.BytesIO()
-    with wave.open(wav, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        w.writeframes(pcm.tobytes())
+    from tests.support.wav import tone_wav
+
+    wav = tone_wav(1.5, 22_050, hz=220, level=8000)
     key = musicgen_server.cli("keys", "create", "uploads").split()[0]
     with musicgen_server.client(key) as keyed:
         up = keyed.post(
             "/api/file-base64-upload",
-            json={"base64Data": base64.b64encode(wav.getvalue()).decode(), "fileName": "a.wav"},
+            json={"base64Data": base64.b64encode(wav).decode(), "fileName": "a.wav"},
         )
         assert up.status_code == 200, up.text
         body = {

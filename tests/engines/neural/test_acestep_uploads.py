@@ -22,9 +22,8 @@ from openchirp.engines.acestep import check  # noqa: E402
 from openchirp.engines.acestep.engine import (  # noqa: E402
     SAMPLE_RATE,
     AceStepEngine,
-    FailedRender,
 )
-from openchirp.engines.base import EngineError  # noqa: E402
+from openchirp.engines.base import EngineError, FailedRender  # noqa: E402
 from openchirp.engines.neural.audio import resample  # noqa: E402
 
 LYRICS = "[Verse]\nmy own words\n[Chorus]\nla la"

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from openchirp.engines.base import AudioBlock, EngineError, PlanRequest, WordTiming
+from openchirp.engines.base import AudioBlock, EngineError, FailedRender, PlanRequest, WordTiming
 from openchirp.engines.neural import runtime, words
 from openchirp.engines.neural.audio import ease_onto, resample
 from openchirp.engines.neural.runtime import ModelDirError
@@ -59,23 +59,6 @@ class NeuralRender:
     def blocks(self) -> Iterator[AudioBlock]:
         for i in range(0, len(self.audio), self.block_frames):
             yield AudioBlock(mix=self.audio[i : i + self.block_frames])
-
-
-@dataclass
-class FailedRender:
-    """A clip of a batch that cannot be made (its request's own problem): its job fails when
-    the worker reads its first block, the others of the batch go on."""
-
-    error: BaseException
-    sample_rate: int = SAMPLE_RATE
-    duration_s: float = 0.0
-    has_vocal: bool = False
-    words: list[WordTiming] = field(default_factory=list)
-    plan: dict[str, Any] = field(default_factory=dict)
-
-    def blocks(self) -> Iterator[AudioBlock]:
-        raise self.error
-        yield  # pragma: no cover - makes this a generator
 
 
 @dataclass(frozen=True)
@@ -224,7 +207,7 @@ class AceStepEngine:
             try:
                 job = self._job(i, request)
             except EngineError as exc:  # this clip's own problem: the others go on
-                out[i] = FailedRender(exc)
+                out[i] = FailedRender(exc, SAMPLE_RATE)
                 continue
             groups.setdefault(job.shape, []).append(job)
         for group in groups.values():

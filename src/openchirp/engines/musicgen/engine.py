@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from openchirp.engines.base import AudioBlock, EngineError, PlanRequest, WordTiming
+from openchirp.engines.base import AudioBlock, EngineError, FailedRender, PlanRequest, WordTiming
 from openchirp.engines.musicgen.codec import decode_codes
 from openchirp.engines.musicgen.generation import END, Batch, ClipJob, Settings
 from openchirp.engines.musicgen.model import Loaded, load
@@ -276,23 +276,6 @@ class ContinuationError(EngineError):
     """A clip this engine cannot continue: another try would fail the same way."""
 
     retry = False
-
-
-class FailedRender:
-    """A clip of a batch that could not be planned: its blocks raise why, the others go on."""
-
-    has_vocal = False
-    duration_s = 0.0
-
-    def __init__(self, error: Exception, sample_rate: int) -> None:
-        self.error = error
-        self.sample_rate = sample_rate
-        self.words: list[WordTiming] = []
-        self.plan: dict[str, Any] = {}
-
-    def blocks(self) -> Iterator[AudioBlock]:
-        raise self.error
-        yield  # a generator: the error comes with the first block, as a render's would
 
 
 class MusicgenRender:
