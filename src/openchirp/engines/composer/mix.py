@@ -55,8 +55,17 @@ def k_power(x: np.ndarray, sample_rate: int) -> float:
 
 def k_blocks(x: np.ndarray, sample_rate: int) -> np.ndarray:
     """K-weighted power (summed over channels) of the meter's 400 ms blocks, 100 ms apart."""
+    return blocks_of_squares(k_squares(x, sample_rate), sample_rate)
+
+
+def k_squares(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    """The K-weighted signal's square per sample, summed over channels."""
     y = k_weighted(x, sample_rate)
-    sq = np.sum(y * y, axis=1)
+    return np.einsum("ij,ij->i", y, y)
+
+
+def blocks_of_squares(sq: np.ndarray, sample_rate: int) -> np.ndarray:
+    """The meter's 400 ms block powers, 100 ms apart, of per-sample squares."""
     block, hop = int(0.4 * sample_rate), int(0.1 * sample_rate)
     if len(sq) < block:
         return np.array([float(np.mean(sq))]) if len(sq) else np.zeros(1)
