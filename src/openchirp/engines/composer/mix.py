@@ -241,16 +241,18 @@ def vocal_eq(sr: int) -> EQ:
 
 
 @lru_cache(maxsize=8)
-def impulse_response(sr: int, rt60: float, seed: int = 7) -> np.ndarray:
+def impulse_response(sr: int, rt60: float, seed: int = 7, air: float = 0.0) -> np.ndarray:
     """A mono room: 12 ms pre-delay, sparse early reflections, then exponentially decaying
-    noise whose highs die faster than its lows; unit energy."""
+    noise whose highs die faster than its lows; unit energy. ``air`` (0..1) keeps more of the
+    highs and lets them ring longer: a bright hall, the shimmer of a scoring stage."""
     n = int(min(0.8 * rt60, 1.4) * sr)  # the rest of the tail lies below -45 dB
     rng = np.random.default_rng(seed)
     t = np.arange(n) / sr
     noise = rng.standard_normal(n)
     dark = signal.lfilter([0.15], [1, -0.85], noise) * 2.5
     decay = np.exp(-6.9 * t / rt60)
-    ir = (0.5 * noise * np.exp(-6.9 * t / (rt60 * 0.45)) + dark) * decay
+    bright = (0.5 + air) * noise * np.exp(-6.9 * t / (rt60 * (0.45 + 0.35 * air)))
+    ir = (bright + dark) * decay
     pre = int(0.012 * sr)
     ir[:pre] = 0
     for d, g in ((0.017, 0.6), (0.023, -0.5), (0.031, 0.45), (0.041, -0.35), (0.053, 0.3)):

@@ -104,6 +104,11 @@ def rt60(song: Song) -> float:
     return 0.9 + 1.6 * song.style.reverb
 
 
+def room(song: Song, sr: int) -> np.ndarray:
+    """The reverb's impulse response: the style's size, the genre's brightness."""
+    return impulse_response(sr, rt60(song), air=production(song).room_air)
+
+
 def _rendered_phrase(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarray]:
     """Sing, EQ and level one phrase. Every phrase gets the same K-weighted energy per second
     of sung notes (``song.vocal_gain_db``), which keeps the vocal even and makes its share of
@@ -166,7 +171,7 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     n = sfft.prev_fast_len(whole * bar_n, real=True)
     pre = bar_n // 2
     wet_i, wet_v = wet_levels(song)
-    ir = impulse_response(sr, rt60(song)).astype(np.float64)
+    ir = room(song, sr).astype(np.float64)
     prod = production(song)
     excerpts: dict[Texture, np.ndarray] = {}  # the band with its room, (n, 2) float64
     with loaded(sf_path, sr) as sf:
@@ -483,7 +488,7 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
     chunk0 = run_from // CHUNK
     events: EventList = song_events(song, sr, melody_fallback=not voice_ok)
     wet_i, wet_v = wet_levels(song)
-    ir = impulse_response(sr, rt60(song))
+    ir = room(song, sr)
     reverb = Reverb(ir, CHUNK, 2 if singing else 1, sr)
     prod = production(song)
     inst_eq = instrument_eq(sr, song.style.brightness, prod)
