@@ -237,6 +237,45 @@ def vocal_eq(sr: int) -> EQ:
     )
 
 
+# ---------------------------------------------------------------- sidechain
+
+SIDECHAIN_ATTACK_S = 0.004
+"""The duck falls to its depth over this, ending at the kick: the kicks are known ahead, so it
+does not chop the start of the notes it ducks against the kick's own attack."""
+SIDECHAIN_HOLD_S = 0.03
+SIDECHAIN_RELEASE_S = 0.22
+"""Back to full level over this (raised cosine): the "pumping" of house and EDM, about an
+eighth note at 120-130 bpm."""
+
+
+def duck_gain(kicks: np.ndarray, a: int, n: int, sr: int, depth_db: float) -> np.ndarray | None:
+    """The sidechain's gain (n,) float32 for samples [a, a + n), ducked ``depth_db`` at each
+    kick (sorted absolute samples of the kicks' onsets); None where no kick touches them."""
+    att = int(SIDECHAIN_ATTACK_S * sr)
+    hold = int(SIDECHAIN_HOLD_S * sr)
+    rel = int(SIDECHAIN_RELEASE_S * sr)
+    starts = kicks - att  # where each duck begins
+    lo = int(np.searchsorted(starts, a - att - hold - rel, side="left"))
+    hi = int(np.searchsorted(starts, a + n, side="left"))
+    if hi <= lo:
+        return None
+    idx = np.arange(a, a + n)
+    j = np.searchsorted(starts[lo:hi], idx, side="right") - 1 + lo  # the latest duck begun
+    env = np.zeros(n)
+    for back in (0, 1):  # the latest and the one before (still releasing into this one)
+        k = j - back
+        ok = k >= lo
+        dt = np.where(ok, idx - starts[np.maximum(k, 0)], 1 << 40).astype(np.float64)
+        e = np.where(dt < att, dt / max(att, 1), 0.0)
+        e = np.where((dt >= att) & (dt < att + hold), 1.0, e)
+        r = (dt - att - hold) / rel
+        e = np.where((r >= 0) & (r < 1), 0.5 * (1 + np.cos(np.pi * np.clip(r, 0, 1))), e)
+        np.maximum(env, e, out=env)
+    if not env.any():
+        return None
+    return (10 ** (-depth_db * env / 20)).astype(np.float32)
+
+
 # ---------------------------------------------------------------- reverb
 
 

@@ -29,11 +29,13 @@ from openchirp.engines.composer.arrangement import (
     song_events,
     variant,
 )
+from openchirp.engines.composer.drums import DRUM_CHANNELS, KICK_CHANNEL, KIT
 from openchirp.engines.composer.events import EventList
 from openchirp.engines.composer.mix import (
     Limiter,
     Reverb,
     blocks_of_squares,
+    duck_gain,
     gated_loudness,
     impulse_response,
     instrument_eq,
@@ -176,11 +178,9 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     excerpts: dict[Texture, np.ndarray] = {}  # the band with its room, (n, 2) float64
     with loaded(sf_path, sr) as sf:
         for texture, bar in sorted(bars.items()):
-            clear(sf)
-            setup_channels(sf, song.style, None if voice_available() else _FALLBACK_MELODY_PROGRAM)
             start = int(round(bar * song.bar_s * sr))
             run_in = min(pre, start)
-            audio = Player(sf, events, start - run_in, sr).render(run_in + n)[run_in:]
+            audio = _excerpt(sf, song, events, start - run_in, run_in + n, sr)[run_in:]
             audio = saturate(np.ascontiguousarray(audio), prod.drive).astype(np.float64)
             audio = instrument_eq(sr, song.style.brightness, prod)(audio)
             wet = _looped_reverb((audio[:, 0] + audio[:, 1]) * (0.5 * wet_i), ir)
@@ -365,6 +365,33 @@ def _spread(n: int, k: int) -> list[int]:
     return sorted({int(round(i * (n - 1) / (k - 1))) for i in range(k)}) if k > 1 else [0]
 
 
+def kick_samples(events: EventList) -> np.ndarray:
+    """Onsets (samples, sorted) of the kicks: what a sidechain ducks the band to."""
+    sel = events.on & (events.channel == KICK_CHANNEL) & (events.key == KIT["K"])
+    return np.sort(events.sample[sel])
+
+
+def _excerpt(sf: Any, song: Song, events: EventList, start: int, n: int, sr: int) -> np.ndarray:
+    """n samples of the band from ``start``, through a fresh synth. With a sidechain the drums
+    are played apart (no note cache here to keep them apart) and the rest is ducked."""
+    prod = production(song)
+    melody = None if voice_available() else _FALLBACK_MELODY_PROGRAM
+    duck = duck_gain(kick_samples(events), start, n, sr, prod.duck_db) if prod.duck_db else None
+    if duck is None:
+        clear(sf)
+        setup_channels(sf, song.style, melody)
+        return Player(sf, events, start, sr).render(n)
+    out = np.zeros((n, 2), np.float32)
+    drums = np.isin(events.channel, DRUM_CHANNELS)
+    for part in (drums, ~drums):
+        clear(sf)
+        setup_channels(sf, song.style, melody)
+        sub = EventList(*(getattr(events, f)[part] for f in EventList.__dataclass_fields__))
+        audio = Player(sf, sub, start, sr).render(n)
+        out += audio if part is drums else audio * duck[:, None]
+    return out
+
+
 def _looped_reverb(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
     """Reverb of an excerpt as if it had been looping for ever (steady state): circular
     convolution with the impulse response folded onto the excerpt's length."""
@@ -492,6 +519,7 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
     reverb = Reverb(ir, CHUNK, 2 if singing else 1, sr)
     prod = production(song)
     inst_eq = instrument_eq(sr, song.style.brightness, prod)
+    kicks = kick_samples(events)
     limiter = Limiter()
     fade_n = int(song.fade_out_s * sr)
     end_ramp = int(0.05 * sr)
@@ -507,7 +535,8 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
             final = a + CHUNK >= last
             # channel-major from here on: (2, CHUNK) float32
             inst = np.empty((2, CHUNK), np.float32)
-            inst_eq(saturate(player.render(CHUNK), prod.drive), out=inst.T)
+            duck = duck_gain(kicks, a, CHUNK, sr, prod.duck_db) if prod.duck_db > 0 else None
+            inst_eq(saturate(player.render(CHUNK, duck), prod.drive), out=inst.T)
             inst *= band_gain(song, a, CHUNK, sr)
             send = inst[0] + inst[1]
             send *= 0.5 * wet_i
