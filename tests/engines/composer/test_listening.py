@@ -227,6 +227,7 @@ def _kick_modulation_db(x: np.ndarray, kicks: np.ndarray, a: int) -> float:
     return float(10 * np.log10(np.mean(near) / np.mean(late)))
 
 
+@pytest.mark.slow
 def test_house_kick_ducks_the_band_but_not_the_drums() -> None:
     """The sidechain of house measured on what it ducks: the bass, chords and pads (the song's
     events without the drums, through the note cache as the render plays them) sit 4.5 dB
