@@ -248,32 +248,37 @@ SIDECHAIN_RELEASE_S = 0.22
 eighth note at 120-130 bpm."""
 
 
-def duck_gain(kicks: np.ndarray, a: int, n: int, sr: int, depth_db: float) -> np.ndarray | None:
-    """The sidechain's gain (n,) float32 for samples [a, a + n), ducked ``depth_db`` at each
-    kick (sorted absolute samples of the kicks' onsets); None where no kick touches them."""
-    att = int(SIDECHAIN_ATTACK_S * sr)
+@lru_cache(maxsize=8)
+def _duck_shape(sr: int, depth_db: float) -> np.ndarray:
+    """One kick's duck as a gain per sample, from the start of its attack (float32)."""
+    att = max(int(SIDECHAIN_ATTACK_S * sr), 1)
     hold = int(SIDECHAIN_HOLD_S * sr)
     rel = int(SIDECHAIN_RELEASE_S * sr)
-    starts = kicks - att  # where each duck begins
-    lo = int(np.searchsorted(starts, a - att - hold - rel, side="left"))
+    env = np.concatenate(
+        [
+            np.arange(att) / att,
+            np.ones(hold),
+            0.5 * (1 + np.cos(np.pi * np.arange(rel) / rel)),
+        ]
+    )
+    return (10 ** (-depth_db * env / 20)).astype(np.float32)
+
+
+def duck_gain(kicks: np.ndarray, a: int, n: int, sr: int, depth_db: float) -> np.ndarray | None:
+    """The sidechain's gain (n,) float32 for samples [a, a + n), ducked ``depth_db`` at each
+    kick (sorted absolute samples of the kicks' onsets); None where no kick touches them.
+    Overlapping ducks take the deeper of the two."""
+    shape = _duck_shape(sr, float(depth_db))
+    starts = kicks - int(SIDECHAIN_ATTACK_S * sr)  # where each duck begins
+    lo = int(np.searchsorted(starts, a - len(shape), side="right"))
     hi = int(np.searchsorted(starts, a + n, side="left"))
     if hi <= lo:
         return None
-    idx = np.arange(a, a + n)
-    j = np.searchsorted(starts[lo:hi], idx, side="right") - 1 + lo  # the latest duck begun
-    env = np.zeros(n)
-    for back in (0, 1):  # the latest and the one before (still releasing into this one)
-        k = j - back
-        ok = k >= lo
-        dt = np.where(ok, idx - starts[np.maximum(k, 0)], 1 << 40).astype(np.float64)
-        e = np.where(dt < att, dt / max(att, 1), 0.0)
-        e = np.where((dt >= att) & (dt < att + hold), 1.0, e)
-        r = (dt - att - hold) / rel
-        e = np.where((r >= 0) & (r < 1), 0.5 * (1 + np.cos(np.pi * np.clip(r, 0, 1))), e)
-        np.maximum(env, e, out=env)
-    if not env.any():
-        return None
-    return (10 ** (-depth_db * env / 20)).astype(np.float32)
+    g = np.ones(n, np.float32)
+    for s0 in starts[lo:hi].tolist():
+        i, j = max(s0, a), min(s0 + len(shape), a + n)
+        np.minimum(g[i - a : j - a], shape[i - s0 : j - s0], out=g[i - a : j - a])
+    return g
 
 
 # ---------------------------------------------------------------- reverb
