@@ -148,6 +148,7 @@ def _texture(song: Song, si: int) -> Texture:
 def _texture_bars(song: Song) -> dict[Texture, int]:
     """Texture -> a representative bar to measure (the second bar of its first section)."""
     out: dict[tuple[int, bool, bool], int] = {}
+    skip = 1 if voice_available() else 0
     for si, s in enumerate(song.sections):
         if s.ending and s.bars_played <= 1 or s.bars_played == 0:
             continue
@@ -155,8 +156,9 @@ def _texture_bars(song: Song) -> dict[Texture, int]:
             continue
         if s.lines and s.slot_bars >= 2 and s.bars_played >= max(s.slot_bars, 3):
             # the end of the first line's slot: the held note and the lead's answer are there
-            # (not the section's first bar: its crash and downbeat are louder than the rest)
-            bar = s.start_bar + max(1, s.slot_bars - 2)
+            # (not the section's first bar: its crash and downbeat are louder than the rest,
+            # unless the synth plays the tune, whose line starts there)
+            bar = s.start_bar + max(skip, s.slot_bars - 2)
         else:
             bar = s.start_bar + (1 if s.bars_played > 1 else 0)
         out.setdefault(_texture(song, si), bar)
@@ -171,9 +173,10 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     needed = sorted({section_of(song.sections, b) for b in bars.values()} - {-1})
     events = song_events(song, sr, melody_fallback=not voice_available(), sections=needed)
     bar_n = int(round(song.bar_s * sr))
-    # Two whole bars (parts alternate bar by bar) where that fits in ~16 s of excerpts, else
-    # one, after a half-bar run-in so the synth is in its steady state when measuring starts.
-    whole = 2 if 2 * song.bar_s * len(bars) <= 16.0 else 1
+    # Two whole bars (parts alternate bar by bar) where that fits in ~16 s of excerpts (always
+    # when the synth plays the tune: a line's two bars differ most, and no voice is sung),
+    # else one, after a half-bar run-in so the synth is in its steady state when measuring.
+    whole = 2 if 2 * song.bar_s * len(bars) <= 16.0 or not voice_available() else 1
     n = sfft.prev_fast_len(whole * bar_n, real=True)
     pre = bar_n // 2
     wet_i, wet_v = wet_levels(song)
