@@ -148,19 +148,22 @@ def songs() -> dict[str, dict]:
 @pytest.mark.slow
 def test_genres_sound_apart(songs: dict[str, dict]) -> None:
     """Nearest other genre on (tempo, centroid, onset rate, percussive share, low/high,
-    flatness), standardised: measured 1.58 to 3.39 (median 1.78); before the genres'
-    production 0.74 (synthwave and hip hop) to 2.77 (median 2.29)."""
+    flatness), standardised: measured 1.84 (synthwave and jazz) to 3.26 (median 2.06) with the
+    orchestral genre's bright hall and the sidechain, 1.36 (synthwave and cinematic) to 3.20
+    (median 1.91) before them; before the genres' production 0.74 (synthwave and hip hop) to
+    2.77 (median 2.29)."""
     feats = {k: L.features(v["mix"], v["plan"]["tempo"]) for k, v in songs.items()}
     table = L.distance_table(feats)
     print({k: (n, round(d, 2)) for k, (n, d) in table.items()})
-    assert min(d for _, d in table.values()) >= 1.3
-    assert np.median([d for _, d in table.values()]) >= 1.6
+    assert min(d for _, d in table.values()) >= 1.5
+    assert np.median([d for _, d in table.values()]) >= 1.8
 
 
 @pytest.mark.slow
 def test_sections_are_heard_and_the_chorus_is_loudest(songs: dict[str, dict]) -> None:
-    """A novelty segmenter finds the planned boundaries within 3 s: F1 measured 0.48 (house) to
-    0.88 (mean 0.73) with the espeak-ng voice (0.60 to 0.93, mean 0.79, with the formant singer
+    """A novelty segmenter finds the planned boundaries within 3 s: F1 measured 0.57 (house) to
+    0.93 (mean 0.76) with the mix work, 0.48 to 0.93 (mean 0.74) before it with the espeak-ng
+    voice (0.60 to 0.93, mean 0.79, with the formant singer
     it replaced), 0.42 to 0.82 (mean 0.64) before the sections' arrangement; the chorus is 0.5 to
     2.8 dB RMS over the verses and above the bridge."""
     f1 = {}
@@ -177,11 +180,11 @@ def test_sections_are_heard_and_the_chorus_is_loudest(songs: dict[str, dict]) ->
 @pytest.mark.slow
 def test_band_is_bright_not_harsh_and_the_master_holds(songs: dict[str, dict]) -> None:
     """The band's stem carries the presence a produced record has (2-6 kHz measured 11 to
-    30%, above 6 kHz 3.3 to 33%); every mix meets the targets (2-6 kHz >= 6%: measured 18 to
-    28%; above 6 kHz >= 1.5%: 2.0 (reggae) to 15%, the orchestral 2.4% with its bright hall,
-    presence and triangle, 1.46% before; 95% rolloff >= 4 kHz: 4.1 to 8.4 kHz, the orchestral
+    30%, above 6 kHz 3.3 to 24%); every mix meets the targets (2-6 kHz >= 6%: measured 18 to
+    28%; above 6 kHz >= 1.5%: 2.0 (reggae) to 11%, the orchestral 2.4% with its bright hall,
+    presence and triangle, 1.46% before; 95% rolloff >= 4 kHz: 4.1 to 7.6 kHz, the orchestral
     3.8 -> 4.4 kHz; the vocal stem's >= 3.5 kHz: 3.7 to 4.2 kHz); no band above 6 kHz
-    outweighs 1-2 kHz in the mix (-0.0 dB at most, house's 808 hats). The master lands within
+    outweighs 1-2 kHz in the mix (-0.7 dB at most, house's 808 hats). The master lands within
     0.5 LU of -14 LUFS (measured -14.36 to -13.81 with no allowance: the calibration measures
     the voice's room, the limiter's loss) and under -1 dBTP."""
     for label, s in songs.items():
