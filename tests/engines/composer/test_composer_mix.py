@@ -61,6 +61,22 @@ def test_reverb_is_linear_and_chunked() -> None:
     assert np.allclose(wet[0, haas:, 1], wet[0, :-haas, 0], atol=1e-6)  # right: left, later
 
 
+def test_bright_room_keeps_more_highs_for_longer() -> None:
+    """``air`` (a film score's hall): more of the reverb's energy above 6 kHz, and its highs
+    ringing longer (a larger share half a second in)."""
+
+    def highs(ir: np.ndarray, a: float, b: float) -> float:
+        seg = ir[int(a * SR) : int(b * SR)].astype(np.float64)
+        p = np.abs(np.fft.rfft(seg)) ** 2
+        f = np.fft.rfftfreq(len(seg), 1 / SR)
+        return float(np.sum(p[f > 6000]) / np.sum(p))
+
+    plain, bright = impulse_response(SR, 1.7), impulse_response(SR, 1.7, air=1.0)
+    assert abs(float(np.sum(bright.astype(np.float64) ** 2)) - 1.0) < 1e-3
+    assert highs(bright, 0, 1.3) > 1.8 * highs(plain, 0, 1.3)  # measured 2.08
+    assert highs(bright, 0.5, 1.0) > 1.25 * highs(plain, 0.5, 1.0)  # measured 1.32
+
+
 def test_gated_loudness_matches_pyloudnorm() -> None:
     rng = np.random.default_rng(3)
     x = rng.standard_normal((SR * 5, 2)) * 0.1

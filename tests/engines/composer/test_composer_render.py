@@ -90,7 +90,7 @@ def test_loudness_peak_and_format(case: str, request: pytest.FixtureRequest) -> 
     assert mix.dtype == np.float32 and mix.ndim == 2 and mix.shape[1] == 2
     assert render.sample_rate == SR
     assert abs(len(mix) - round(render.duration_s * SR)) <= 1
-    assert -15.0 <= loudness(mix) <= -13.0
+    assert -14.5 <= loudness(mix) <= -13.5  # predicted at plan time, no allowance
     assert true_peak_db(mix) <= -1.0
     assert np.max(np.abs(mix)) < 1.0
     assert int(audio["n_blocks"]) > 3  # streamed in pieces, not one lump

@@ -12,12 +12,20 @@ import numpy as np
 import pytest
 
 from openchirp.engines.base import SAMPLE_RATE, PlanRequest
-from openchirp.engines.composer.arrangement import BAND_LEVEL_DB, band_gain, variant
+from openchirp.engines.composer.arrangement import BAND_LEVEL_DB, band_gain, song_events, variant
 from openchirp.engines.composer.compose import compose
+from openchirp.engines.composer.drums import DRUM_CHANNELS
 from openchirp.engines.composer.engine import ComposerEngine
-from openchirp.engines.composer.mix import instrument_eq, saturate
-from openchirp.engines.composer.render import measure
-from openchirp.engines.composer.soundfont import bundled_soundfont, channel_volumes
+from openchirp.engines.composer.events import EventList
+from openchirp.engines.composer.mix import duck_gain, instrument_eq, saturate
+from openchirp.engines.composer.render import NOTE_CACHE_S, TARGET_LUFS, kick_samples, measure
+from openchirp.engines.composer.soundfont import (
+    Player,
+    bundled_soundfont,
+    channel_volumes,
+    loaded,
+    setup_channels,
+)
 from openchirp.engines.composer.style import parse_style
 from openchirp.engines.composer.style_data import GENRES, PRODUCTION
 from tests.support import listening as L
@@ -132,26 +140,30 @@ def songs() -> dict[str, dict]:
         blocks = list(render.blocks())
         mix = np.concatenate([b.mix for b in blocks])
         band = np.concatenate([b.stems["instrumental"] for b in blocks])
-        out[label] = {"plan": render.plan, "mix": mix, "band": band}
+        vocals = np.concatenate([b.stems["vocals"] for b in blocks])
+        out[label] = {"plan": render.plan, "mix": mix, "band": band, "vocals": vocals}
     return out
 
 
 @pytest.mark.slow
 def test_genres_sound_apart(songs: dict[str, dict]) -> None:
     """Nearest other genre on (tempo, centroid, onset rate, percussive share, low/high,
-    flatness), standardised: measured 1.58 to 3.39 (median 1.78); before the genres'
-    production 0.74 (synthwave and hip hop) to 2.77 (median 2.29)."""
+    flatness), standardised: measured 1.84 (synthwave and jazz) to 3.26 (median 2.06) with the
+    orchestral genre's bright hall and the sidechain, 1.36 (synthwave and cinematic) to 3.20
+    (median 1.91) before them; before the genres' production 0.74 (synthwave and hip hop) to
+    2.77 (median 2.29)."""
     feats = {k: L.features(v["mix"], v["plan"]["tempo"]) for k, v in songs.items()}
     table = L.distance_table(feats)
     print({k: (n, round(d, 2)) for k, (n, d) in table.items()})
-    assert min(d for _, d in table.values()) >= 1.3
-    assert np.median([d for _, d in table.values()]) >= 1.6
+    assert min(d for _, d in table.values()) >= 1.5
+    assert np.median([d for _, d in table.values()]) >= 1.8
 
 
 @pytest.mark.slow
 def test_sections_are_heard_and_the_chorus_is_loudest(songs: dict[str, dict]) -> None:
-    """A novelty segmenter finds the planned boundaries within 3 s: F1 measured 0.48 (house) to
-    0.88 (mean 0.73) with the espeak-ng voice (0.60 to 0.93, mean 0.79, with the formant singer
+    """A novelty segmenter finds the planned boundaries within 3 s: F1 measured 0.57 (house) to
+    0.93 (mean 0.76) with the mix work, 0.48 to 0.93 (mean 0.74) before it with the espeak-ng
+    voice (0.60 to 0.93, mean 0.79, with the formant singer
     it replaced), 0.42 to 0.82 (mean 0.64) before the sections' arrangement; the chorus is 0.5 to
     2.8 dB RMS over the verses and above the bridge."""
     f1 = {}
@@ -168,15 +180,92 @@ def test_sections_are_heard_and_the_chorus_is_loudest(songs: dict[str, dict]) ->
 @pytest.mark.slow
 def test_band_is_bright_not_harsh_and_the_master_holds(songs: dict[str, dict]) -> None:
     """The band's stem carries the presence a produced record has (2-6 kHz measured 11 to
-    30%, above 6 kHz 2.2 to 33%); no band above 6 kHz outweighs 1-2 kHz in the mix (-1.2 dB
-    at most, house's 808 hats); -14 LUFS and -1 dBTP hold. The sung mixes' 2-6 kHz share
-    (4.8 to 14%) waits on the voice, whose stem has 2.1 to 5.8% there."""
+    30%, above 6 kHz 3.3 to 24%); every mix meets the targets (2-6 kHz >= 6%: measured 18 to
+    28%; above 6 kHz >= 1.5%: 2.0 (reggae) to 11%, the orchestral 2.4% with its bright hall,
+    presence and triangle, 1.46% before; 95% rolloff >= 4 kHz: 4.1 to 7.6 kHz, the orchestral
+    3.8 -> 4.4 kHz; the vocal stem's >= 3.5 kHz: 3.7 to 4.2 kHz); no band above 6 kHz
+    outweighs 1-2 kHz in the mix (-0.7 dB at most, house's 808 hats). The master lands within
+    0.5 LU of -14 LUFS (measured -14.36 to -13.81 with no allowance: the calibration measures
+    the voice's room, the limiter's loss) and under -1 dBTP."""
     for label, s in songs.items():
         band, mix = L.spectrum(s["band"]), L.spectrum(s["mix"])
-        print(label, {k: round(v, 4) for k, v in band.items()}, round(mix["harsh_db"], 1))
+        voc = L.spectrum(s["vocals"])
+        print(label, {k: round(v, 4) for k, v in mix.items()}, round(voc["rolloff"]))
         assert band["mid"] >= 0.09, label
-        assert band["air"] >= 0.015, label
+        assert band["air"] >= 0.025, label
+        assert mix["mid"] >= 0.12, label
+        assert mix["air"] >= 0.017, label
+        assert mix["rolloff"] >= 4000, label
+        assert voc["rolloff"] >= 3600, label
         assert mix["harsh_db"] < 0.0, label
         m = measure(s["mix"])
-        assert -15.0 <= m["lufs"] <= -13.0, label
+        assert abs(m["lufs"] - TARGET_LUFS) <= 0.5, (label, m)
         assert m["true_peak_db"] <= -1.0, label
+
+
+# ---------------------------------------------------------------- sidechain
+
+
+def test_duck_gain_falls_at_each_kick_and_recovers() -> None:
+    kicks = np.array([SR, 2 * SR])
+    g = duck_gain(kicks, 0, 3 * SR, SR, 5.0)
+    assert g is not None and g.dtype == np.float32
+    db = 20 * np.log10(g)
+    assert db[SR + int(0.01 * SR)] == pytest.approx(-5.0, abs=1e-3)  # held at the kick
+    assert db[SR - int(0.02 * SR)] == 0.0  # nothing before the attack
+    assert db[SR + int(0.4 * SR)] == 0.0  # recovered before the next beat
+    assert np.max(np.abs(np.diff(db))) < 0.1  # no steps: no clicks
+    assert duck_gain(kicks, 3 * SR, SR, SR, 5.0) is None  # no kick near
+
+
+def _kick_modulation_db(x: np.ndarray, kicks: np.ndarray, a: int) -> float:
+    """Level just after the kicks (5-45 ms) over the level late in the beat (300-420 ms), dB:
+    what a listener hears as pumping."""
+    m = x.astype(np.float64).mean(axis=1)
+    near, late = [], []
+    for k in kicks - a:
+        if k + int(0.42 * SR) < len(m) and k >= 0:
+            near.append(np.mean(m[k + int(0.005 * SR) : k + int(0.045 * SR)] ** 2))
+            late.append(np.mean(m[k + int(0.3 * SR) : k + int(0.42 * SR)] ** 2))
+    return float(10 * np.log10(np.mean(near) / np.mean(late)))
+
+
+@pytest.mark.slow
+def test_house_kick_ducks_the_band_but_not_the_drums() -> None:
+    """The sidechain of house measured on what it ducks: the bass, chords and pads (the song's
+    events without the drums, through the note cache as the render plays them) sit 4.5 dB
+    lower just after each kick than with the sidechain off (measured 5.0 dB with 5 dB of
+    duck), the drums alone not lower at all; genres without one are untouched."""
+    song = compose(PlanRequest(starry_lyrics(), "deep house", seed=10))
+    prod = PRODUCTION[song.style.genre]
+    assert prod.duck_db >= 4.0
+    assert PRODUCTION["metal"].duck_db == 0.0 and PRODUCTION["jazz"].duck_db == 0.0
+    events = song_events(song, SR)
+    kicks = kick_samples(events)
+    chorus = next(s for s in song.sections if s.kind == "chorus")
+    a = int(round(chorus.start_bar * song.bar_s * SR)) + SR
+    n = 8 * SR
+    duck = duck_gain(kicks, a, n, SR, prod.duck_db)
+    assert duck is not None
+    drums = np.isin(events.channel, DRUM_CHANNELS)
+    fields = EventList.__dataclass_fields__
+    out = {}
+    for name, part in (("band", ~drums), ("drums", drums)):
+        sub = EventList(*(getattr(events, f)[part] for f in fields))
+        for ducked in (False, True):
+            with loaded(bundled_soundfont(), SR) as sf:
+                setup_channels(sf, song.style, None)
+                player = Player(sf, sub, a - SR, SR, NOTE_CACHE_S, bundled_soundfont())
+                player.render(SR)
+                out[name, ducked] = player.render(n, duck if ducked else None)
+    here = kicks[(kicks >= a) & (kicks < a + n)]
+    assert len(here) >= 12
+    band_drop = _kick_modulation_db(out["band", True], here, a) - _kick_modulation_db(
+        out["band", False], here, a
+    )
+    drum_drop = _kick_modulation_db(out["drums", True], here, a) - _kick_modulation_db(
+        out["drums", False], here, a
+    )
+    print(round(band_drop, 2), round(drum_drop, 2))
+    assert band_drop <= -4.5
+    assert abs(drum_drop) < 0.1

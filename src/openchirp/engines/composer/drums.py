@@ -35,6 +35,7 @@ KIT = {
     "t": 47,
     "f": 45,
     "F": 41,
+    "A": 81,
 }
 VEL = {"X": 1.0, "x": 0.8, "o": 0.56, "g": 0.3}
 _8 = "x.x.x.x.x.x.x.x."
@@ -149,7 +150,13 @@ GROOVES: dict[str, dict[int, dict[str, str]]] = {
     },
     "orchestral": {
         1: {"F": "X.......x.......", "B": ""},
-        2: {"F": "X..x..X.X..x..x.", "f": "......x.......x.", "S": "............X..."},
+        # the triangle on the half bars: the big sections' sparkle over timpani and snare
+        2: {
+            "F": "X..x..X.X..x..x.",
+            "f": "......x.......x.",
+            "S": "............X...",
+            "A": "x.......o.......",
+        },
     },
     "waltz": {
         1: {"K": "X...........", "M": "....x...x...", "H": "x...x...x..."},
@@ -169,6 +176,9 @@ GROOVES: dict[str, dict[int, dict[str, str]]] = {
     },
 }
 _FILLS = ("SSSSSSSS", "TTttffFF", "S.S.TtfF", "..S.SSSS", "TtTtfFfF")
+_GROOVE_FILLS = {"orchestral": ("RRRRRRRR", "RRRRRRRR", "RRRRTtfF")}
+"""Fills of their own: a film score swells a suspended cymbal (a roll, louder to the downbeat)
+into its next section rather than playing a kit's fill."""
 
 
 def _pattern(groove: str, energy: int, meter: int) -> dict[str, str]:
@@ -206,7 +216,8 @@ def drum_bar(
     steps = 4 * meter
     fill_from = steps
     if fill and energy >= 1:
-        fill_pat = _FILLS[int(rng.integers(len(_FILLS)))]
+        fills = _GROOVE_FILLS.get(groove, _FILLS)
+        fill_pat = fills[int(rng.integers(len(_FILLS))) % len(fills)]
         n = 8 if energy >= 2 else 4
         fill_from = steps - n
         fill_pat = fill_pat[-n:]

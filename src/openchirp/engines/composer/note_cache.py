@@ -76,6 +76,7 @@ class _Note:
     choke: int  # absolute sample where a fast release cuts it; -1: never
     gain: float
     wave: np.ndarray
+    channel: int
 
 
 @dataclass
@@ -167,15 +168,15 @@ class CachedNotes:
     def _load(self, notes: _Notes, waves: list[np.ndarray], cut: np.ndarray) -> list[_Note]:
         """Each note with its wave and gain, by start; a cut ends a note still sounding."""
         out = []
-        cols = (notes.start, notes.velocity, notes.layer, cut)
+        cols = (notes.start, notes.velocity, notes.layer, cut, notes.channel)
         rows = zip(*(c.tolist() for c in cols), waves, strict=True)
-        for start, vel, mv, choke, wave in rows:
+        for start, vel, mv, choke, ch, wave in rows:
             end = start + len(wave)
             if choke >= end:
                 choke = -1
             elif choke >= 0:
                 end = min(end, choke + len(self.release))
-            out.append(_Note(start, end, choke, vel / ((mv + 0.5) / 127), wave))
+            out.append(_Note(start, end, choke, vel / ((mv + 0.5) / 127), wave, ch))
         out.sort(key=lambda m: m.start)
         return out
 
@@ -186,8 +187,16 @@ class CachedNotes:
                 self.active.append(self.notes[self.next])
             self.next += 1
 
-    def mix_into(self, out: np.ndarray, a: int) -> None:
-        """Add the notes sounding in samples [a, a + len(out)) to ``out``."""
+    def mix_into(
+        self,
+        out: np.ndarray,
+        a: int,
+        apart: np.ndarray | None = None,
+        apart_channels: tuple[int, ...] = (),
+    ) -> None:
+        """Add the notes sounding in samples [a, a + len(out)) to ``out``; those on
+        ``apart_channels`` to ``apart`` instead, when given (the drums, kept off a sidechain's
+        ducking)."""
         b = a + len(out)
         notes = self.notes
         while self.next < len(notes) and notes[self.next].start < b:
@@ -200,7 +209,8 @@ class CachedNotes:
         for m in self.active:
             lo, hi = max(m.start, a), min(m.end, b)
             if hi > lo:
-                self._add(out, a, m, lo, hi)
+                into = apart if apart is not None and m.channel in apart_channels else out
+                self._add(into, a, m, lo, hi)
             if m.end > b:
                 keep.append(m)
         self.active = keep

@@ -1,13 +1,17 @@
 """Song -> streamed audio: band through the SoundFont, phrases through the voice, mix and master.
 
 The song is rendered in fixed chunks of the absolute sample grid (``CHUNK``); each chunk goes
-through EQ, reverb, the master gain and the look-ahead limiter and is yielded at once, so the
-first block arrives after one chunk of work. Loudness cannot be measured on a song that is not
-rendered yet, so :func:`calibrate` predicts it at plan time: two bars of every texture (energy,
-sung or not, lead-carried or not) are rendered and measured as the meter's 400 ms blocks, the
-vocal phrases are levelled to a known energy per sung second, and the gated integrated
-loudness of that block population fixes the master gain. A continuation reuses its source's
-gains, so levels match across the join.
+through the sidechain (genres that pump), EQ, reverb, the master gain and the look-ahead
+limiter and is yielded at once, so the first block arrives after one chunk of work. Loudness
+cannot be measured on a song that is not rendered yet, so :func:`calibrate` predicts it at plan
+time: a bar or two of every texture (energy, sung or not, lead-carried or not) is rendered with
+its room and measured as the meter's 400 ms blocks; the vocal phrases are levelled to a known
+energy per sung second, and what their room adds (which differs from phrase to phrase) is
+measured on a few phrases spread over the song, kept for the render; the gated integrated
+loudness of that block population gives a master gain, and the excerpts run through the
+limiter at that gain tell what it will take off the peaks, texture by texture. No constant
+allowance: the bench's songs land within 0.4 LU of the target. A continuation reuses its
+source's gains, so levels match across the join.
 """
 
 from __future__ import annotations
@@ -29,15 +33,20 @@ from openchirp.engines.composer.arrangement import (
     song_events,
     variant,
 )
+from openchirp.engines.composer.drums import DRUM_CHANNELS, KICK_CHANNEL, KIT
 from openchirp.engines.composer.events import EventList
 from openchirp.engines.composer.mix import (
     Limiter,
     Reverb,
+    blocks_of_squares,
+    duck_gain,
     gated_loudness,
     impulse_response,
     instrument_eq,
     k_blocks,
     k_power,
+    k_squares,
+    k_weighted,
     lufs_of_power,
     power_of_lufs,
     saturate,
@@ -50,14 +59,15 @@ from openchirp.engines.composer.style_data import PRODUCTION, Production
 CHUNK = 131072
 TARGET_LUFS = -14.0
 GLIDE_MAX_DB = 4.0
-HARMONY_POWER = 1.36
-"""Sung power with the backing voice (0.6 of the lead's amplitude: 1 + 0.6**2)."""
+HAAS_S = 0.011
+"""The reverb's right channel is its left this much later (see :class:`mix.Reverb`)."""
 RUN_IN_S = 3.5
 """A continuation re-renders at least this much of its source before the join."""
-_LIMITER_ALLOWANCE_DB = 0.35
-"""What the prediction typically misses of the integrated loudness: measured over the listening
-bench's ten songs with the espeak-ng voice (whose level varies more from phrase to phrase than
-the first phrase's measurement shows), they mastered 0.36 LU under the target on average."""
+VOICE_PROBES = 3
+"""Phrases sung at plan time to measure what the reverb adds to the voice (kept for the render,
+so they cost latency, not throughput): the dry voice and its room add up differently from
+phrase to phrase (0 to 1.6 dB with the espeak-ng voice: the early reflections reinforce some
+pitches and cancel others), so one phrase can miss the song's average by half a dB."""
 NOTE_CACHE_S = 150.0
 """Seconds of recurring notes a render may cache (rendered before its first block)."""
 _FALLBACK_MELODY_PROGRAM = 53  # "voice oohs": the tune, when no singing voice is installed
@@ -100,6 +110,11 @@ def rt60(song: Song) -> float:
     return 0.9 + 1.6 * song.style.reverb
 
 
+def room(song: Song, sr: int) -> np.ndarray:
+    """The reverb's impulse response: the style's size, the genre's brightness."""
+    return impulse_response(sr, rt60(song), air=production(song).room_air)
+
+
 def _rendered_phrase(phrase: Phrase, song: Song, sr: int) -> tuple[int, np.ndarray]:
     """Sing, EQ and level one phrase. Every phrase gets the same K-weighted energy per second
     of sung notes (``song.vocal_gain_db``), which keeps the vocal even and makes its share of
@@ -133,14 +148,17 @@ def _texture(song: Song, si: int) -> Texture:
 def _texture_bars(song: Song) -> dict[Texture, int]:
     """Texture -> a representative bar to measure (the second bar of its first section)."""
     out: dict[tuple[int, bool, bool], int] = {}
+    skip = 1 if voice_available() else 0
     for si, s in enumerate(song.sections):
         if s.ending and s.bars_played <= 1 or s.bars_played == 0:
             continue
         if s.end_bar * song.bar_s <= song.offset_s:
             continue
-        if s.lines and s.slot_bars >= 2 and s.bars_played >= s.slot_bars:
+        if s.lines and s.slot_bars >= 2 and s.bars_played >= max(s.slot_bars, 3):
             # the end of the first line's slot: the held note and the lead's answer are there
-            bar = s.start_bar + s.slot_bars - 2
+            # (not the section's first bar: its crash and downbeat are louder than the rest,
+            # unless the synth plays the tune, whose line starts there)
+            bar = s.start_bar + max(skip, s.slot_bars - 2)
         else:
             bar = s.start_bar + (1 if s.bars_played > 1 else 0)
         out.setdefault(_texture(song, si), bar)
@@ -155,88 +173,230 @@ def calibrate(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> None:
     needed = sorted({section_of(song.sections, b) for b in bars.values()} - {-1})
     events = song_events(song, sr, melody_fallback=not voice_available(), sections=needed)
     bar_n = int(round(song.bar_s * sr))
-    # Two whole bars (parts alternate bar by bar) where that fits in ~16 s of excerpts, else
-    # one, after a half-bar run-in so the synth is in its steady state when measuring starts.
-    whole = 2 if 2 * song.bar_s * len(bars) <= 16.0 else 1
+    # Two whole bars (parts alternate bar by bar) where that fits in ~16 s of excerpts (always
+    # when the synth plays the tune: a line's two bars differ most, and no voice is sung),
+    # else one, after a half-bar run-in so the synth is in its steady state when measuring.
+    whole = 2 if 2 * song.bar_s * len(bars) <= 16.0 or not voice_available() else 1
     n = sfft.prev_fast_len(whole * bar_n, real=True)
     pre = bar_n // 2
     wet_i, wet_v = wet_levels(song)
-    ir = impulse_response(sr, rt60(song)).astype(np.float64)
+    ir = room(song, sr).astype(np.float64)
     prod = production(song)
-    powers: dict[Texture, float] = {}
-    blocks_of: dict[Texture, np.ndarray] = {}
+    excerpts: dict[Texture, np.ndarray] = {}  # the band with its room, (n, 2) float64
     with loaded(sf_path, sr) as sf:
         for texture, bar in sorted(bars.items()):
-            clear(sf)
-            setup_channels(sf, song.style, None if voice_available() else _FALLBACK_MELODY_PROGRAM)
             start = int(round(bar * song.bar_s * sr))
             run_in = min(pre, start)
-            audio = Player(sf, events, start - run_in, sr).render(run_in + n)[run_in:]
+            audio = _excerpt(sf, song, events, start - run_in, run_in + n, sr)[run_in:]
             audio = saturate(np.ascontiguousarray(audio), prod.drive).astype(np.float64)
             audio = instrument_eq(sr, song.style.brightness, prod)(audio)
             wet = _looped_reverb((audio[:, 0] + audio[:, 1]) * (0.5 * wet_i), ir)
-            blocks_of[texture] = k_blocks(audio + wet[:, None], sr)
-            powers[texture] = float(np.mean(blocks_of[texture]))
-    ref = max(powers.values(), default=power_of_lufs(-20.0))
+            audio[:, 0] += wet
+            audio[:, 1] += np.roll(wet, int(HAAS_S * sr))  # the room's right: 11 ms later
+            excerpts[texture] = audio
+    blocks_of = {t: k_blocks(x, sr) for t, x in excerpts.items()}
+    ref = max((float(np.mean(z)) for z in blocks_of.values()), default=power_of_lufs(-20.0))
     if song.vocal_gain_db is None:
         song.vocal_gain_db = lufs_of_power(ref) + song.style.vocal_level_db
-    p_voc = 0.0
-    voc_shape = np.ones(1)
+    voice = _VoicePower()
     own = [p for p in song.phrases if p.own and p.notes]
     if own and voice_available():
-        # phrases are levelled to vocal_gain_db per sung second (dry); the reverb adds a share
-        # that depends on the voice's spectrum, measured on the first phrase
-        plain = [p for p in own if not p.harmony] or own
-        sung = _rendered_phrase(plain[0], song, sr)
-        song.sung[_index(song, plain[0]), song.vocal_gain_db] = sung
-        dry = sung[1].astype(np.float64)
-        wet = signal.fftconvolve(dry * wet_v, ir)
-        full = np.pad(dry, (0, len(wet) - len(dry))) + wet
-        ratio = k_power(full, sr) * len(full) / max(k_power(dry, sr) * len(dry), 1e-20)
-        p_voc = power_of_lufs(song.vocal_gain_db) * ratio
-        # how the sung level spreads over 400 ms blocks (held notes, consonants, breaths)
-        spread = k_blocks(full, sr)
-        spread = spread[spread > 1e-3 * spread.max()]
-        voc_shape = spread / spread.mean()
-    # Section by section: instrument texture plus the vocal for the share of time it sings.
-    bar_s = song.bar_s
-    t0, t1 = song.offset_s, song.end_s
-    blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (durations, powers) per population
-    for si, s in enumerate(song.sections):
-        a = max(t0, s.start_bar * bar_s)
-        b = min(t1, s.end_bar * bar_s)
-        if b <= a:
-            continue
-        sung = sum(nt.duration_s for p in song.phrases if p.section == si for nt in p.notes)
-        texture = _texture(song, si)
-        if texture not in blocks_of:  # a texture not measured (cut short): the nearest energy's
-            texture = min(blocks_of, key=lambda k: abs(k[0] - s.energy), default=texture)
-        inst = blocks_of.get(texture, np.array([ref])) * 10 ** (band_level_db(s) / 10)
-        # The meter's gate sees 400 ms blocks: each section contributes its texture's measured
-        # block powers, with the vocal added on the share of the time it sings.
-        frac = min(1.0, sung / max(b - a, 1e-6))
-        faded = 0.0
-        if song.fade_out_s > 0:  # share of the section under the fade (squared ramp: 1/5 power)
-            faded = max(0.0, b - max(a, t1 - song.fade_out_s)) / (b - a)
-        boost = HARMONY_POWER if any(p.harmony for p in song.phrases if p.section == si) else 1.0
-        for share, extra in ((frac, p_voc * boost * voc_shape), (1.0 - frac, np.zeros(1))):
-            d = (b - a) * share / (len(inst) * len(extra))
-            if d > 0:
-                q = (inst[:, None] + extra[None, :]).ravel()
-                blocks.append((np.full(len(q), d * (1 - faded)), q))
-                blocks.append((np.full(len(q), d * faded), q * 0.2))
-    if not blocks:
-        blocks = [(np.ones(1), np.array([ref]))]
-    lufs = _gated(np.concatenate([d for d, _ in blocks]), np.concatenate([q for _, q in blocks]))
-    song.master_gain_db = float(TARGET_LUFS - lufs + _LIMITER_ALLOWANCE_DB)
+        voice = _voice_power(song, own, wet_v, ir, sr)
+    parts = _sections(song, blocks_of, voice, ref)
+    lufs = _predicted(parts, {})
+    # The limiter takes a little off the peaks, more in some textures (a funk kit's snare)
+    # than in others: run the excerpts through it at the gain found and predict again.
+    loss = _limiter_loss(parts, excerpts, voice, TARGET_LUFS - lufs, sr)
+    lufs = _predicted(parts, loss)
+    song.master_gain_db = float(TARGET_LUFS - lufs)
     if song.gain_curve and song.ramp_from_s is not None:
         # a continuation: hold the source's gain to the new part, then glide to this clip's
         # own gain over two bars (at most GLIDE_MAX_DB away: the song stays one song)
         held = song.gain_curve[-1][1]
         target = float(np.clip(song.master_gain_db, held - GLIDE_MAX_DB, held + GLIDE_MAX_DB))
         start = max(song.ramp_from_s, song.gain_curve[-1][0])
-        song.gain_curve += [[start, held], [start + max(2 * bar_s, 3.0), target]]
+        song.gain_curve += [[start, held], [start + max(2 * song.bar_s, 3.0), target]]
         song.master_gain_db = target
+
+
+@dataclass
+class _VoicePower:
+    """The voice as the meter sees it (see :func:`_voice_power`)."""
+
+    plain: float = 0.0
+    """K-weighted power per sung second, voice and its room, sung alone."""
+    backed: float = 0.0
+    """The same with the backing voice."""
+    shape: np.ndarray = field(default_factory=lambda: np.ones(1))
+    """How the sung level spreads over the meter's 400 ms blocks, relative to its mean."""
+    probe: np.ndarray | None = None
+    """One phrase with its room as the render lays it, (n, 2): what the limiter sees sung."""
+
+
+@dataclass
+class _Part:
+    """A section as the prediction sees it: its texture's blocks at the section's band level,
+    the voice's power while singing, the share of its time sung and under the fade."""
+
+    texture: Texture
+    seconds: float
+    level: float
+    """The band's gain in the section (amplitude)."""
+    inst: np.ndarray
+    voice: np.ndarray
+    sung: float
+    faded: float
+
+
+def _sections(song: Song, blocks_of: dict[Texture, np.ndarray], voice: _VoicePower, ref: float):
+    out = []
+    t0, t1 = song.offset_s, song.end_s
+    for si, s in enumerate(song.sections):
+        a = max(t0, s.start_bar * song.bar_s)
+        b = min(t1, s.end_bar * song.bar_s)
+        if b <= a:
+            continue
+        here = [p for p in song.phrases if p.section == si]
+        sung = sum(nt.duration_s for p in here for nt in p.notes)
+        backed = sum(nt.duration_s for p in here if p.harmony for nt in p.notes)
+        # the sung seconds with and without the backing voice, each at its measured power
+        p_voc = (voice.backed * backed + voice.plain * (sung - backed)) / sung if sung else 0.0
+        texture = _texture(song, si)
+        if texture not in blocks_of:  # a texture not measured (cut short): the nearest energy's
+            texture = min(blocks_of, key=lambda k: abs(k[0] - s.energy), default=texture)
+        level = 10 ** (band_level_db(s) / 20)
+        inst = blocks_of.get(texture, np.array([ref])) * level**2
+        faded = 0.0
+        if song.fade_out_s > 0:  # share of the section under the fade (squared ramp: 1/5 power)
+            faded = max(0.0, b - max(a, t1 - song.fade_out_s)) / (b - a)
+        frac = min(1.0, sung / (b - a))
+        out.append(_Part(texture, b - a, level, inst, p_voc * voice.shape, frac, faded))
+    return out
+
+
+def _predicted(parts: list[_Part], loss: dict[tuple[Texture, bool], float]) -> float:
+    """Integrated loudness of the sections' block populations: the meter's gate sees 400 ms
+    blocks, so each section contributes its texture's measured block powers, with the voice's
+    blocks added on the share of the time it sings; ``loss`` scales (texture, sung) blocks."""
+    blocks: list[tuple[np.ndarray, np.ndarray]] = []  # (durations, powers) per population
+    for pt in parts:
+        for sung, share, extra in (
+            (True, pt.sung, pt.voice),
+            (False, 1.0 - pt.sung, np.zeros(1)),
+        ):
+            d = pt.seconds * share / (len(pt.inst) * len(extra))
+            if d > 0:
+                q = (pt.inst[:, None] + extra[None, :]).ravel() * loss.get((pt.texture, sung), 1.0)
+                blocks.append((np.full(len(q), d * (1 - pt.faded)), q))
+                blocks.append((np.full(len(q), d * pt.faded), q * 0.2))
+    if not blocks:
+        return -70.0
+    return _gated(np.concatenate([d for d, _ in blocks]), np.concatenate([q for _, q in blocks]))
+
+
+def _voice_power(
+    song: Song, own: list[Phrase], wet_v: float, ir: np.ndarray, sr: int
+) -> _VoicePower:
+    """The voice with its reverb as the render lays it on two channels (dry on both, the room
+    on the left and 11 ms later on the right), measured on a few phrases spread over the song
+    (see ``VOICE_PROBES``) and on one with the backing voice if the song has any."""
+    plain = [p for p in own if not p.harmony]
+    backed = [p for p in own if p.harmony]
+    picks = [plain[i] for i in _spread(len(plain), VOICE_PROBES)]
+    picks += [backed[i] for i in _spread(len(backed), max(1, VOICE_PROBES // 2))]
+    haas = int(HAAS_S * sr)
+    energy = {False: 0.0, True: 0.0}  # with the room, per kind of phrase
+    seconds = {False: 0.0, True: 0.0}
+    spreads = []
+    probe = None
+    for p in picks:
+        sung = _rendered_phrase(p, song, sr)
+        song.sung[_index(song, p), song.vocal_gain_db] = sung
+        dry = sung[1].astype(np.float64)
+        if len(dry) == 0:
+            continue
+        wet = signal.fftconvolve(dry * wet_v, ir)
+        full = np.zeros((len(wet) + haas, 2))
+        full[: len(dry)] += dry[:, None]
+        full[: len(wet), 0] += wet
+        full[haas:, 1] += wet
+        sq = k_squares(full, sr)
+        energy[bool(p.harmony)] += float(np.sum(sq)) / sr
+        seconds[bool(p.harmony)] += sum(n.duration_s for n in p.notes)
+        spreads.append(blocks_of_squares(sq, sr))
+        probe = full if probe is None else probe
+    target = power_of_lufs(song.vocal_gain_db if song.vocal_gain_db is not None else -20.0)
+    p_plain = energy[False] / seconds[False] if seconds[False] else target
+    p_backed = energy[True] / seconds[True] if seconds[True] else p_plain
+    shape = np.concatenate(spreads) if spreads else np.ones(1)
+    shape = shape[shape > 1e-3 * shape.max()]
+    return _VoicePower(p_plain, p_backed, shape / shape.mean(), probe)
+
+
+def _limiter_loss(
+    parts: list[_Part],
+    excerpts: dict[Texture, np.ndarray],
+    voice: _VoicePower,
+    gain_db: float,
+    sr: int,
+) -> dict[tuple[Texture, bool], float]:
+    """(texture, sung) -> the share of K-weighted power left after the master's limiter, from
+    each texture's excerpt at its band level and the master gain, with the probe phrase laid
+    over it where the texture is sung."""
+    out: dict[tuple[Texture, bool], float] = {}
+    g = 10 ** (gain_db / 20)
+    limiter_ceiling = Limiter().ceiling
+    for pt in parts:
+        for sung in (False, True):
+            key = (pt.texture, sung)
+            if key in out or pt.texture not in excerpts or (sung and voice.probe is None):
+                continue
+            x = excerpts[pt.texture] * (g * pt.level)
+            if sung:
+                x = x + np.resize(voice.probe.T, (2, len(x))).T * g
+            x = x.astype(np.float32)
+            if float(np.max(np.abs(x))) < 0.7 * limiter_ceiling:  # far from it: nothing taken
+                out[key] = 1.0
+                continue
+            # the K-weighted excerpt rides along as a stem: the limiter applies the mix's gain
+            kx = k_weighted(x, sr).astype(np.float32)
+            _, ky = Limiter().process([x, kx], final=True)
+            out[key] = float(np.sum(ky * ky) / max(float(np.sum(kx * kx)), 1e-20))
+    return out
+
+
+def _spread(n: int, k: int) -> list[int]:
+    """Up to k indices spread evenly over range(n), the first always among them."""
+    if n <= k:
+        return list(range(n))
+    return sorted({int(round(i * (n - 1) / (k - 1))) for i in range(k)}) if k > 1 else [0]
+
+
+def kick_samples(events: EventList) -> np.ndarray:
+    """Onsets (samples, sorted) of the kicks: what a sidechain ducks the band to."""
+    sel = events.on & (events.channel == KICK_CHANNEL) & (events.key == KIT["K"])
+    return np.sort(events.sample[sel])
+
+
+def _excerpt(sf: Any, song: Song, events: EventList, start: int, n: int, sr: int) -> np.ndarray:
+    """n samples of the band from ``start``, through a fresh synth. With a sidechain the drums
+    are played apart (no note cache here to keep them apart) and the rest is ducked."""
+    prod = production(song)
+    melody = None if voice_available() else _FALLBACK_MELODY_PROGRAM
+    duck = duck_gain(kick_samples(events), start, n, sr, prod.duck_db) if prod.duck_db else None
+    if duck is None:
+        clear(sf)
+        setup_channels(sf, song.style, melody)
+        return Player(sf, events, start, sr).render(n)
+    out = np.zeros((n, 2), np.float32)
+    drums = np.isin(events.channel, DRUM_CHANNELS)
+    for part in (drums, ~drums):
+        clear(sf)
+        setup_channels(sf, song.style, melody)
+        sub = EventList(*(getattr(events, f)[part] for f in EventList.__dataclass_fields__))
+        audio = Player(sf, sub, start, sr).render(n)
+        out += audio if part is drums else audio * duck[:, None]
+    return out
 
 
 def _looped_reverb(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
@@ -362,10 +522,11 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
     chunk0 = run_from // CHUNK
     events: EventList = song_events(song, sr, melody_fallback=not voice_ok)
     wet_i, wet_v = wet_levels(song)
-    ir = impulse_response(sr, rt60(song))
+    ir = room(song, sr)
     reverb = Reverb(ir, CHUNK, 2 if singing else 1, sr)
     prod = production(song)
     inst_eq = instrument_eq(sr, song.style.brightness, prod)
+    kicks = kick_samples(events)
     limiter = Limiter()
     fade_n = int(song.fade_out_s * sr)
     end_ramp = int(0.05 * sr)
@@ -381,7 +542,8 @@ def render_blocks(song: Song, sf_path: str, sr: int = SAMPLE_RATE) -> Iterator[A
             final = a + CHUNK >= last
             # channel-major from here on: (2, CHUNK) float32
             inst = np.empty((2, CHUNK), np.float32)
-            inst_eq(saturate(player.render(CHUNK), prod.drive), out=inst.T)
+            duck = duck_gain(kicks, a, CHUNK, sr, prod.duck_db) if prod.duck_db > 0 else None
+            inst_eq(saturate(player.render(CHUNK, duck), prod.drive), out=inst.T)
             inst *= band_gain(song, a, CHUNK, sr)
             send = inst[0] + inst[1]
             send *= 0.5 * wet_i

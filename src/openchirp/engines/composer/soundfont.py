@@ -182,7 +182,10 @@ class Player:
         self._key = events.key[synth].tolist()
         self._vel = events.velocity[synth].tolist()
 
-    def render(self, n: int) -> np.ndarray:
+    def render(self, n: int, duck: np.ndarray | None = None) -> np.ndarray:
+        """The next n samples, (n, 2) float32. ``duck``: a gain per sample for everything but
+        the drums (a sidechain); drum notes the synth plays itself (a rare tom of a fill when
+        the cache's budget runs out) are ducked with the rest."""
         out = np.empty((n, 2), np.float32)
         end = self.pos + n
         cur = self.pos
@@ -201,7 +204,13 @@ class Player:
             nxt = min(self._sample[i], end) if i < count else end
             sf.render(memoryview(out[cur - self.pos : nxt - self.pos]).cast("B"), False)
             cur = nxt
-        if self.cached is not None:
+        if duck is not None:
+            drums = np.zeros_like(out)
+            if self.cached is not None:
+                self.cached.mix_into(out, self.pos, drums, DRUM_CHANNELS)
+            out *= duck[:, None]
+            out += drums
+        elif self.cached is not None:
             self.cached.mix_into(out, self.pos)
         self.i = i
         self.pos = end

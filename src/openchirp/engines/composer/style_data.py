@@ -614,6 +614,7 @@ GENRES: dict[str, Genre] = {
             "keys": "choir",
         },
         reverb=0.5,
+        vocal_level_db=-2.0,  # the voice sits inside the orchestra's hall
         brightness=0.0,
     ),
     "ambient": Genre(
@@ -715,6 +716,7 @@ GENRES: dict[str, Genre] = {
             "keys": "choir",
         },
         reverb=0.55,
+        vocal_level_db=-2.0,  # the voice sits inside the orchestra's hall
     ),
     "chillwave": Genre(
         (84, 100),
@@ -905,8 +907,17 @@ class Production:
     """Added to the band bus's air shelf."""
     drive: float = 0.0
     """0..1: saturation of the band bus (odd harmonics: grit and density)."""
+    room_air: float = 0.0
+    """0..1: a brighter reverb whose highs ring longer (mix.impulse_response)."""
+    duck_db: float = 0.0
+    """Sidechain: how far the kick ducks the rest of the band (bass, chords, pads, lead; not
+    the drums, not the voice), released over an eighth (mix.duck_gain)."""
 
 
+# A film score: a bright hall (its highs ring), the strings' and horns' presence lifted well
+# over their dull General MIDI samples, less low shelf (timpani and cellos are weight enough),
+# the orchestra kit's triangle and suspended-cymbal swells (drums.py), the voice inside the
+# orchestra (the genre's vocal_level_db).
 PRODUCTION: dict[str, Production] = {
     "metal": Production(kit=0, drums_db=1.0, low_db=-1.0, presence_db=2.5, air_db=2.0, drive=0.8),
     "punk": Production(kit=16, drums_db=1.0, presence_db=2.0, air_db=1.5, drive=0.6),
@@ -917,14 +928,24 @@ PRODUCTION: dict[str, Production] = {
     "synthwave": Production(
         kit=24, drums_db=4.0, bass_db=2.0, low_db=2.5, presence_db=6.0, air_db=3.5, drive=0.5
     ),
-    "electronic": Production(kit=24, drums_db=1.0, bass_db=1.0, presence_db=1.5, air_db=2.0),
-    "edm": Production(kit=24, drums_db=2.0, low_db=2.0, presence_db=2.0, air_db=3.0, drive=0.2),
-    "trance": Production(kit=24, drums_db=1.0, low_db=1.0, presence_db=2.0, air_db=3.0),
-    "techno": Production(kit=25, drums_db=3.0, low_db=2.0, presence_db=1.0, air_db=2.0, drive=0.3),
-    "house": Production(
-        kit=25, drums_db=3.0, bass_db=1.0, low_db=2.0, presence_db=9.0, air_db=-4.0
+    "electronic": Production(
+        kit=24, drums_db=1.0, bass_db=1.0, presence_db=1.5, air_db=2.0, duck_db=3.0
     ),
-    "dubstep": Production(kit=25, drums_db=2.0, low_db=3.0, presence_db=2.0, drive=0.5),
+    "edm": Production(
+        kit=24, drums_db=2.0, low_db=2.0, presence_db=2.0, air_db=3.0, drive=0.2, duck_db=6.0
+    ),
+    "trance": Production(
+        kit=24, drums_db=1.0, low_db=1.0, presence_db=2.0, air_db=3.0, duck_db=5.0
+    ),
+    "techno": Production(
+        kit=25, drums_db=3.0, low_db=2.0, presence_db=1.0, air_db=2.0, drive=0.3, duck_db=4.0
+    ),
+    "house": Production(
+        kit=25, drums_db=3.0, bass_db=1.0, low_db=2.0, presence_db=9.0, air_db=-7.5, duck_db=5.0
+    ),
+    "dubstep": Production(
+        kit=25, drums_db=2.0, low_db=3.0, presence_db=2.0, drive=0.5, duck_db=4.0
+    ),
     "dnb": Production(kit=24, drums_db=3.0, low_db=2.0, presence_db=1.5, air_db=2.0),
     "hiphop": Production(kit=8, drums_db=5.0, bass_db=3.0, low_db=2.0, presence_db=4.0, air_db=2.0),
     "trap": Production(kit=25, drums_db=3.0, bass_db=3.0, low_db=4.0, air_db=2.0),
@@ -942,8 +963,12 @@ PRODUCTION: dict[str, Production] = {
     "acoustic": Production(kit=40, drums_db=-4.0, low_db=-1.5, presence_db=1.5, air_db=2.0),
     "country": Production(kit=8, drums_db=1.5, low_db=-2.0, presence_db=2.5, air_db=2.0),
     "ballad": Production(kit=40, drums_db=-3.0, presence_db=0.5, air_db=1.5),
-    "orchestral": Production(kit=48, drums_db=-5.0, low_db=2.0, presence_db=7.0, air_db=7.0),
-    "cinematic": Production(kit=48, drums_db=-5.0, low_db=2.0, presence_db=7.0, air_db=7.0),
+    "orchestral": Production(
+        kit=48, drums_db=-4.0, low_db=-2.0, presence_db=10.0, air_db=9.0, room_air=1.0
+    ),
+    "cinematic": Production(
+        kit=48, drums_db=-4.0, low_db=-2.0, presence_db=10.0, air_db=9.0, room_air=1.0
+    ),
     "classical": Production(kit=48, presence_db=1.0, air_db=1.5),
     "ambient": Production(low_db=1.0, presence_db=-1.0, air_db=2.0),
     "chillwave": Production(kit=24, low_db=1.0, presence_db=-2.0, air_db=1.0),
