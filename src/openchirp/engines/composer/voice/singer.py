@@ -466,7 +466,9 @@ def sing_phrase(
         delay_s=0.015,
         grid=lead.start,
     )
-    return _mix([(lead, 0.75), (double, 0.55)])
+    # a quiet double: at 0.55 against 0.75 its 15 ms comb blurred the words (pop's dry lead
+    # WER 1.33 -> 0.98 at 0.3 against 0.9)
+    return _mix([(lead, 0.9), (double, 0.3)])
 
 
 def harmonise(
