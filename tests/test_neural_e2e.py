@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -22,7 +21,13 @@ import httpx
 import pytest
 
 from openchirp.media.audio import decode
-from tests.support.neural import ACESTEP_MODEL, OOM_TAG, acestep_env, require_neural
+from tests.support.neural import (
+    ACESTEP_MODEL,
+    OOM_TAG,
+    acestep_env,
+    require_neural,
+    server_and_worker,
+)
 from tests.support.server import Server, wait_for
 
 require_neural()
@@ -62,28 +67,10 @@ def _env(**extra: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory, model_dir: Path) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("neural")
-    env = {
-        **acestep_env(model_dir, simulate_oom_tag=OOM_TAG),
-        "OPENCHIRP_DEFAULT_ENGINE": "",
-        "OPENCHIRP_WORKERS": "0",
-    }
-    server = Server(data, f"sqlite:///{data / 'oc.db'}", **env).start()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "openchirp", "worker", "--engines", "acestep"],
-        env=server.env,
-        cwd=data,
-        stdout=open(data / "worker.log", "ab"),  # noqa: SIM115 - closed with the process
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        yield server
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        server.stop()
+    with server_and_worker(
+        data, acestep_env(model_dir, simulate_oom_tag=OOM_TAG), "acestep"
+    ) as srv:
+        yield srv
 
 
 def plans(server: Server, ids: list[str]) -> list[dict[str, Any]]:

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +56,30 @@ def acestep_env(model_dir: Path, **options: Any) -> dict[str, str]:
             {"acestep": {**ACESTEP_OPTIONS, "model_dir": str(model_dir), **options}}
         ),
     }
+
+
+@contextmanager
+def server_and_worker(data: Path, env: dict[str, str], engines: str) -> Iterator[Any]:
+    """A real server with no embedded workers on a SQLite file in ``data``, and one
+    ``openchirp worker --engines ENGINES`` beside it (as a GPU machine runs it), stopped with
+    SIGTERM at the end; the worker's output goes to ``data/worker.log``."""
+    from tests.support.server import Server
+
+    env = {**env, "OPENCHIRP_DEFAULT_ENGINE": "", "OPENCHIRP_WORKERS": "0"}
+    server = Server(data, f"sqlite:///{data / 'oc.db'}", **env).start()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "openchirp", "worker", "--engines", engines],
+        env=server.env,
+        cwd=data,
+        stdout=open(data / "worker.log", "ab"),  # noqa: SIM115 - closed with the process
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        yield server
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+        server.stop()

@@ -7,15 +7,12 @@ goes on serving the next create."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.neural import OOM_TAG, require_neural
+from tests.support.neural import OOM_TAG, require_neural, server_and_worker
 from tests.support.server import Server, wait_for
 
 require_neural()
@@ -36,26 +33,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     env = {
         "OPENCHIRP_MODEL_ENGINES": json.dumps({"chirp-v3-5": "musicgen"}),
         "OPENCHIRP_ENGINE_OPTIONS": json.dumps(options),
-        "OPENCHIRP_DEFAULT_ENGINE": "",
-        "OPENCHIRP_WORKERS": "0",
     }
-    server = Server(data, f"sqlite:///{data / 'oc.db'}", **env).start()
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "openchirp", "worker", "--engines", "musicgen"],
-        env=server.env,
-        cwd=data,
-        stdout=open(data / "worker.log", "ab"),  # noqa: SIM115 - closed with the process
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    with server_and_worker(data, env, "musicgen") as server:
         yield server
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
-        server.stop()
 
 
 def test_out_of_memory_is_a_clip_error_and_the_worker_goes_on(stack: Server) -> None:

@@ -145,6 +145,17 @@ def model_key(name: str) -> str:
     return model.key
 
 
+def described(prompt: str) -> None:
+    """Outside custom mode ``prompt`` describes the song: required, and 500 characters at most."""
+    required(prompt, "description", "(a description of the song)")
+    if len(prompt) > DESCRIPTION_LIMIT:
+        raise TooLong(
+            f"{{field}} is {len(prompt)} characters; the limit for a description "
+            f"is {DESCRIPTION_LIMIT}",
+            field="description",
+        )
+
+
 def required(value: str, field: str, why: str) -> None:
     if not value.strip():
         raise InvalidInput(f"{{field}} is required {why}", field=field)
@@ -173,13 +184,7 @@ def generate(
             voice=voice,
         )
     else:
-        required(body.prompt, "description", "(a description of the song)")
-        if len(body.prompt) > DESCRIPTION_LIMIT:
-            raise TooLong(
-                f"{{field}} is {len(body.prompt)} characters; the limit for a description "
-                f"is {DESCRIPTION_LIMIT}",
-                field="description",
-            )
+        described(body.prompt)
         request = GenerateRequest(
             description=body.prompt,
             negative_tags=body.negativeTags,

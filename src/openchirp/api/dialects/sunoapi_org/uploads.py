@@ -25,9 +25,9 @@ from openchirp.api.dialects.base import nul_free
 from openchirp.api.dialects.sunoapi_org import shape
 from openchirp.api.dialects.sunoapi_org.shape import ok, responses
 from openchirp.api.dialects.sunoapi_org.songs import (
-    DESCRIPTION_LIMIT,
     VOICES,
     Tuning,
+    described,
     model_key,
     required,
 )
@@ -214,13 +214,7 @@ def upload_request(body: OnUpload) -> UploadRequest:
             required(body.prompt, "lyrics", "in custom mode with vocals (the lyrics)")
         lyrics = "" if body.instrumental else body.prompt
         return UploadRequest(lyrics=lyrics, tags=style, title=body.title, **common)
-    required(body.prompt, "description", "(a description of the song)")
-    if len(body.prompt) > DESCRIPTION_LIMIT:
-        raise TooLong(
-            f"{{field}} is {len(body.prompt)} characters; the limit for a description "
-            f"is {DESCRIPTION_LIMIT}",
-            field="description",
-        )
+    described(body.prompt)
     return UploadRequest(description=body.prompt, **common)
 
 
