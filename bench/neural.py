@@ -180,7 +180,7 @@ class WorkerPath:
                 model_engines={"chirp-auk": "acestep"},
                 # The bench's options exactly: the worker's registry builds no second model
                 # (one full-size model is all a 24 GiB machine holds) but takes the engine
-                # the other paths use; it claims all ``batch`` queued clips up to max_batch.
+                # the other paths use (its max_batch set to the row's batch by main).
                 engine_options={"acestep": self.options},
                 make_video=False,
                 render_pipeline=pipeline,
@@ -239,6 +239,9 @@ def main() -> None:
         rows = []
         for batch in batches:
             runtime.reset_peak(engine.device)
+            # One engine serves every path (and the worker's registry): its batch size is this
+            # row's, so the worker claims ``batch`` clips a model call, as a GPU worker would.
+            engine.max_batch = batch
             # Every pipeline call runs off the main thread, as the worker's does (render_batch):
             # on a busy CPU, torch's threads made main-thread calls 2.4x slower in wall time
             # for 1.2x the CPU time, which would favour the worker path unfairly.

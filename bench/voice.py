@@ -110,51 +110,11 @@ def speak(text: str) -> tuple[np.ndarray, int]:
     return np.concatenate(chunks).astype(np.float64) / 32768, 22_050
 
 
-def rolloff(x: np.ndarray, rate: int = 44_100) -> tuple[float, float]:
-    """(95% rolloff in Hz, loudest band above 6 kHz against the 1-2 kHz band in dB)."""
-    mono = x.astype(np.float64)
-    if mono.ndim == 2:
-        mono = mono.mean(axis=1)
-    n = 8192
-    frames = len(mono) // n
-    if frames == 0:
-        return 0.0, -99.0
-    seg = mono[: frames * n].reshape(frames, n) * np.hanning(n)
-    power = np.sum(np.abs(np.fft.rfft(seg, axis=1)) ** 2, axis=0)
-    f = np.fft.rfftfreq(n, 1.0 / rate)
-    total = float(np.sum(power)) or 1.0
-
-    def band(lo: float, hi: float) -> float:
-        return float(np.sum(power[(f >= lo) & (f < hi)]))
-
-    top = max(band(lo, hi) for lo, hi in ((6e3, 8e3), (8e3, 11e3), (11e3, 16e3), (16e3, 3e4)))
-    roll = float(f[np.searchsorted(np.cumsum(power) / total, 0.95)])
-    return roll, 10 * np.log10(max(top, 1e-30) / max(band(1000, 2000), 1e-30))
-
-
-def pitch_accuracy(notes: list, start: int, audio: np.ndarray, rate: int = 44_100) -> tuple:
-    """(share of voiced frames within 50 cents of the planned note, voiced frames): WORLD's
-    pitch tracker on a dry sung phrase, the first and last 30 ms of each note left out (the
-    glide between notes and the consonants sit there)."""
-    import pyworld
-
-    x = audio.astype(np.float64)
-    f0, t = pyworld.dio(x, rate, f0_floor=60.0, f0_ceil=1100.0, frame_period=5.0)
-    f0 = pyworld.stonemask(x, f0, t, rate)
-    t = t + start / rate
-    good = total = 0
-    for n in notes:
-        sel = (t >= n.start_s + 0.03) & (t < n.start_s + n.duration_s - 0.03) & (f0 > 0)
-        cents = 1200.0 * np.log2(f0[sel] / (440.0 * 2.0 ** ((n.midi - 69.0) / 12.0)))
-        good += int(np.sum(np.abs(cents) < 50.0))
-        total += int(sel.sum())
-    return good / max(total, 1), total
-
-
 def measure_song(engine, label: str) -> dict:  # type: ignore[no-untyped-def]
     """Render one bench song and measure its voice (see the module docstring)."""
     from openchirp.engines.base import PlanRequest
     from openchirp.engines.composer.voice.singer import sing_phrase
+    from tests.support.listening import pitch_accuracy, spectrum
 
     lyrics, style, seed = SONGS[label]
     render = engine.plan(PlanRequest(lyrics, style, seed=seed))
@@ -168,7 +128,7 @@ def measure_song(engine, label: str) -> dict:  # type: ignore[no-untyped-def]
             start, audio = sing_phrase(phrase.notes, render.song.voice, 44_100)
             acc, n = pitch_accuracy(phrase.notes, start, audio)
             good, frames = good + acc * n, frames + n
-    roll, harsh = rolloff(vocals)
+    bright = spectrum(vocals)
     sung, base = word_error_rate(ref, hyp), word_error_rate(ref, spoken)
     return {
         "label": label,
@@ -177,8 +137,8 @@ def measure_song(engine, label: str) -> dict:  # type: ignore[no-untyped-def]
         "baseline": base,
         "ratio": sung / max(base, 1e-9),
         "pitch": good / max(frames, 1),
-        "rolloff": roll,
-        "harsh_db": harsh,
+        "rolloff": bright["rolloff"],
+        "harsh_db": bright["harsh_db"],
         "heard": " ".join(hyp),
         "heard_spoken": " ".join(spoken),
     }

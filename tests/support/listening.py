@@ -6,6 +6,8 @@ Shared by ``bench/engine.py`` and the engine's guard tests so both read the same
   the loudest band above 6 kHz against 1-2 kHz).
 - :func:`features`: a small genre fingerprint (tempo, brightness, onset rate, percussive share,
   low/high balance, flatness) and :func:`distance_table`, the nearest other genre of each.
+- :func:`pitch_accuracy`: the share of a sung phrase's voiced frames within 50 cents of the
+  planned notes (WORLD's pitch tracker, imported only there).
 - :func:`boundaries` and :func:`boundary_f1`: a novelty segmenter (Foote's checkerboard kernel on
   the self-similarity of timbre, chroma and loudness) and its F1 against planned boundaries.
 
@@ -65,6 +67,31 @@ def spectrum(x: np.ndarray, rate: int = SR) -> dict[str, float]:
         "rolloff": float(f[np.searchsorted(np.cumsum(power) / total, 0.95)]),
         "harsh_db": 10 * np.log10(max(top, 1e-30) / ref),
     }
+
+
+def f0_track(start: int, audio: np.ndarray, rate: int = SR) -> tuple[np.ndarray, np.ndarray]:
+    """(times in s from the song's start, f0 in Hz, 0 unvoiced) of a phrase starting at sample
+    ``start``: WORLD's DIO refined by StoneMask, 5 ms frames."""
+    import pyworld
+
+    x = audio.astype(np.float64)
+    f0, t = pyworld.dio(x, rate, f0_floor=60.0, f0_ceil=1100.0, frame_period=5.0)
+    f0 = pyworld.stonemask(x, f0, t, rate)
+    return t + start / rate, f0
+
+
+def pitch_accuracy(notes: list, start: int, audio: np.ndarray, rate: int = SR) -> tuple[float, int]:
+    """(share of voiced frames within 50 cents of the planned note, voiced frames) of a dry sung
+    phrase. The first and last 30 ms of each note are left out: that is where the portamento
+    glides between notes (by design) and where onset/coda consonants sit."""
+    t, f0 = f0_track(start, audio, rate)
+    good = total = 0
+    for n in notes:
+        sel = (t >= n.start_s + 0.03) & (t < n.start_s + n.duration_s - 0.03) & (f0 > 0)
+        cents = 1200.0 * np.log2(f0[sel] / (440.0 * 2.0 ** ((n.midi - 69.0) / 12.0)))
+        good += int(np.sum(np.abs(cents) < 50.0))
+        total += int(sel.sum())
+    return good / max(total, 1), total
 
 
 # ---------------------------------------------------------------- short-time analysis

@@ -73,6 +73,12 @@ class Limits:
     period: str = "month"
 
 
+def with_voice(tags: str, voice: str | None) -> str:
+    """The style the engine hears: the singer asked for ("male"/"female") as the words
+    "male vocals" or "female vocals" after the tags (the composer reads its voice from them)."""
+    return f"{tags}, {voice} vocals" if voice else tags
+
+
 class Service:
     def __init__(
         self, settings: Settings, db: Database, storage: Storage, lyricist: Lyricist | None = None
@@ -243,7 +249,7 @@ class Service:
         }
         render_input = RenderInput(
             lyrics=lyrics,
-            tags=f"{tags}, {request.voice} vocals" if request.voice else tags,
+            tags=with_voice(tags, request.voice),
             model=model.key,
             engine=self.settings.engine_for_model(model.key),
             negative_tags=request.negative_tags,

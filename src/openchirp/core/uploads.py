@@ -23,7 +23,7 @@ from openchirp.core.errors import InvalidInput, NotFound, TooLong, Unsupported
 from openchirp.core.models import DEFAULT_MODEL, ModelInfo, resolve_model
 from openchirp.core.render_input import UPLOAD_ENGINE, ContinueFrom, CoverOf, RenderInput
 from openchirp.core.requests import UploadRequest
-from openchirp.core.service import Batch, Once, Service
+from openchirp.core.service import Batch, Once, Service, with_voice
 from openchirp.db import repo
 from openchirp.db.records import Clip, User
 from openchirp.media.audio import decode
@@ -198,7 +198,7 @@ class Uploads:
             meta["cover_clip_id"] = upload.id
         render_input = RenderInput(
             lyrics=lyrics,
-            tags=f"{tags}, {request.voice} vocals" if request.voice else tags,
+            tags=with_voice(tags, request.voice),
             model=model.key,
             # The requested model's engine: the upload's own "engine" made nothing.
             engine=service.settings.engine_for_model(model.key),

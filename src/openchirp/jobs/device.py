@@ -29,10 +29,8 @@ _lock = threading.Lock()
 
 
 def device_of(engine: Any) -> str | None:
-    """The engine's device (``engine.device``, or its loaded model's); None: it has none."""
-    device = getattr(engine, "device", None) or getattr(
-        getattr(engine, "loaded", None), "device", None
-    )
+    """The engine's device (a model engine's ``device``); None: it has none."""
+    device = getattr(engine, "device", None)
     return None if device is None else str(device)
 
 

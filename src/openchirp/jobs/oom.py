@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import Any
 
-from openchirp.engines.base import AudioBlock, FailedRender, PlanRequest, Render
+from openchirp.engines.base import SAMPLE_RATE, AudioBlock, FailedRender, PlanRequest, Render
 from openchirp.engines.neural import runtime
 from openchirp.engines.neural.runtime import OutOfMemory
 from openchirp.jobs.device import device_of
@@ -59,7 +59,7 @@ def plan_fitting(engine: Any, name: str, requests: list[PlanRequest]) -> list[Re
         runtime.release_cached(device_of(engine) or "cpu")
         log.warning("%s: out of memory with a batch of %d: %s", name, len(requests), reason)
         if len(requests) == 1:
-            out[0] = FailedRender(_too_big(), _rate(engine))
+            out[0] = FailedRender(_too_big(), getattr(engine, "sample_rate", SAMPLE_RATE))
         else:
             # The clips that ran out, again in halves (a lone one: alone, as it never was).
             half = max(1, len(short) // 2)
@@ -83,13 +83,6 @@ def _too_big() -> OutOfMemory:
         "the GPU ran out of memory making this song, even alone in its batch; "
         "try a shorter song, or again later"
     )
-
-
-def _rate(engine: Any) -> int:
-    rate = getattr(engine, "sample_rate", None) or getattr(
-        getattr(engine, "loaded", None), "sampling_rate", None
-    )
-    return int(rate or 48_000)
 
 
 def _primed(render: Render, engine: Any) -> Render:

@@ -28,8 +28,8 @@ from openchirp.jobs.context import JobContext, LeaseLost, end_clip_in_error, sta
 from openchirp.jobs.failures import classify
 from openchirp.jobs.oom import plan_fitting
 from openchirp.jobs.outputs import complete_clip, mp3_writer, store_covers
-from openchirp.jobs.sources import cover_of
-from openchirp.media.audio import WavWriter, decode
+from openchirp.jobs.sources import audio_of, cover_of
+from openchirp.media.audio import WavWriter
 from openchirp.media.waveform import PeakAccumulator
 from openchirp.storage import PEAKS, clip_key
 
@@ -49,8 +49,8 @@ def plan_request(
                 f"the source clip {spec.continuation.clip_id} has no plan to continue"
             )
         audio, rate = None, SAMPLE_RATE
-        if source_audio and (key := audio_key_of(source)):
-            audio, rate = decode(ctx.storage.fetch(key))
+        if source_audio and audio_key_of(source):
+            audio, rate = audio_of(ctx, source)
             # A whole song's audio starts before its last part's plan: on the plan's timeline.
             audio = audio[round((source.timeline_offset_s or 0.0) * rate) :]
         continuation = Continuation(
@@ -211,17 +211,18 @@ class ModelBatch:
         """Mark the clips started and submit the model call."""
         self.started = True
         failure: Exception | None = None
+        requests: list[PlanRequest] = []
         for render in self.renders:
             if render._done:  # made meanwhile (a retried sibling): just end its job
                 _step(render, self.ctx)
                 continue
             try:
-                self.ready.append(render)
-                render.request = render.begin()
+                request = render.begin()
             except Exception as exc:  # noqa: BLE001 - recorded against that clip's own job
-                self.ready.remove(render)
                 failure = failure or _failed(render, self.ctx, exc)
-        requests = [r.request for r in self.ready if r.request is not None]
+                continue
+            self.ready.append(render)
+            requests.append(request)
         self._planning = pool.submit(plan_fitting, self.engine, self.engine_name, requests)
         return failure
 
@@ -363,8 +364,6 @@ class ClipRender:
         self._blocks: Iterator[AudioBlock] | None = None
         self._done = clip.status in (ClipStatus.COMPLETE, ClipStatus.ERROR)
         self.failed = False
-        self.request: PlanRequest | None = None
-        """What a batch plans it with (``begin``)."""
 
     def step(self) -> bool:
         """Do the next piece of work; False once the clip is complete (or was already)."""

@@ -6,11 +6,11 @@ import time
 
 import numpy as np
 import pytest
-import pyworld
 
 from openchirp.engines.composer.voice.phonemes import words_of
 from openchirp.engines.composer.voice.score import SungNote, VoiceSpec
 from openchirp.engines.composer.voice.singer import harmonise, sing_phrase, voice_range
+from tests.support.listening import f0_track, pitch_accuracy
 
 SR = 44_100
 MELODY = [0, 2, 4, 5, 7, 5, 4, 2, 0, 4, 7, 12]
@@ -26,27 +26,6 @@ def sung_line(line: str, base: float, start: float = 0.5, step: float = 0.4) -> 
             notes.append(SungNote(t, step * 0.95, midi, syl, wi))
             t += step
     return notes
-
-
-def f0_track(start: int, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    x = audio.astype(np.float64)
-    f0, t = pyworld.dio(x, SR, f0_floor=60.0, f0_ceil=1100.0, frame_period=5.0)
-    f0 = pyworld.stonemask(x, f0, t, SR)
-    return t + start / SR, f0
-
-
-def pitch_accuracy(notes: list[SungNote], start: int, audio: np.ndarray) -> tuple[float, int]:
-    """Share of voiced frames within 50 cents of the planned note. The first and last 30 ms of
-    each note are left out: that is where the portamento glides between notes (by design) and
-    where onset/coda consonants sit."""
-    t, f0 = f0_track(start, audio)
-    good = total = 0
-    for n in notes:
-        sel = (t >= n.start_s + 0.03) & (t < n.start_s + n.duration_s - 0.03) & (f0 > 0)
-        cents = 1200.0 * np.log2(f0[sel] / (440.0 * 2.0 ** ((n.midi - 69.0) / 12.0)))
-        good += int(np.sum(np.abs(cents) < 50.0))
-        total += int(sel.sum())
-    return good / max(total, 1), total
 
 
 @pytest.fixture(scope="module")

@@ -93,6 +93,7 @@ class AceStepEngine:
     folder's audio tokenizer (``operation_problems``). No add-vocals or add-instrumental: the
     pipeline's lego/complete tasks want per-track models this folder layout does not name."""
     wants_source_audio = True
+    sample_rate = SAMPLE_RATE
 
     def __init__(
         self,

@@ -134,6 +134,16 @@ class MusicgenEngine:
             self.loaded.num_codebooks,
         )
 
+    @property
+    def device(self) -> str:
+        """Where the model runs (the worker frees its cache and reports its memory)."""
+        return self.loaded.device
+
+    @property
+    def sample_rate(self) -> int:
+        """The codec's rate: every clip's."""
+        return self.loaded.sampling_rate
+
     # -- planning ----------------------------------------------------------------------------
 
     def plan(self, request: PlanRequest) -> MusicgenRender:
