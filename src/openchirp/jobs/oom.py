@@ -13,7 +13,6 @@ after a clip's first audio has streamed ends that clip (its growing mp3 is alrea
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from itertools import chain
 from typing import Any
@@ -26,11 +25,6 @@ from openchirp.jobs.device import device_of
 log = logging.getLogger("openchirp.worker")
 
 
-def is_out_of_memory(exc: BaseException) -> bool:
-    """torch's out-of-memory error; without torch imported no engine could have raised one."""
-    return "torch" in sys.modules and runtime.is_out_of_memory(exc)
-
-
 def plan_fitting(engine: Any, name: str, requests: list[PlanRequest]) -> list[Render]:
     """``engine.plan_batch(requests)``, each render's first block already taken; halves of the
     batch again after an out-of-memory error. One render per request, same order."""
@@ -41,7 +35,7 @@ def plan_fitting(engine: Any, name: str, requests: list[PlanRequest]) -> list[Re
     try:
         renders = engine.plan_batch(requests)
     except Exception as exc:
-        if not is_out_of_memory(exc):
+        if not runtime.is_out_of_memory(exc):
             raise
         reason = _reason(exc)  # nothing of the failed call may hold device memory on
         short = list(range(len(requests)))
@@ -50,7 +44,7 @@ def plan_fitting(engine: Any, name: str, requests: list[PlanRequest]) -> list[Re
             try:
                 out[i] = _primed(render, engine)
             except Exception as exc:  # noqa: BLE001 - this clip's; raised from its first block
-                if is_out_of_memory(exc):
+                if runtime.is_out_of_memory(exc):
                     reason, short = _reason(exc), [*short, i]
                 else:
                     out[i] = FailedRender(exc, render.sample_rate)
@@ -109,7 +103,7 @@ class Primed:
         try:
             yield from self._blocks
         except Exception as exc:
-            if not is_out_of_memory(exc):
+            if not runtime.is_out_of_memory(exc):
                 raise
             reason = _reason(exc)
         else:

@@ -176,8 +176,11 @@ def reset_peak(device: str) -> None:
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
-    import torch
-
+    """torch's out-of-memory error. Without torch imported no engine could have raised one,
+    and the question (asked of every batching engine's errors) imports nothing."""
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return False
     if isinstance(exc, torch.cuda.OutOfMemoryError):
         return True
     return isinstance(exc, RuntimeError) and "out of memory" in str(exc).lower()
