@@ -109,7 +109,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--no-wer", action="store_true")
     ap.add_argument("--clips", default="", help="comma-separated labels to render (default all)")
-    ap.add_argument("--wer-songs", default=",".join(voice_bench.SONGS), help="bench/voice.py songs")
+    ap.add_argument("--wer-songs", default="bench", help="bench/voice.py songs")
     args = ap.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
@@ -191,7 +191,7 @@ def main() -> None:
         print("WER: skipped" + ("" if voice_available() else " (voice module absent)"))
         return
     print("voice (bench/voice.py): WER on the vocal stem, espeak-ng speaking the same words")
-    voice_bench.report(engine, [x for x in args.wer_songs.split(",") if x], verbose=False)
+    voice_bench.report(engine, voice_bench.song_labels(args.wer_songs), verbose=False)
 
 
 if __name__ == "__main__":

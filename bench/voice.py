@@ -1,12 +1,16 @@
 """How well the built-in engine's voice is understood and how well it sings in tune.
 
-    .venv/bin/python bench/voice.py [--songs ballad,pop] [--base /path/to/other/checkout]
+    .venv/bin/python bench/voice.py [--songs ballad,pop | wide | all] [--breakdown]
+        [--base /path/to/other/checkout]
 
 Renders the bench songs (lyrics, style, seed), and prints per song: pocketsphinx's word error
 rate on the vocal stem (lead, backing voice and reverb, as the listener gets it), the same
 recogniser on espeak-ng *speaking* the same words (the baseline, same run), their ratio, the
 share of voiced frames of the dry lead within 50 cents of the planned notes, and the vocal
 stem's 95% rolloff and loudest band above 6 kHz against 1-2 kHz (> 0 dB: harsh).
+``--songs wide`` adds twelve songs (eight more genres), ``all`` sings the sixteen;
+``--breakdown`` also recognises the dry lead alone and with the backing voice (the stem adds
+the reverb), to see where the words are lost.
 ``--base`` runs the same measurement on another checkout (its ``src``) in a subprocess first:
 figures before and after in one run. ``bench/engine.py`` calls :func:`report`.
 """
@@ -41,6 +45,17 @@ POP = (
     "can\nTake me to the water\nAnd hold me in your hand"
 )
 
+SUMMER = (
+    "[Verse]\nThe summer sun is fading\nThe children walking home\nMy father at the window\n"
+    "He never feels alone\n\n[Chorus]\nCarry me over the mountain\nCarry me over the sea\n"
+    "Tell me the story of Mary\nAnd bring her back to me"
+)
+STATION = (
+    "[Verse]\nI saw you at the station\nYou wore a yellow coat\nWe talked about the weather\n"
+    "And the letter that you wrote\n\n[Chorus]\nDon't let the music stop now\nDon't let "
+    "the morning come\nStay with me a little longer\nUntil the night is done"
+)
+
 SONGS: dict[str, tuple[str, str, int]] = {
     "ballad": (BALLAD, "slow acoustic ballad, female vocals", 5),
     "pop": (POP, "upbeat pop, male vocals", 6),
@@ -48,6 +63,23 @@ SONGS: dict[str, tuple[str, str, int]] = {
     "rnb": (POP, "smooth r&b, female vocals", 8),
 }
 """The bench songs: label -> (lyrics, style tags, seed)."""
+
+WIDE: dict[str, tuple[str, str, int]] = {
+    "country ballad": (SUMMER, "country ballad, female vocals", 11),
+    "indie rock": (SUMMER, "indie rock, male vocals", 12),
+    "dream pop": (STATION, "dream pop, female vocals", 13),
+    "soul": (STATION, "soul, male vocals", 14),
+    "pop rock": (BALLAD, "pop rock, male vocals", 21),
+    "country": (POP, "country, female vocals", 22),
+    "synthpop": (SUMMER, "synthpop, female vocals", 23),
+    "folk rock": (STATION, "folk rock, male vocals", 24),
+    "jazz": (BALLAD, "jazz, female vocals", 25),
+    "blues": (POP, "blues, male vocals", 26),
+    "gospel": (SUMMER, "gospel, male vocals", 27),
+    "acoustic pop": (STATION, "acoustic pop, female vocals", 28),
+}
+"""``--songs wide``: twelve more (four lyrics, eight more genres, both voices); with only four
+songs of 40 words a song's figure moves by +-0.1 with any change to the voice."""
 
 
 def word_error_rate(ref: list[str], hyp: list[str]) -> float:
@@ -80,57 +112,58 @@ def recognise(audio: np.ndarray, rate: int = 44_100) -> list[str]:
 
 
 def speak(text: str) -> tuple[np.ndarray, int]:
-    """espeak-ng *speaking* the text (the library the singer takes its phonemes from):
-    (float audio, 22050)."""
-    import ctypes
+    """espeak-ng *speaking* the text, as the singer has it speak a phrase (its voice, a freshly
+    loaded library: the same words give the same bits whatever was spoken before; the shared
+    library carries its pitch flutter from one utterance to the next, which moved this
+    baseline by up to 0.1 a song with the order of the songs): (float audio, 22050)."""
+    from openchirp.engines.composer.voice import speech
 
-    from openchirp.engines.composer.voice import phonemes
-
-    lib = phonemes._espeak()
-    if lib is None:
+    spoken = speech.speak(text)
+    if spoken is None:
         raise RuntimeError("espeak-ng is not available")
-    chunks: list[np.ndarray] = []
-    callback_type = ctypes.CFUNCTYPE(
-        ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
-    )
-
-    def collect(wav, count, _events):  # type: ignore[no-untyped-def]
-        if wav and count > 0:
-            chunks.append(np.ctypeslib.as_array(wav, shape=(count,)).copy())
-        return 0
-
-    callback = callback_type(collect)
-    lib.espeak_SetSynthCallback(callback)
-    data = text.encode() + b"\0"
-    lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int]
-    lib.espeak_Synth.argtypes += [ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
-    with phonemes._lock:  # espeak-ng is not thread safe; the engine shares this lock
-        lib.espeak_Synth(data, len(data), 0, 0, 0, 1, None, None)  # 1: espeakCHARS_UTF8
-        lib.espeak_Synchronize()
-    return np.concatenate(chunks).astype(np.float64) / 32768, 22_050
+    return spoken[0], speech.RATE
 
 
-def measure_song(engine, label: str) -> dict:  # type: ignore[no-untyped-def]
+def _laid(pieces: list[tuple[int, np.ndarray]]) -> np.ndarray:
+    """Phrases (start sample, audio) laid on one track, as the song places them."""
+    out = np.zeros(max(s + len(a) for s, a in pieces), np.float32)
+    for s, a in pieces:
+        out[max(s, 0) : s + len(a)] += a[max(0, -s) :]
+    return out
+
+
+def measure_song(engine, label: str, breakdown: bool = False) -> dict:  # type: ignore[no-untyped-def]
     """Render one bench song and measure its voice (see the module docstring)."""
     from openchirp.engines.base import PlanRequest
     from openchirp.engines.composer.voice.singer import sing_phrase
     from tests.support.listening import pitch_accuracy, spectrum
 
-    lyrics, style, seed = SONGS[label]
+    lyrics, style, seed = {**SONGS, **WIDE}[label]
     render = engine.plan(PlanRequest(lyrics, style, seed=seed))
     vocals = np.concatenate([b.stems["vocals"] for b in render.blocks()])
     ref = [w.word.lower().strip(",.!?;:") for w in render.words]
     hyp = recognise(vocals)
     spoken = recognise(*speak(" ".join(ref)))
     good = frames = 0
+    dry: list[tuple[int, np.ndarray]] = []
     for phrase in render.song.phrases:
         if phrase.own and phrase.notes:
             start, audio = sing_phrase(phrase.notes, render.song.voice, 44_100)
             acc, n = pitch_accuracy(phrase.notes, start, audio)
             good, frames = good + acc * n, frames + n
+            dry.append((start, audio))
     bright = spectrum(vocals)
     sung, base = word_error_rate(ref, hyp), word_error_rate(ref, spoken)
+    parts = {}
+    if breakdown:  # where the words are lost: the lead alone, then with the backing voice
+        from openchirp.engines.composer.render import _sing
+
+        backed = [_sing(p, render.song, 44_100) for p in render.song.phrases if p.own and p.notes]
+        with_back = [(s, lead if b is None else lead + b) for s, lead, b in backed]
+        for key, pieces in (("dry", dry), ("backed", with_back)):
+            parts[key] = word_error_rate(ref, recognise(_laid(pieces)))
     return {
+        **parts,
         "label": label,
         "words": len(ref),
         "wer": sung,
@@ -144,36 +177,58 @@ def measure_song(engine, label: str) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
-def report(engine, labels: list[str], verbose: bool = True) -> list[dict]:  # type: ignore[no-untyped-def]
-    """Measure and print the voice figures of the bench songs ``labels``."""
+def report(  # type: ignore[no-untyped-def]
+    engine, labels: list[str], verbose: bool = True, breakdown: bool = False
+) -> list[dict]:
+    """Measure and print the voice figures of the bench songs ``labels``; ``breakdown``: also
+    the WER of the dry lead alone and with the backing voice (the stem adds the reverb)."""
     rows = []
+    extra = f" {'dry':>5s} {'+back':>5s}" if breakdown else ""
     print(
-        f"{'song':8s} {'words':>5s} {'WER':>5s} {'spoken':>6s} {'ratio':>5s} "
+        f"{'song':14s} {'words':>5s} {'WER':>5s}{extra} {'spoken':>6s} {'ratio':>5s} "
         f"{'pitch':>6s} {'voc roll':>8s} {'top dB':>6s}"
     )
     for label in labels:
-        r = measure_song(engine, label)
+        r = measure_song(engine, label, breakdown)
         rows.append(r)
+        extra = f" {r['dry']:5.2f} {r['backed']:5.2f}" if breakdown else ""
         print(
-            f"{label:8s} {r['words']:5d} {r['wer']:5.2f} {r['baseline']:6.2f} {r['ratio']:5.2f} "
-            f"{r['pitch']:6.1%} {r['rolloff']:8.0f} {r['harsh_db']:6.1f}",
+            f"{label:14s} {r['words']:5d} {r['wer']:5.2f}{extra} {r['baseline']:6.2f} "
+            f"{r['ratio']:5.2f} {r['pitch']:6.1%} {r['rolloff']:8.0f} {r['harsh_db']:6.1f}",
             flush=True,
         )
         if verbose:
             print(f"  heard (sung):   {r['heard']}")
             print(f"  heard (spoken): {r['heard_spoken']}")
-    wer = sum(r["wer"] * r["words"] for r in rows) / max(1, sum(r["words"] for r in rows))
-    base = sum(r["baseline"] * r["words"] for r in rows) / max(1, sum(r["words"] for r in rows))
-    print(f"{'all':8s} {'':5s} {wer:5.2f} {base:6.2f} {wer / max(base, 1e-9):5.2f}")
+    words = max(1, sum(r["words"] for r in rows))
+
+    def mean(key: str) -> float:
+        return sum(r[key] * r["words"] for r in rows) / words
+
+    wer, base = mean("wer"), mean("baseline")
+    extra = f" {mean('dry'):5.2f} {mean('backed'):5.2f}" if breakdown else ""
+    print(f"{'all':14s} {'':5s} {wer:5.2f}{extra} {base:6.2f} {wer / max(base, 1e-9):5.2f}")
+    if breakdown:
+        print(
+            f"ratio of the dry lead {mean('dry') / base:.2f}, with the backing voice "
+            f"{mean('backed') / base:.2f}, the stem (with the reverb) {wer / base:.2f}"
+        )
     return rows
+
+
+def song_labels(spec: str) -> list[str]:
+    """``--songs``: labels separated by commas; ``wide``: the twelve more; ``all``: sixteen."""
+    named = {"bench": list(SONGS), "wide": list(WIDE), "all": [*SONGS, *WIDE]}
+    return [x for part in spec.split(",") if part for x in named.get(part, [part])]
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--songs", default=",".join(SONGS))
+    ap.add_argument("--songs", default="bench", help="labels, or bench / wide / all")
     ap.add_argument("--soundfont", default=None)
     ap.add_argument("--base", default=None, help="another checkout to measure first (before)")
     ap.add_argument("--quiet", action="store_true", help="no recognised text")
+    ap.add_argument("--breakdown", action="store_true", help="also the dry lead, +backing")
     args = ap.parse_args()
     if args.base:
         base = Path(args.base).resolve()
@@ -181,12 +236,13 @@ def main() -> None:
         env = {**os.environ, "PYTHONPATH": f"{base / 'src'}:{base}"}
         cmd = [sys.executable, __file__, "--songs", args.songs, "--_as-base"]
         cmd += ["--quiet"] if args.quiet else []
+        cmd += ["--breakdown"] if args.breakdown else []
         subprocess.run(cmd, env=env, check=True)
         print(f"after: {ROOT}", flush=True)
     from openchirp.engines.composer.engine import ComposerEngine
 
     engine = ComposerEngine(args.soundfont)
-    report(engine, [s for s in args.songs.split(",") if s], verbose=not args.quiet)
+    report(engine, song_labels(args.songs), not args.quiet, args.breakdown)
 
 
 if __name__ == "__main__":

@@ -193,7 +193,8 @@ ROLLOFF_BAR = 3500.0
 @pytest.mark.slow  # ~1 min: two songs rendered, sung and spoken words recognised
 def test_sung_words_are_understood_nearly_as_well_as_spoken_ones() -> None:
     """pocketsphinx on the vocal stem of two bench songs against pocketsphinx on espeak-ng
-    speaking the same words (bench/voice.py, deterministic: fixed seeds, same bits every run).
+    speaking the same words (bench/voice.py, deterministic: fixed seeds, same bits every run;
+    the spoken baseline from a freshly loaded espeak-ng, whatever this process spoke before).
     Measured: sung WER 1.21 against 0.80 spoken (ratio 1.50) with the formant singer, 1.13
     against 0.80 (1.41) with the first vocoder, 1.02 (1.27) now; the bar sits above: a
     regression guard (the target is 1.15)."""
