@@ -78,7 +78,7 @@ WIDE: dict[str, tuple[str, str, int]] = {
     "gospel": (SUMMER, "gospel, male vocals", 27),
     "acoustic pop": (STATION, "acoustic pop, female vocals", 28),
 }
-"""``--songs wide``: twelve more (four lyrics, eight more genres, both voices); with only four
+"""``--songs wide``: twelve more (four lyrics, twelve more styles, both voices); with only four
 songs of 40 words a song's figure moves by +-0.1 with any change to the voice."""
 
 
