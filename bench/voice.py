@@ -8,7 +8,7 @@ rate on the vocal stem (lead, backing voice and reverb, as the listener gets it)
 recogniser on espeak-ng *speaking* the same words (the baseline, same run), their ratio, the
 share of voiced frames of the dry lead within 50 cents of the planned notes, and the vocal
 stem's 95% rolloff and loudest band above 6 kHz against 1-2 kHz (> 0 dB: harsh).
-``--songs wide`` adds twelve songs (eight more genres), ``all`` sings the sixteen;
+``--songs wide`` adds twelve songs (twelve more styles), ``all`` sings the sixteen;
 ``--breakdown`` also recognises the dry lead alone and with the backing voice (the stem adds
 the reverb), to see where the words are lost.
 ``--base`` runs the same measurement on another checkout (its ``src``) in a subprocess first:
