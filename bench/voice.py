@@ -1,7 +1,7 @@
 """How well the built-in engine's voice is understood and how well it sings in tune.
 
-    .venv/bin/python bench/voice.py [--songs ballad,pop | wide | all] [--breakdown]
-        [--base /path/to/other/checkout]
+    .venv/bin/python bench/voice.py [--songs ballad,pop | wide | all] [--seeds 0,100]
+        [--breakdown] [--base /path/to/other/checkout]
 
 Renders the bench songs (lyrics, style, seed), and prints per song: pocketsphinx's word error
 rate on the vocal stem (lead, backing voice and reverb, as the listener gets it), the same
@@ -9,6 +9,7 @@ recogniser on espeak-ng *speaking* the same words (the baseline, same run), thei
 share of voiced frames of the dry lead within 50 cents of the planned notes, and the vocal
 stem's 95% rolloff and loudest band above 6 kHz against 1-2 kHz (> 0 dB: harsh).
 ``--songs wide`` adds twelve songs (twelve more styles), ``all`` sings the sixteen;
+``--seeds 0,100`` sings each again with its seed moved by 100 (another melody and take);
 ``--breakdown`` also recognises the dry lead alone and with the backing voice (the stem adds
 the reverb), to see where the words are lost.
 ``--base`` runs the same measurement on another checkout (its ``src``) in a subprocess first:
@@ -138,8 +139,9 @@ def measure_song(engine, label: str, breakdown: bool = False) -> dict:  # type: 
     from openchirp.engines.composer.voice.singer import sing_phrase
     from tests.support.listening import pitch_accuracy, spectrum
 
-    lyrics, style, seed = {**SONGS, **WIDE}[label]
-    render = engine.plan(PlanRequest(lyrics, style, seed=seed))
+    name, _, offset = label.partition("+")
+    lyrics, style, seed = {**SONGS, **WIDE}[name]
+    render = engine.plan(PlanRequest(lyrics, style, seed=seed + int(offset or 0)))
     vocals = np.concatenate([b.stems["vocals"] for b in render.blocks()])
     ref = [w.word.lower().strip(",.!?;:") for w in render.words]
     hyp = recognise(vocals)
@@ -185,7 +187,7 @@ def report(  # type: ignore[no-untyped-def]
     rows = []
     extra = f" {'dry':>5s} {'+back':>5s}" if breakdown else ""
     print(
-        f"{'song':14s} {'words':>5s} {'WER':>5s}{extra} {'spoken':>6s} {'ratio':>5s} "
+        f"{'song':18s} {'words':>5s} {'WER':>5s}{extra} {'spoken':>6s} {'ratio':>5s} "
         f"{'pitch':>6s} {'voc roll':>8s} {'top dB':>6s}"
     )
     for label in labels:
@@ -193,7 +195,7 @@ def report(  # type: ignore[no-untyped-def]
         rows.append(r)
         extra = f" {r['dry']:5.2f} {r['backed']:5.2f}" if breakdown else ""
         print(
-            f"{label:14s} {r['words']:5d} {r['wer']:5.2f}{extra} {r['baseline']:6.2f} "
+            f"{label:18s} {r['words']:5d} {r['wer']:5.2f}{extra} {r['baseline']:6.2f} "
             f"{r['ratio']:5.2f} {r['pitch']:6.1%} {r['rolloff']:8.0f} {r['harsh_db']:6.1f}",
             flush=True,
         )
@@ -207,7 +209,7 @@ def report(  # type: ignore[no-untyped-def]
 
     wer, base = mean("wer"), mean("baseline")
     extra = f" {mean('dry'):5.2f} {mean('backed'):5.2f}" if breakdown else ""
-    print(f"{'all':14s} {'':5s} {wer:5.2f}{extra} {base:6.2f} {wer / max(base, 1e-9):5.2f}")
+    print(f"{'all':18s} {'':5s} {wer:5.2f}{extra} {base:6.2f} {wer / max(base, 1e-9):5.2f}")
     if breakdown:
         print(
             f"ratio of the dry lead {mean('dry') / base:.2f}, with the backing voice "
@@ -216,10 +218,14 @@ def report(  # type: ignore[no-untyped-def]
     return rows
 
 
-def song_labels(spec: str) -> list[str]:
-    """``--songs``: labels separated by commas; ``wide``: the twelve more; ``all``: sixteen."""
+def song_labels(spec: str, offsets: str = "0") -> list[str]:
+    """``--songs``: labels separated by commas; ``wide``: the twelve more; ``all``: sixteen.
+    ``offsets`` (``--seeds``): each song again at its seed plus each offset ("pop+100": the
+    same lyrics and style, another melody and take)."""
     named = {"bench": list(SONGS), "wide": list(WIDE), "all": [*SONGS, *WIDE]}
-    return [x for part in spec.split(",") if part for x in named.get(part, [part])]
+    labels = [x for part in spec.split(",") if part for x in named.get(part, [part])]
+    steps = [int(o) for o in offsets.split(",") if o.strip()] or [0]
+    return [label if k == 0 else f"{label}+{k}" for k in steps for label in labels]
 
 
 def main() -> None:
@@ -229,12 +235,14 @@ def main() -> None:
     ap.add_argument("--base", default=None, help="another checkout to measure first (before)")
     ap.add_argument("--quiet", action="store_true", help="no recognised text")
     ap.add_argument("--breakdown", action="store_true", help="also the dry lead, +backing")
+    ap.add_argument("--seeds", default="0", help="seed offsets, e.g. 0,100: each song at each")
     args = ap.parse_args()
     if args.base:
         base = Path(args.base).resolve()
         print(f"before: {base}", flush=True)
         env = {**os.environ, "PYTHONPATH": f"{base / 'src'}:{base}"}
-        cmd = [sys.executable, __file__, "--songs", args.songs, "--_as-base"]
+        cmd = [sys.executable, __file__, "--songs", args.songs, "--seeds", args.seeds]
+        cmd += ["--_as-base"]
         cmd += ["--quiet"] if args.quiet else []
         cmd += ["--breakdown"] if args.breakdown else []
         subprocess.run(cmd, env=env, check=True)
@@ -242,7 +250,7 @@ def main() -> None:
     from openchirp.engines.composer.engine import ComposerEngine
 
     engine = ComposerEngine(args.soundfont)
-    report(engine, song_labels(args.songs), not args.quiet, args.breakdown)
+    report(engine, song_labels(args.songs, args.seeds), not args.quiet, args.breakdown)
 
 
 if __name__ == "__main__":
