@@ -1,7 +1,7 @@
 """How well the built-in engine's voice is understood and how well it sings in tune.
 
     .venv/bin/python bench/voice.py [--songs ballad,pop | wide | all] [--seeds 0,100]
-        [--breakdown] [--base /path/to/other/checkout]
+        [--breakdown] [--timing base,mono,press:0.33] [--base /path/to/other/checkout]
 
 Renders the bench songs (lyrics, style, seed), and prints per song: pocketsphinx's word error
 rate on the vocal stem (lead, backing voice and reverb, as the listener gets it), the same
@@ -11,7 +11,9 @@ stem's 95% rolloff and loudest band above 6 kHz against 1-2 kHz (> 0 dB: harsh).
 ``--songs wide`` adds twelve songs (twelve more styles), ``all`` sings the sixteen;
 ``--seeds 0,100`` sings each again with its seed moved by 100 (another melody and take);
 ``--breakdown`` also recognises the dry lead alone and with the backing voice (the stem adds
-the reverb), to see where the words are lost.
+the reverb), to see where the words are lost. ``--timing press:0.5,press:0.33,mono`` sings
+the dry lead again with its notes changed (pressed to that share of their length, from each
+phrase's start, or every note of a phrase at its median pitch): what the recogniser needs.
 ``--base`` runs the same measurement on another checkout (its ``src``) in a subprocess first:
 figures before and after in one run. ``bench/engine.py`` calls :func:`report`.
 """
@@ -179,6 +181,65 @@ def measure_song(engine, label: str, breakdown: bool = False) -> dict:  # type: 
     }
 
 
+def retimed(notes: list, variant: str) -> list:  # type: ignore[type-arg]
+    """A phrase's notes for ``--timing``: ``base`` (as composed), ``press:X`` (onsets from the
+    phrase's first note and lengths times X: the phrase at 1/X its pace) or ``mono`` (every
+    note at the phrase's median pitch)."""
+    from dataclasses import replace
+
+    notes = sorted(notes, key=lambda n: n.start_s)
+    kind, _, arg = variant.partition(":")
+    if kind == "base":
+        return notes
+    if kind == "mono":
+        median = float(np.median([n.midi for n in notes]))
+        return [replace(n, midi=median) for n in notes]
+    if kind == "press":
+        x, t0 = float(arg), notes[0].start_s
+        return [
+            replace(n, start_s=t0 + (n.start_s - t0) * x, duration_s=n.duration_s * x)
+            for n in notes
+        ]
+    raise ValueError(f"--timing: unknown variant {variant!r} (base, mono, press:X)")
+
+
+def timing_report(engine, labels: list[str], variants: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """The dry lead's WER with its notes re-timed or flattened (see :func:`retimed`), against
+    the spoken baseline; the median length of a sung syllable under each."""
+    from openchirp.engines.base import PlanRequest
+    from openchirp.engines.composer.voice.singer import sing_phrase
+
+    print(f"{'song':18s} {'variant':10s} {'dry':>5s} {'spoken':>6s} {'ratio':>5s} {'syllable':>8s}")
+    totals: dict[str, list[float]] = {v: [0.0, 0.0, 0.0] for v in variants}
+    for label in labels:
+        name, _, offset = label.partition("+")
+        lyrics, style, seed = {**SONGS, **WIDE}[name]
+        render = engine.plan(PlanRequest(lyrics, style, seed=seed + int(offset or 0)))
+        ref = [w.word.lower().strip(",.!?;:") for w in render.words]
+        base = word_error_rate(ref, recognise(*speak(" ".join(ref))))
+        phrases = [p.notes for p in render.song.phrases if p.own and p.notes]
+        for v in variants:
+            sung = [retimed(notes, v) for notes in phrases]
+            pieces = [sing_phrase(notes, render.song.voice, 44_100) for notes in sung]
+            wer = word_error_rate(ref, recognise(_laid(pieces)))
+            # a syllable lasts from its note's start to the next syllable's (the last: to the
+            # phrase's end)
+            lengths = []
+            for notes in sung:
+                starts = [n.start_s for n in notes if n.syllable is not None]
+                end = max(n.start_s + n.duration_s for n in notes)
+                lengths += np.diff([*starts, end]).tolist()
+            t = totals[v]
+            t[0], t[1], t[2] = t[0] + wer * len(ref), t[1] + base * len(ref), t[2] + len(ref)
+            print(
+                f"{label:18s} {v:10s} {wer:5.2f} {base:6.2f} {wer / max(base, 1e-9):5.2f} "
+                f"{float(np.median(lengths)):7.2f}s",
+                flush=True,
+            )
+    for v, (w, b, n) in totals.items():
+        print(f"{'all':18s} {v:10s} {w / n:5.2f} {b / n:6.2f} {w / max(b, 1e-9):5.2f}")
+
+
 def report(  # type: ignore[no-untyped-def]
     engine, labels: list[str], verbose: bool = True, breakdown: bool = False
 ) -> list[dict]:
@@ -236,6 +297,7 @@ def main() -> None:
     ap.add_argument("--quiet", action="store_true", help="no recognised text")
     ap.add_argument("--breakdown", action="store_true", help="also the dry lead, +backing")
     ap.add_argument("--seeds", default="0", help="seed offsets, e.g. 0,100: each song at each")
+    ap.add_argument("--timing", default=None, help="dry lead re-sung: base,mono,press:0.33")
     args = ap.parse_args()
     if args.base:
         base = Path(args.base).resolve()
@@ -245,11 +307,15 @@ def main() -> None:
         cmd += ["--_as-base"]
         cmd += ["--quiet"] if args.quiet else []
         cmd += ["--breakdown"] if args.breakdown else []
+        cmd += ["--timing", args.timing] if args.timing else []
         subprocess.run(cmd, env=env, check=True)
         print(f"after: {ROOT}", flush=True)
     from openchirp.engines.composer.engine import ComposerEngine
 
     engine = ComposerEngine(args.soundfont)
+    if args.timing:
+        timing_report(engine, song_labels(args.songs, args.seeds), args.timing.split(","))
+        return
     report(engine, song_labels(args.songs, args.seeds), not args.quiet, args.breakdown)
 
 
