@@ -203,6 +203,13 @@ def retimed(notes: list, variant: str) -> list:  # type: ignore[type-arg]
     raise ValueError(f"--timing: unknown variant {variant!r} (base, mono, press:X)")
 
 
+def _share(x: str) -> bool:
+    try:
+        return 0.0 < float(x) <= 4.0
+    except ValueError:
+        return False
+
+
 def timing_report(engine, labels: list[str], variants: list[str]) -> None:  # type: ignore[no-untyped-def]
     """The dry lead's WER with its notes re-timed or flattened (see :func:`retimed`), against
     the spoken baseline; the median length of a sung syllable under each."""
@@ -299,6 +306,10 @@ def main() -> None:
     ap.add_argument("--seeds", default="0", help="seed offsets, e.g. 0,100: each song at each")
     ap.add_argument("--timing", default=None, help="dry lead re-sung: base,mono,press:0.33")
     args = ap.parse_args()
+    for v in args.timing.split(",") if args.timing else []:
+        kind, _, x = v.partition(":")
+        if not (v in ("base", "mono") or kind == "press" and _share(x)):
+            ap.error(f"--timing: {v!r} is not base, mono or press:X with 0 < X <= 4")
     if args.base:
         base = Path(args.base).resolve()
         print(f"before: {base}", flush=True)

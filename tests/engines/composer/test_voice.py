@@ -213,3 +213,26 @@ def test_sung_words_are_understood_nearly_as_well_as_spoken_ones() -> None:
     assert sung / spoken < RATIO_BAR
     assert all(r["pitch"] >= 0.95 for r in rows)
     assert all(r["rolloff"] >= ROLLOFF_BAR and r["harsh_db"] < 0 for r in rows)
+
+
+def test_bench_timing_variants_press_and_flatten_a_phrase(phrase: list[SungNote]) -> None:
+    """bench/voice.py --timing: ``press:X`` scales onsets (from the phrase's first) and lengths
+    by X, ``mono`` sings every note at the phrase's median pitch, ``base`` leaves it."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    import voice as voice_bench
+
+    t0 = phrase[0].start_s
+    pressed = voice_bench.retimed(phrase, "press:0.5")
+    for a, b in zip(phrase, pressed, strict=True):
+        assert b.start_s - t0 == pytest.approx((a.start_s - t0) / 2)
+        assert b.duration_s == pytest.approx(a.duration_s / 2)
+        assert (b.midi, b.syllable) == (a.midi, a.syllable)
+    flat = voice_bench.retimed(phrase, "mono")
+    assert {n.midi for n in flat} == {float(np.median([n.midi for n in phrase]))}
+    assert [n.start_s for n in flat] == [n.start_s for n in phrase]
+    assert voice_bench.retimed(phrase, "base") == phrase
+    with pytest.raises(ValueError, match="unknown variant"):
+        voice_bench.retimed(phrase, "slow")
