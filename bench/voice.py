@@ -135,17 +135,28 @@ def _laid(pieces: list[tuple[int, np.ndarray]]) -> np.ndarray:
     return out
 
 
-def measure_song(engine, label: str, breakdown: bool = False) -> dict:  # type: ignore[no-untyped-def]
-    """Render one bench song and measure its voice (see the module docstring)."""
+def _planned(engine, label: str):  # type: ignore[no-untyped-def]
+    """The plan of a bench song ("pop", "pop+100": its seed moved by 100) and its words."""
     from openchirp.engines.base import PlanRequest
-    from openchirp.engines.composer.voice.singer import sing_phrase
-    from tests.support.listening import pitch_accuracy, spectrum
 
     name, _, offset = label.partition("+")
     lyrics, style, seed = {**SONGS, **WIDE}[name]
     render = engine.plan(PlanRequest(lyrics, style, seed=seed + int(offset or 0)))
+    return render, [w.word.lower().strip(",.!?;:") for w in render.words]
+
+
+def _weighted(rows: list[dict], key: str) -> float:
+    """A figure over several songs: each song's weighted by its number of words."""
+    return sum(r[key] * r["words"] for r in rows) / max(1, sum(r["words"] for r in rows))
+
+
+def measure_song(engine, label: str, breakdown: bool = False) -> dict:  # type: ignore[no-untyped-def]
+    """Render one bench song and measure its voice (see the module docstring)."""
+    from openchirp.engines.composer.voice.singer import sing_phrase
+    from tests.support.listening import pitch_accuracy, spectrum
+
+    render, ref = _planned(engine, label)
     vocals = np.concatenate([b.stems["vocals"] for b in render.blocks()])
-    ref = [w.word.lower().strip(",.!?;:") for w in render.words]
     hyp = recognise(vocals)
     spoken = recognise(*speak(" ".join(ref)))
     good = frames = 0
@@ -181,48 +192,49 @@ def measure_song(engine, label: str, breakdown: bool = False) -> dict:  # type: 
     }
 
 
+def timing_variant(variant: str) -> tuple[str, float]:
+    """``--timing``'s variants: ``base`` (as composed), ``mono`` (every note of a phrase at its
+    median pitch) or ``press:X`` (onsets from the phrase's first note and lengths times X, the
+    phrase at 1/X its pace, 0 < X <= 4): (kind, X)."""
+    kind, _, arg = variant.partition(":")
+    if variant in ("base", "mono"):
+        return kind, 1.0
+    try:
+        x = float(arg) if kind == "press" else 0.0
+    except ValueError:
+        x = 0.0
+    if not 0.0 < x <= 4.0:
+        raise ValueError(f"--timing: unknown variant {variant!r} (base, mono, press:X, 0 < X <= 4)")
+    return kind, x
+
+
 def retimed(notes: list, variant: str) -> list:  # type: ignore[type-arg]
-    """A phrase's notes for ``--timing``: ``base`` (as composed), ``press:X`` (onsets from the
-    phrase's first note and lengths times X: the phrase at 1/X its pace) or ``mono`` (every
-    note at the phrase's median pitch)."""
+    """A phrase's notes (in time order) as ``variant`` sings them (see :func:`timing_variant`)."""
     from dataclasses import replace
 
+    kind, x = timing_variant(variant)
     notes = sorted(notes, key=lambda n: n.start_s)
-    kind, _, arg = variant.partition(":")
-    if kind == "base":
-        return notes
     if kind == "mono":
         median = float(np.median([n.midi for n in notes]))
         return [replace(n, midi=median) for n in notes]
     if kind == "press":
-        x, t0 = float(arg), notes[0].start_s
+        t0 = notes[0].start_s
         return [
             replace(n, start_s=t0 + (n.start_s - t0) * x, duration_s=n.duration_s * x)
             for n in notes
         ]
-    raise ValueError(f"--timing: unknown variant {variant!r} (base, mono, press:X)")
-
-
-def _share(x: str) -> bool:
-    try:
-        return 0.0 < float(x) <= 4.0
-    except ValueError:
-        return False
+    return notes
 
 
 def timing_report(engine, labels: list[str], variants: list[str]) -> None:  # type: ignore[no-untyped-def]
     """The dry lead's WER with its notes re-timed or flattened (see :func:`retimed`), against
     the spoken baseline; the median length of a sung syllable under each."""
-    from openchirp.engines.base import PlanRequest
     from openchirp.engines.composer.voice.singer import sing_phrase
 
     print(f"{'song':18s} {'variant':10s} {'dry':>5s} {'spoken':>6s} {'ratio':>5s} {'syllable':>8s}")
-    totals: dict[str, list[float]] = {v: [0.0, 0.0, 0.0] for v in variants}
+    rows: dict[str, list[dict]] = {v: [] for v in variants}
     for label in labels:
-        name, _, offset = label.partition("+")
-        lyrics, style, seed = {**SONGS, **WIDE}[name]
-        render = engine.plan(PlanRequest(lyrics, style, seed=seed + int(offset or 0)))
-        ref = [w.word.lower().strip(",.!?;:") for w in render.words]
+        render, ref = _planned(engine, label)
         base = word_error_rate(ref, recognise(*speak(" ".join(ref))))
         phrases = [p.notes for p in render.song.phrases if p.own and p.notes]
         for v in variants:
@@ -236,15 +248,15 @@ def timing_report(engine, labels: list[str], variants: list[str]) -> None:  # ty
                 starts = [n.start_s for n in notes if n.syllable is not None]
                 end = max(n.start_s + n.duration_s for n in notes)
                 lengths += np.diff([*starts, end]).tolist()
-            t = totals[v]
-            t[0], t[1], t[2] = t[0] + wer * len(ref), t[1] + base * len(ref), t[2] + len(ref)
+            rows[v].append({"words": len(ref), "wer": wer, "baseline": base})
             print(
                 f"{label:18s} {v:10s} {wer:5.2f} {base:6.2f} {wer / max(base, 1e-9):5.2f} "
                 f"{float(np.median(lengths)):7.2f}s",
                 flush=True,
             )
-    for v, (w, b, n) in totals.items():
-        print(f"{'all':18s} {v:10s} {w / n:5.2f} {b / n:6.2f} {w / max(b, 1e-9):5.2f}")
+    for v, done in rows.items():
+        wer, base = _weighted(done, "wer"), _weighted(done, "baseline")
+        print(f"{'all':18s} {v:10s} {wer:5.2f} {base:6.2f} {wer / max(base, 1e-9):5.2f}")
 
 
 def report(  # type: ignore[no-untyped-def]
@@ -270,18 +282,14 @@ def report(  # type: ignore[no-untyped-def]
         if verbose:
             print(f"  heard (sung):   {r['heard']}")
             print(f"  heard (spoken): {r['heard_spoken']}")
-    words = max(1, sum(r["words"] for r in rows))
 
-    def mean(key: str) -> float:
-        return sum(r[key] * r["words"] for r in rows) / words
-
-    wer, base = mean("wer"), mean("baseline")
-    extra = f" {mean('dry'):5.2f} {mean('backed'):5.2f}" if breakdown else ""
+    wer, base = _weighted(rows, "wer"), _weighted(rows, "baseline")
+    extra = f" {_weighted(rows, 'dry'):5.2f} {_weighted(rows, 'backed'):5.2f}" if breakdown else ""
     print(f"{'all':18s} {'':5s} {wer:5.2f}{extra} {base:6.2f} {wer / max(base, 1e-9):5.2f}")
     if breakdown:
         print(
-            f"ratio of the dry lead {mean('dry') / base:.2f}, with the backing voice "
-            f"{mean('backed') / base:.2f}, the stem (with the reverb) {wer / base:.2f}"
+            f"ratio of the dry lead {_weighted(rows, 'dry') / base:.2f}, with the backing voice "
+            f"{_weighted(rows, 'backed') / base:.2f}, the stem (with the reverb) {wer / base:.2f}"
         )
     return rows
 
@@ -306,10 +314,11 @@ def main() -> None:
     ap.add_argument("--seeds", default="0", help="seed offsets, e.g. 0,100: each song at each")
     ap.add_argument("--timing", default=None, help="dry lead re-sung: base,mono,press:0.33")
     args = ap.parse_args()
-    for v in args.timing.split(",") if args.timing else []:
-        kind, _, x = v.partition(":")
-        if not (v in ("base", "mono") or kind == "press" and _share(x)):
-            ap.error(f"--timing: {v!r} is not base, mono or press:X with 0 < X <= 4")
+    try:
+        for v in args.timing.split(",") if args.timing else []:
+            timing_variant(v)
+    except ValueError as e:
+        ap.error(str(e))
     if args.base:
         base = Path(args.base).resolve()
         print(f"before: {base}", flush=True)

@@ -182,6 +182,17 @@ def test_voice_reaches_the_consonant_band(phrase: list[SungNote]) -> None:
     assert power[f > 6000].sum() < power[(f > 1000) & (f < 2000)].sum()
 
 
+def _voice_bench():  # type: ignore[no-untyped-def]
+    """bench/voice.py as a module (the figures its voice test guards)."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
+    import voice
+
+    return voice
+
+
 RATIO_BAR = 1.33
 """Sung WER over spoken WER, ballad and pop together: 1.50 with the formant singer, 1.41 with
 the first vocoder, 1.27 since (consonants at spoken length, vowels drawn, a quieter double,
@@ -198,12 +209,7 @@ def test_sung_words_are_understood_nearly_as_well_as_spoken_ones() -> None:
     Measured: sung WER 1.21 against 0.80 spoken (ratio 1.50) with the formant singer, 1.13
     against 0.80 (1.41) with the first vocoder, 1.02 (1.27) now; the bar sits above: a
     regression guard (the target is 1.15)."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
-    import voice as voice_bench
-
+    voice_bench = _voice_bench()
     from openchirp.engines.composer.engine import ComposerEngine
 
     rows = voice_bench.report(ComposerEngine(), ["ballad", "pop"], verbose=True)
@@ -218,12 +224,7 @@ def test_sung_words_are_understood_nearly_as_well_as_spoken_ones() -> None:
 def test_bench_timing_variants_press_and_flatten_a_phrase(phrase: list[SungNote]) -> None:
     """bench/voice.py --timing: ``press:X`` scales onsets (from the phrase's first) and lengths
     by X, ``mono`` sings every note at the phrase's median pitch, ``base`` leaves it."""
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
-    import voice as voice_bench
-
+    voice_bench = _voice_bench()
     t0 = phrase[0].start_s
     pressed = voice_bench.retimed(phrase, "press:0.5")
     for a, b in zip(phrase, pressed, strict=True):
