@@ -1,7 +1,8 @@
 """How well the built-in engine's voice is understood and how well it sings in tune.
 
     .venv/bin/python bench/voice.py [--songs ballad,pop | wide | all] [--seeds 0,100]
-        [--breakdown] [--timing base,mono,press:0.33] [--base /path/to/other/checkout]
+        [--breakdown] [--timing base,mono,press:0.33,shift:-12,octave:0.5]
+        [--base /path/to/other/checkout]
 
 Renders the bench songs (lyrics, style, seed), and prints per song: pocketsphinx's word error
 rate on the vocal stem (lead, backing voice and reverb, as the listener gets it), the same
@@ -13,7 +14,9 @@ stem's 95% rolloff and loudest band above 6 kHz against 1-2 kHz (> 0 dB: harsh).
 ``--breakdown`` also recognises the dry lead alone and with the backing voice (the stem adds
 the reverb), to see where the words are lost. ``--timing press:0.5,press:0.33,mono`` sings
 the dry lead again with its notes changed (pressed to that share of their length, from each
-phrase's start, or every note of a phrase at its median pitch): what the recogniser needs.
+phrase's start, or every note of a phrase at its median pitch): what the recogniser needs;
+``shift:-12`` sings it lower, ``octave:0.5`` adds an octave-lower double (see
+:func:`timing_variant`).
 ``--base`` runs the same measurement on another checkout (its ``src``) in a subprocess first:
 figures before and after in one run. ``bench/engine.py`` calls :func:`report`.
 """
@@ -194,22 +197,30 @@ def measure_song(engine, label: str, breakdown: bool = False) -> dict:  # type: 
 
 def timing_variant(variant: str) -> tuple[str, float]:
     """``--timing``'s variants: ``base`` (as composed), ``mono`` (every note of a phrase at its
-    median pitch) or ``press:X`` (onsets from the phrase's first note and lengths times X, the
-    phrase at 1/X its pace, 0 < X <= 4): (kind, X)."""
+    median pitch), ``press:X`` (onsets from the phrase's first note and lengths times X, the
+    phrase at 1/X its pace, 0 < X <= 4), ``shift:N`` (every note N semitones up, -24 <= N <=
+    24) or ``octave:G`` (as composed, with the same phrase an octave lower added at gain G,
+    0 < G <= 1, as pop productions double a lead): (kind, X)."""
     kind, _, arg = variant.partition(":")
     if variant in ("base", "mono"):
         return kind, 1.0
+    limits = {"press": (0.0, 4.0), "shift": (-24.0, 24.0), "octave": (0.0, 1.0)}
+    lo, hi = limits.get(kind, (0.0, -1.0))
     try:
-        x = float(arg) if kind == "press" else 0.0
+        x = float(arg)
     except ValueError:
-        x = 0.0
-    if not 0.0 < x <= 4.0:
-        raise ValueError(f"--timing: unknown variant {variant!r} (base, mono, press:X, 0 < X <= 4)")
+        x = float("nan")
+    if not (lo < x <= hi or (kind == "shift" and x == lo)):
+        raise ValueError(
+            f"--timing: unknown variant {variant!r} (base, mono, press:X with 0 < X <= 4, "
+            "shift:N with -24 <= N <= 24, octave:G with 0 < G <= 1)"
+        )
     return kind, x
 
 
 def retimed(notes: list, variant: str) -> list:  # type: ignore[type-arg]
-    """A phrase's notes (in time order) as ``variant`` sings them (see :func:`timing_variant`)."""
+    """A phrase's notes (in time order) as ``variant`` sings them (see :func:`timing_variant`;
+    ``octave:G`` leaves the notes: :func:`sung` adds the lower copy)."""
     from dataclasses import replace
 
     kind, x = timing_variant(variant)
@@ -223,14 +234,28 @@ def retimed(notes: list, variant: str) -> list:  # type: ignore[type-arg]
             replace(n, start_s=t0 + (n.start_s - t0) * x, duration_s=n.duration_s * x)
             for n in notes
         ]
+    if kind == "shift":
+        return [replace(n, midi=n.midi + x) for n in notes]
     return notes
+
+
+def sung(notes: list, voice, variant: str) -> tuple[int, np.ndarray]:  # type: ignore[no-untyped-def, type-arg]
+    """A phrase's dry lead as ``variant`` sings it: (start sample, audio at 44.1 kHz)."""
+    from dataclasses import replace
+
+    from openchirp.engines.composer.voice.singer import sing_phrase
+
+    start, lead = sing_phrase(retimed(notes, variant), voice, 44_100)
+    kind, gain = timing_variant(variant)
+    if kind != "octave":
+        return start, lead
+    low_start, low = sing_phrase([replace(n, midi=n.midi - 12) for n in notes], voice, 44_100)
+    return start, _laid([(0, lead), (low_start - start, gain * low)])
 
 
 def timing_report(engine, labels: list[str], variants: list[str]) -> None:  # type: ignore[no-untyped-def]
     """The dry lead's WER with its notes re-timed or flattened (see :func:`retimed`), against
     the spoken baseline; the median length of a sung syllable under each."""
-    from openchirp.engines.composer.voice.singer import sing_phrase
-
     print(f"{'song':18s} {'variant':10s} {'dry':>5s} {'spoken':>6s} {'ratio':>5s} {'syllable':>8s}")
     rows: dict[str, list[dict]] = {v: [] for v in variants}
     for label in labels:
@@ -238,13 +263,13 @@ def timing_report(engine, labels: list[str], variants: list[str]) -> None:  # ty
         base = word_error_rate(ref, recognise(*speak(" ".join(ref))))
         phrases = [p.notes for p in render.song.phrases if p.own and p.notes]
         for v in variants:
-            sung = [retimed(notes, v) for notes in phrases]
-            pieces = [sing_phrase(notes, render.song.voice, 44_100) for notes in sung]
+            pieces = [sung(notes, render.song.voice, v) for notes in phrases]
             wer = word_error_rate(ref, recognise(_laid(pieces)))
+            times = [retimed(notes, v) for notes in phrases]
             # a syllable lasts from its note's start to the next syllable's (the last: to the
             # phrase's end)
             lengths = []
-            for notes in sung:
+            for notes in times:
                 starts = [n.start_s for n in notes if n.syllable is not None]
                 end = max(n.start_s + n.duration_s for n in notes)
                 lengths += np.diff([*starts, end]).tolist()
@@ -312,7 +337,9 @@ def main() -> None:
     ap.add_argument("--quiet", action="store_true", help="no recognised text")
     ap.add_argument("--breakdown", action="store_true", help="also the dry lead, +backing")
     ap.add_argument("--seeds", default="0", help="seed offsets, e.g. 0,100: each song at each")
-    ap.add_argument("--timing", default=None, help="dry lead re-sung: base,mono,press:0.33")
+    ap.add_argument(
+        "--timing", default=None, help="dry lead re-sung: base,mono,press:0.33,shift:-7,octave:0.5"
+    )
     args = ap.parse_args()
     try:
         for v in args.timing.split(",") if args.timing else []:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -221,9 +222,12 @@ def test_sung_words_are_understood_nearly_as_well_as_spoken_ones() -> None:
     assert all(r["rolloff"] >= ROLLOFF_BAR and r["harsh_db"] < 0 for r in rows)
 
 
-def test_bench_timing_variants_press_and_flatten_a_phrase(phrase: list[SungNote]) -> None:
+def test_bench_timing_variants_press_flatten_shift_and_double_a_phrase(
+    phrase: list[SungNote],
+) -> None:
     """bench/voice.py --timing: ``press:X`` scales onsets (from the phrase's first) and lengths
-    by X, ``mono`` sings every note at the phrase's median pitch, ``base`` leaves it."""
+    by X, ``mono`` sings every note at the phrase's median pitch, ``shift:N`` moves every note
+    N semitones, ``octave:G`` adds the phrase an octave lower at gain G, ``base`` leaves it."""
     voice_bench = _voice_bench()
     t0 = phrase[0].start_s
     pressed = voice_bench.retimed(phrase, "press:0.5")
@@ -235,5 +239,22 @@ def test_bench_timing_variants_press_and_flatten_a_phrase(phrase: list[SungNote]
     assert {n.midi for n in flat} == {float(np.median([n.midi for n in phrase]))}
     assert [n.start_s for n in flat] == [n.start_s for n in phrase]
     assert voice_bench.retimed(phrase, "base") == phrase
-    with pytest.raises(ValueError, match="unknown variant"):
-        voice_bench.retimed(phrase, "slow")
+    shifted = voice_bench.retimed(phrase, "shift:-12")
+    assert [n.midi for n in shifted] == [n.midi - 12 for n in phrase]
+    assert [(n.start_s, n.duration_s) for n in shifted] == [
+        (n.start_s, n.duration_s) for n in phrase
+    ]
+    # The octave double: the lead as composed plus the lower copy, sample for sample.
+    voice = VoiceSpec()
+    start, lead = sing_phrase(phrase, voice, 44_100)
+    low_start, low = sing_phrase([replace(n, midi=n.midi - 12) for n in phrase], voice, 44_100)
+    base_start, base = voice_bench.sung(phrase, voice, "base")
+    assert base_start == start and np.array_equal(base, lead)
+    doubled_start, doubled = voice_bench.sung(phrase, voice, "octave:0.5")
+    assert doubled_start == start
+    expected = voice_bench._laid([(0, lead), (low_start - start, 0.5 * low)])
+    np.testing.assert_allclose(doubled, expected, atol=1e-6)
+    assert np.sqrt(np.mean((doubled[: len(lead)] - lead) ** 2)) > 0.1 * np.sqrt(np.mean(lead**2))
+    for bad in ("slow", "shift:x", "shift:25", "octave:0", "octave:1.5", "press:0"):
+        with pytest.raises(ValueError, match="unknown variant"):
+            voice_bench.retimed(phrase, bad)
