@@ -204,13 +204,11 @@ def timing_variant(variant: str) -> tuple[str, float]:
     kind, _, arg = variant.partition(":")
     if variant in ("base", "mono"):
         return kind, 1.0
-    limits = {"press": (0.0, 4.0), "shift": (-24.0, 24.0), "octave": (0.0, 1.0)}
-    lo, hi = limits.get(kind, (0.0, -1.0))
     try:
         x = float(arg)
     except ValueError:
-        x = float("nan")
-    if not (lo < x <= hi or (kind == "shift" and x == lo)):
+        x = float("nan")  # fails every bound below
+    if not {"press": 0 < x <= 4, "shift": -24 <= x <= 24, "octave": 0 < x <= 1}.get(kind, False):
         raise ValueError(
             f"--timing: unknown variant {variant!r} (base, mono, press:X with 0 < X <= 4, "
             "shift:N with -24 <= N <= 24, octave:G with 0 < G <= 1)"
@@ -240,16 +238,15 @@ def retimed(notes: list, variant: str) -> list:  # type: ignore[type-arg]
 
 
 def sung(notes: list, voice, variant: str) -> tuple[int, np.ndarray]:  # type: ignore[no-untyped-def, type-arg]
-    """A phrase's dry lead as ``variant`` sings it: (start sample, audio at 44.1 kHz)."""
-    from dataclasses import replace
-
+    """A phrase's dry lead from its notes as :func:`retimed` gives them for ``variant``, with
+    ``octave:G``'s lower copy added: (start sample, audio at 44.1 kHz)."""
     from openchirp.engines.composer.voice.singer import sing_phrase
 
-    start, lead = sing_phrase(retimed(notes, variant), voice, 44_100)
+    start, lead = sing_phrase(notes, voice, 44_100)
     kind, gain = timing_variant(variant)
     if kind != "octave":
         return start, lead
-    low_start, low = sing_phrase([replace(n, midi=n.midi - 12) for n in notes], voice, 44_100)
+    low_start, low = sing_phrase(retimed(notes, "shift:-12"), voice, 44_100)
     return start, _laid([(0, lead), (low_start - start, gain * low)])
 
 
@@ -263,9 +260,9 @@ def timing_report(engine, labels: list[str], variants: list[str]) -> None:  # ty
         base = word_error_rate(ref, recognise(*speak(" ".join(ref))))
         phrases = [p.notes for p in render.song.phrases if p.own and p.notes]
         for v in variants:
-            pieces = [sung(notes, render.song.voice, v) for notes in phrases]
-            wer = word_error_rate(ref, recognise(_laid(pieces)))
             times = [retimed(notes, v) for notes in phrases]
+            pieces = [sung(notes, render.song.voice, v) for notes in times]
+            wer = word_error_rate(ref, recognise(_laid(pieces)))
             # a syllable lasts from its note's start to the next syllable's (the last: to the
             # phrase's end)
             lengths = []
